@@ -1,0 +1,1 @@
+"""Reusable Pulumi components of the SocialClub platform, built from raw pulumi-aws resources."""

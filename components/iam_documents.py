@@ -1,0 +1,47 @@
+"""Pure builders of IAM policy documents, shared by every component that writes one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+
+VERSION = "2012-10-17"
+
+Statement = dict[str, Any]
+
+
+def statement(
+    actions: Sequence[str],
+    resources: Sequence[pulumi.Input[str]] | None = None,
+    *,
+    sid: str | None = None,
+    effect: str = "Allow",
+    principal: Mapping[str, Any] | None = None,
+    conditions: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Statement:
+    """One statement; `resources` None means a key policy or trust policy (which have no Resource)."""
+    out: Statement = {"Effect": effect, "Action": sorted(set(actions))}
+    if sid:
+        out["Sid"] = sid
+    if principal is not None:
+        out["Principal"] = dict(principal)
+    if resources is not None:
+        out["Resource"] = list(resources)
+    if conditions:
+        out["Condition"] = {op: dict(values) for op, values in conditions.items()}
+    return out
+
+
+def document(*statements: Statement) -> pulumi.Output[str]:
+    """A JSON policy document; statements may hold Outputs (ARNs), which are awaited."""
+    return pulumi.Output.json_dumps({"Version": VERSION, "Statement": list(statements)})
+
+
+def service_trust(service: str, *, source_account: pulumi.Input[str] | None = None) -> pulumi.Output[str]:
+    """Trust policy letting one AWS service assume a role, pinned to this account when given (confused deputy)."""
+    conditions = {"StringEquals": {"aws:SourceAccount": source_account}} if source_account is not None else None
+    return document(
+        statement(["sts:AssumeRole"], principal={"Service": service}, conditions=conditions),
+    )

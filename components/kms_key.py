@@ -1,0 +1,177 @@
+"""KmsKey: the stack's customer-managed key, with a key policy scoped to the services that use it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws_context import AwsContext
+from components.iam_documents import Statement, document, statement
+
+# Services that encrypt on a caller's behalf through grants (kms:ViaService).
+VIA_SERVICES: tuple[str, ...] = (
+    "secretsmanager",
+    "rds",
+    "elasticache",
+    "dynamodb",
+    "s3",
+    "ecr",
+    "sns",
+    "sqs",
+)
+
+ADMIN_ACTIONS: tuple[str, ...] = (
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:CreateGrant",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:RetireGrant",
+    "kms:RevokeGrant",
+    "kms:RotateKeyOnDemand",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+)
+
+USE_ACTIONS: tuple[str, ...] = (
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+)
+
+
+def key_policy_statements(
+    *, account_id: str, region: str, partition: str, log_group_prefixes: Sequence[str]
+) -> list[Statement]:
+    """The key policy, as plain data so it can be tested without Pulumi.
+
+    The account root administers the key and may delegate use through IAM policies (without this, a key
+    can become unmanageable). Services get use only on this account's behalf, each scoped by a condition.
+    """
+    root = {"AWS": f"arn:{partition}:iam::{account_id}:root"}
+    log_arns = [f"arn:{partition}:logs:{region}:{account_id}:log-group:{p}*" for p in log_group_prefixes]
+    return [
+        statement(ADMIN_ACTIONS, ["*"], sid="AccountAdministersKey", principal=root),
+        statement(
+            USE_ACTIONS,
+            ["*"],
+            sid="AccountPrincipalsUseKeyThroughIam",
+            principal=root,
+        ),
+        statement(
+            [*USE_ACTIONS, "kms:CreateGrant"],
+            ["*"],
+            sid="ServicesUseKeyForThisAccount",
+            principal={"AWS": "*"},
+            conditions={
+                "StringEquals": {
+                    "kms:CallerAccount": account_id,
+                    "kms:ViaService": [f"{s}.{region}.amazonaws.com" for s in VIA_SERVICES],
+                }
+            },
+        ),
+        statement(
+            ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+            ["*"],
+            sid="CloudWatchLogsEncryptsThisStacksGroups",
+            principal={"Service": f"logs.{region}.amazonaws.com"},
+            conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_arns}},
+        ),
+        statement(
+            ["kms:Decrypt", "kms:GenerateDataKey"],
+            ["*"],
+            sid="AlarmsAndEventsPublishToEncryptedTopics",
+            principal={"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+            conditions={"StringEquals": {"aws:SourceAccount": account_id}},
+        ),
+        statement(
+            ["kms:Decrypt"],
+            ["*"],
+            sid="CloudFrontReadsEncryptedOrigin",
+            principal={"Service": "cloudfront.amazonaws.com"},
+            conditions={
+                "StringEquals": {"aws:SourceAccount": account_id},
+                "ArnLike": {"aws:SourceArn": f"arn:{partition}:cloudfront::{account_id}:distribution/*"},
+            },
+        ),
+        statement(
+            ["kms:Decrypt", "kms:GenerateDataKey*"],
+            ["*"],
+            sid="LogDeliveryWritesEncryptedLogs",
+            principal={"Service": "delivery.logs.amazonaws.com"},
+            conditions={"StringEquals": {"aws:SourceAccount": account_id}},
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class KmsKeyArgs:
+    context: AwsContext
+    alias: str
+    """Alias without the `alias/` prefix, e.g. `socialclub-production`."""
+    log_group_prefixes: Sequence[str]
+    """Log-group name prefixes whose groups this key may encrypt (CloudWatch Logs condition)."""
+    deletion_window_days: int = 30
+    """7-30; the seed asks for 30 so a mistaken deletion can be cancelled for a month."""
+    description: str = "SocialClub customer-managed key"
+
+
+class KmsKey(pulumi.ComponentResource):
+    """A symmetric customer-managed key with yearly rotation and an alias."""
+
+    key: aws.kms.Key
+    arn: pulumi.Output[str]
+    key_id: pulumi.Output[str]
+    alias_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: KmsKeyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("socialclub:security:KmsKey", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        ctx = args.context
+        policy: pulumi.Output[str] = ctx.account_id.apply(
+            lambda account: document(
+                *key_policy_statements(
+                    account_id=account,
+                    region=ctx.region,
+                    partition=ctx.partition,
+                    log_group_prefixes=args.log_group_prefixes,
+                )
+            )
+        )
+        self.key = aws.kms.Key(
+            f"{name}-key",
+            description=args.description,
+            enable_key_rotation=True,
+            rotation_period_in_days=365,
+            deletion_window_in_days=args.deletion_window_days,
+            key_usage="ENCRYPT_DECRYPT",
+            customer_master_key_spec="SYMMETRIC_DEFAULT",
+            policy=policy,
+            opts=child,
+        )
+        alias = aws.kms.Alias(f"{name}-alias", name=f"alias/{args.alias}", target_key_id=self.key.key_id, opts=child)
+        self.arn = self.key.arn
+        self.key_id = self.key.key_id
+        self.alias_name = alias.name
+        self.register_outputs({"arn": self.arn, "keyId": self.key_id, "aliasName": self.alias_name})

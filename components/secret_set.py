@@ -1,0 +1,166 @@
+"""SecretSet: the platform's Secrets Manager secrets, encrypted with the stack key, with rotation made real."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws_context import AwsContext
+from components.iam_documents import document, service_trust, statement
+
+RotationMode = Literal["managed", "manual", "none"]
+
+
+@dataclass(frozen=True)
+class SecretSpec:
+    key: str
+    """`<group>/<name>`, e.g. `integration/stripe-key`; the secret is named `<path_prefix>/<key>`."""
+    description: str
+    rotation: RotationMode = "manual"
+    """managed: AWS rotates it (RDS-managed password); manual: a third-party credential a person rotates on the
+    reminder schedule; none: not a credential (a URL or an ARN kept beside the credentials for the app)."""
+
+
+@dataclass(frozen=True)
+class SecretSetArgs:
+    context: AwsContext
+    path_prefix: str
+    """e.g. `socialclub/production`; every secret is `<path_prefix>/<group>/<name>`."""
+    kms_key_arn: pulumi.Input[str]
+    specs: Sequence[SecretSpec]
+    values: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Initial values by key (from `pulumi config set --secret`); keys without one are filled out of band."""
+    recovery_window_days: int = 30
+    """7-30 days during which a deleted secret can be restored."""
+    manual_rotation_days: int = 90
+    """Age after which a manually rotated secret is due (seed: API keys and integration tokens, 90 days)."""
+    rotation_owner: str = "platform-team"
+
+
+class SecretSet(pulumi.ComponentResource):
+    """Secrets named by key; read access is granted per role and per secret with `grant_read`."""
+
+    secrets: dict[str, aws.secretsmanager.Secret]
+
+    def __init__(self, name: str, args: SecretSetArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("socialclub:security:SecretSet", name, None, opts)
+        self._name = name
+        self._args = args
+        unknown = sorted(set(args.values) - {s.key for s in args.specs})
+        if unknown:
+            raise ValueError(f"SecretSet {name}: values given for undeclared secrets {unknown}")
+        self.secrets = {}
+        for spec in args.specs:
+            tags: dict[str, str] = {"RotationMode": spec.rotation}
+            if spec.rotation == "manual":
+                tags |= {"RotationDays": str(args.manual_rotation_days), "RotationOwner": args.rotation_owner}
+            self.secrets[spec.key] = aws.secretsmanager.Secret(
+                self._child_name(spec.key),
+                name=f"{args.path_prefix}/{spec.key}",
+                description=spec.description,
+                kms_key_id=args.kms_key_arn,
+                recovery_window_in_days=args.recovery_window_days,
+                tags=tags,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            if spec.key in args.values:
+                self.set_value(spec.key, args.values[spec.key])
+        self.register_outputs({"arns": {key: s.arn for key, s in self.secrets.items()}})
+
+    def _child_name(self, key: str) -> str:
+        return f"{self._name}-{key.replace('/', '-')}"
+
+    def arn(self, key: str) -> pulumi.Output[str]:
+        if key not in self.secrets:
+            raise KeyError(f"SecretSet {self._name} has no secret {key!r}; it has {sorted(self.secrets)}")
+        return self.secrets[key].arn
+
+    def set_value(self, key: str, value: pulumi.Input[str]) -> aws.secretsmanager.SecretVersion:
+        """Store a value the program knows (from secret config, or derived, like the redis URL)."""
+        return aws.secretsmanager.SecretVersion(
+            f"{self._child_name(key)}-value",
+            secret_id=self.arn(key),
+            secret_string=pulumi.Output.secret(value),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def grant_read(self, role: aws.iam.Role, keys: Sequence[str], label: str) -> aws.iam.RolePolicy:
+        """Let `role` read exactly the secrets `keys` (and decrypt them only through Secrets Manager)."""
+        ctx = self._args.context
+        return aws.iam.RolePolicy(
+            f"{self._name}-read-{label}",
+            role=role.id,
+            policy=document(
+                statement(
+                    ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+                    [self.arn(k) for k in sorted(set(keys))],
+                    sid="ReadNamedSecrets",
+                ),
+                statement(
+                    ["kms:Decrypt"],
+                    [self._args.kms_key_arn],
+                    sid="DecryptThroughSecretsManager",
+                    conditions={"StringEquals": {"kms:ViaService": ctx.service_endpoint("secretsmanager")}},
+                ),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def rotate_managed(self, label: str, secret_arn: pulumi.Input[str], days: int) -> aws.secretsmanager.SecretRotation:
+        """Set the schedule of a secret that AWS rotates itself (the RDS-managed master password)."""
+        return aws.secretsmanager.SecretRotation(
+            f"{self._name}-{label}-rotation",
+            secret_id=secret_arn,
+            rotation_rules=aws.secretsmanager.SecretRotationRotationRulesArgs(automatically_after_days=days),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def remind_manual_rotation(self, topic_arn: pulumi.Input[str]) -> aws.scheduler.Schedule | None:
+        """Publish, every `manual_rotation_days`, which third-party secrets are due and who rotates them.
+
+        AWS cannot rotate a Stripe or Twilio key by itself; this schedule makes the seed's 90-day rule a
+        visible, owned task instead of a line in a document.
+        """
+        due = sorted(s.key for s in self._args.specs if s.rotation == "manual")
+        if not due:
+            return None
+        args = self._args
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{self._name}-rotation-reminder",
+            assume_role_policy=service_trust("scheduler.amazonaws.com", source_account=args.context.account_id),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{self._name}-rotation-reminder",
+            role=role.id,
+            policy=document(
+                statement(["sns:Publish"], [topic_arn], sid="PublishReminder"),
+                statement(
+                    ["kms:Decrypt", "kms:GenerateDataKey"],
+                    [args.kms_key_arn],
+                    sid="EncryptedTopic",
+                    conditions={"StringEquals": {"kms:ViaService": args.context.service_endpoint("sns")}},
+                ),
+            ),
+            opts=child,
+        )
+        message = {
+            "subject": f"Secrets due for rotation in {args.path_prefix}",
+            "owner": args.rotation_owner,
+            "everyDays": args.manual_rotation_days,
+            "secrets": [f"{args.path_prefix}/{key}" for key in due],
+        }
+        return aws.scheduler.Schedule(
+            f"{self._name}-rotation-reminder",
+            description=f"Every {args.manual_rotation_days} days: rotate the third-party secrets of {args.path_prefix}",
+            schedule_expression=f"rate({args.manual_rotation_days} days)",
+            flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
+            target=aws.scheduler.ScheduleTargetArgs(arn=topic_arn, role_arn=role.arn, input=json.dumps(message)),
+            opts=child,
+        )

@@ -1,0 +1,92 @@
+"""`make plan`: run the program offline for one stack, print a readable report, optionally write the plan JSON.
+
+Exit status: 0 when the plan is clean, 2 on invalid stack config (the errors are printed), 3 when the policy
+pack reports a mandatory violation, as a real `pulumi preview --policy-pack` would fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from offline.harness import HarnessError, Plan, Resource, run_stack
+
+EXIT_CONFIG = 2
+
+
+def component_tree(plan: Plan) -> str:
+    """Components as a tree, each with the count of its direct custom children by type."""
+    by_parent: dict[str, list[Resource]] = {}
+    for r in plan.resources:
+        by_parent.setdefault(r.parent, []).append(r)
+
+    lines: list[str] = []
+
+    def walk(parent: str, depth: int) -> None:
+        children = by_parent.get(parent, [])
+        counts = Counter(r.type for r in children if r.custom)
+        pad = "  " * depth
+        for type_token, count in sorted(counts.items()):
+            lines.append(f"{pad}{count:>3} x {type_token}")
+        for comp in (r for r in children if not r.custom):
+            total = _descendants(by_parent, comp.urn)
+            lines.append(f"{pad}{comp.name} ({comp.type}, {total} resources)")
+            walk(comp.urn, depth + 1)
+
+    walk("", 0)
+    return "\n".join(lines)
+
+
+def _descendants(by_parent: dict[str, list[Resource]], urn: str) -> int:
+    return sum(1 + _descendants(by_parent, c.urn) for c in by_parent.get(urn, []))
+
+
+def render(plan: Plan, seconds: float) -> str:
+    document = plan.to_document()
+    custom = sum(1 for r in plan.resources if r.custom)
+    parts = [
+        f"Plan for {plan.project}/{plan.stack}: {len(plan.resources)} resources "
+        f"({custom} custom, {len(plan.resources) - custom} components), offline under mocks in {seconds:.2f} s",
+        "",
+        component_tree(plan),
+        "",
+        "Outputs (secrets redacted):",
+        json.dumps(document["outputs"], indent=2, sort_keys=True),
+    ]
+    return "\n".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--stack", required=True, help="a stack with a Pulumi.<stack>.yaml file")
+    parser.add_argument("--json", type=Path, help="also write the plan document to this file")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    try:
+        plan = run_stack(args.stack)
+    except pulumi.RunError as error:
+        print(f"{args.stack}: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except HarnessError as error:
+        print(f"{args.stack}: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    seconds = time.perf_counter() - started
+
+    document: dict[str, Any] = plan.to_document()
+    print(render(plan, seconds))
+    if args.json:
+        args.json.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n")
+        print(f"\nPlan document written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""Shared pieces of the stack-config models: the base model and common field types."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+# The values CloudWatch Logs accepts for retentionInDays (PutRetentionPolicy API reference).
+LOG_RETENTION_DAYS: tuple[int, ...] = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+
+
+class ConfigModel(BaseModel):
+    """Base of every config section: camelCase keys as written in YAML, unknown keys rejected."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        validate_default=True,
+    )
+
+
+def _check_retention(days: int) -> int:
+    if days not in LOG_RETENTION_DAYS:
+        accepted = ", ".join(str(d) for d in LOG_RETENTION_DAYS)
+        raise ValueError(f"not a CloudWatch Logs retention; accepted: {accepted}")
+    return days
+
+
+RetentionDays = Annotated[int, AfterValidator(_check_retention)]
+"""A CloudWatch Logs retention in days, limited to the values AWS accepts."""
+
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One cross-field problem, located relative to the model that found it."""
+
+    path: Path
+    value: object
+    message: str
+    """What is wrong and what is accepted."""
+
+
+class Problems(ValueError):
+    """Raised by a model validator with every problem it found, so each gets its own error line."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+def raise_problems(problems: Iterable[Problem]) -> None:
+    found = list(problems)
+    if found:
+        raise Problems(found)

@@ -1,0 +1,54 @@
+"""The root of the stack config: every `socialclub:*` key of `Pulumi.<stack>.yaml`, validated."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from stackconfig.base import ConfigModel, Problem, raise_problems
+from stackconfig.network import NetworkConfig
+from stackconfig.security import KmsConfig, SecretsConfig
+
+Environment = Literal["development", "staging", "production"]
+
+
+class StackConfig(ConfigModel):
+    region: str = Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+    """From `aws:region`; every regional resource lands there."""
+    environment: Environment
+    """`production` turns on the production-only safeguards (deletion protection, protect, Multi-AZ checks)."""
+    name_prefix: str = Field(default="socialclub", pattern=r"^[a-z][a-z0-9-]{1,19}$")
+    """Leads every resource name, so several stacks can share one account."""
+    owner: str = Field(min_length=1, max_length=256)
+    """Team that owns the stack; becomes the `Owner` tag."""
+    tags: dict[str, str] = Field(default_factory=dict)
+    """Extra tags applied to every taggable resource (on top of Project, Environment, Owner, ManagedBy)."""
+    network: NetworkConfig
+    kms: KmsConfig = KmsConfig()
+    secrets: SecretsConfig = SecretsConfig()
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @model_validator(mode="after")
+    def _cross_section_rules(self) -> StackConfig:
+        raise_problems(self._problems())
+        return self
+
+    def _problems(self) -> Iterator[Problem]:
+        for i, az in enumerate(self.network.availability_zones):
+            if not az.startswith(self.region) or len(az) != len(self.region) + 1:
+                yield Problem(
+                    ("network", "availabilityZones", i),
+                    az,
+                    f"accepted: an AZ of aws:region {self.region} such as {self.region}a",
+                )
+        if self.is_production and self.network.nat_gateways != "one-per-az":
+            yield Problem(
+                ("network", "natGateways"),
+                self.network.nat_gateways,
+                "production loses egress with one AZ on a single NAT gateway; accepted: one-per-az",
+            )
