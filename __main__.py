@@ -96,6 +96,16 @@ secrets = SecretSet(
     opts,
 )
 
+# --- data tier: PostgresDb, RedisCluster, RealtimeTables (issue 3) ------------------------------------------
+
+# --- edge part 1: DNS zone and certificates (issue 4) --------------------------------------------------------
+
+# --- backend: FargateService with ECR and the ALB (issue 4) ---------------------------------------------------
+
+# --- edge part 2: CdnSite, DNS records, health checks, GitHub deploy roles (issue 4) -------------------------
+
+# --- observability: alerting, alarms, dashboards (issue 5) ---------------------------------------------------
+
 # --- outputs -----------------------------------------------------------------------------------------------
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("kmsKeyArn", kms.arn)

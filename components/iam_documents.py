@@ -45,3 +45,22 @@ def service_trust(service: str, *, source_account: pulumi.Input[str] | None = No
     return document(
         statement(["sts:AssumeRole"], principal={"Service": service}, conditions=conditions),
     )
+
+
+def read_secrets_statements(
+    secret_arns: Sequence[pulumi.Input[str]], kms_key_arn: pulumi.Input[str], region: str
+) -> list[Statement]:
+    """Read exactly these secrets, and decrypt them only when Secrets Manager asks (not the key at large)."""
+    return [
+        statement(
+            ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+            list(secret_arns),
+            sid="ReadNamedSecrets",
+        ),
+        statement(
+            ["kms:Decrypt"],
+            [kms_key_arn],
+            sid="DecryptThroughSecretsManager",
+            conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
+        ),
+    ]

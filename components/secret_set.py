@@ -11,7 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws_context import AwsContext
-from components.iam_documents import document, service_trust, statement
+from components.iam_documents import document, read_secrets_statements, service_trust, statement
 
 RotationMode = Literal["managed", "manual", "none"]
 
@@ -96,17 +96,7 @@ class SecretSet(pulumi.ComponentResource):
             f"{self._name}-read-{label}",
             role=role.id,
             policy=document(
-                statement(
-                    ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
-                    [self.arn(k) for k in sorted(set(keys))],
-                    sid="ReadNamedSecrets",
-                ),
-                statement(
-                    ["kms:Decrypt"],
-                    [self._args.kms_key_arn],
-                    sid="DecryptThroughSecretsManager",
-                    conditions={"StringEquals": {"kms:ViaService": ctx.service_endpoint("secretsmanager")}},
-                ),
+                *read_secrets_statements([self.arn(k) for k in sorted(set(keys))], self._args.kms_key_arn, ctx.region)
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
