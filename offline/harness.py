@@ -8,7 +8,7 @@ pack and `make plan` all read the same record.
 from __future__ import annotations
 
 import runpy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -194,32 +194,41 @@ def _strip_secure(value: Any) -> Any:
     return value
 
 
+def run_callable(
+    build: Callable[[], object],
+    stack: str,
+    config: Mapping[str, str] | None = None,
+    secret_keys: list[str] | None = None,
+) -> Plan:
+    """Run `build` as a Pulumi program under mocks with exactly `config` (replacing any previous run's)."""
+    monitor = RecordingMonitor(fakes.FakeCloud())
+    pulumi.runtime.reset_options()
+    pulumi_settings.SETTINGS.outputs.clear()
+    pulumi_mocks.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    set_all_config(dict(config or {}), secret_keys or [])
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def _run() -> None:
+        build()
+
+    _run()
+    # Under mocks the root stack never registers its outputs; pulumi.export() leaves them on the root resource.
+    root = pulumi_settings.get_root_resource()
+    exported = dict(getattr(root, "outputs", {}))
+    monitor.stack_outputs = _struct(_sync_await(rpc.serialize_properties(exported, {})))
+    if monitor.duplicates:
+        raise HarnessError(f"duplicate URNs: {', '.join(sorted(set(monitor.duplicates)))}")
+    return Plan(PROJECT, stack, list(monitor.recorded.values()), monitor.stack_outputs)
+
+
 def run_program(
     stack: str,
     config: Mapping[str, str],
     secret_keys: list[str] | None = None,
     program: Path = ROOT / "__main__.py",
 ) -> Plan:
-    """Run `program` under mocks with exactly `config` (the map replaces any previous run's)."""
-    monitor = RecordingMonitor(fakes.FakeCloud())
-    pulumi.runtime.reset_options()
-    pulumi_settings.SETTINGS.outputs.clear()
-    pulumi_mocks.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
-    set_all_config(dict(config), secret_keys or [])
-
-    @pulumi.runtime.test  # type: ignore[untyped-decorator]
-    def _run() -> None:
-        runpy.run_path(str(program), run_name="__main__")
-
-    _run()
-    # Under mocks the root stack never registers its outputs; pulumi.export() leaves them in SETTINGS.
-    root = pulumi_settings.get_root_resource()
-    exported = dict(getattr(root, "outputs", {}))
-    outputs = _sync_await(rpc.serialize_properties(exported, {}))
-    monitor.stack_outputs = _struct(outputs)
-    if monitor.duplicates:
-        raise HarnessError(f"duplicate URNs: {', '.join(sorted(set(monitor.duplicates)))}")
-    return Plan(PROJECT, stack, list(monitor.recorded.values()), monitor.stack_outputs)
+    """Run a whole program file (by default `__main__.py`) under mocks."""
+    return run_callable(lambda: runpy.run_path(str(program), run_name="__main__"), stack, config, secret_keys)
 
 
 def run_stack(stack: str, root: Path = ROOT) -> Plan:

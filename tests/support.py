@@ -1,0 +1,37 @@
+"""Shared test helpers: run a component (or a whole stack) under the offline harness."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+import pulumi
+
+from components.aws_context import AwsContext
+from offline import fakes
+from offline.harness import Plan, Resource, run_callable, run_stack
+from offline.wire import unwrapped
+
+
+def run_component(build: Callable[[], object], stack: str = "test") -> Plan:
+    """Run `build` (which declares resources) under mocks and return every registered resource."""
+    return run_callable(build, stack)
+
+
+@cache
+def stack_plan(stack: str) -> Plan:
+    """The whole program for a real stack file; cached because each run costs about a second."""
+    return run_stack(stack)
+
+
+def inputs(resource: Resource) -> dict[str, Any]:
+    """A resource's inputs as a policy pack sees them: secrets unwrapped, references reduced to ids."""
+    value = unwrapped(resource.inputs)
+    assert isinstance(value, dict)
+    return value
+
+
+def aws_context(region: str = fakes.REGION) -> AwsContext:
+    """The AwsContext a component test passes in; call it inside `build` (Outputs belong to the run)."""
+    return AwsContext(account_id=pulumi.Output.from_input(fakes.ACCOUNT), region=region, partition="aws")
