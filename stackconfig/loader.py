@@ -76,9 +76,7 @@ def load_stack_config(settings: Mapping[str, Any], region: str | None) -> StackC
     if "region" in data:
         lines.append(f"{NAMESPACE}:region: unknown key; the region is set by aws:region")
         data.pop("region")
-    if region is None:
-        lines.append("aws:region: required key is missing; accepted: an AWS region such as us-east-1")
-    else:
+    if region is not None:
         data["region"] = region
     try:
         config = StackConfig.model_validate(data, by_alias=True)
