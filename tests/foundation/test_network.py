@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.vpc import nat_azs, nat_for_az
+from components.vpc import NatStrategy, nat_azs, nat_for_az
 from offline.harness import Plan, Resource
 from tests.support import inputs, stack_plan
 
@@ -60,7 +60,7 @@ def test_private_subnets_route_through_their_nat_and_data_subnets_nowhere(stack:
     routes_by_table: dict[str, list[Resource]] = {}
     for route in plan.of_type("aws:ec2/route:Route"):
         routes_by_table.setdefault(inputs(route)["routeTableId"], []).append(route)
-    strategy = "single" if stack == "staging" else "one-per-az"
+    strategy: NatStrategy = "single" if stack == "staging" else "one-per-az"
 
     for assoc in plan.of_type("aws:ec2/routeTableAssociation:RouteTableAssociation"):
         subnet = subnets[inputs(assoc)["subnetId"]]
