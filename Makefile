@@ -6,7 +6,7 @@ JSON ?=
 PYTHON ?= python3
 UV_VERSION := 0.13.9
 
-TOOLS := .tools
+TOOLS := .tools/uv
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -35,6 +35,7 @@ lint: $(SYNCED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	.ci/lint-workflows
 
 bench: $(SYNCED)
 	$(PY) -m offline.bench

@@ -9,8 +9,29 @@ import pulumi
 import pulumi_aws as aws
 
 from catalog import SECRETS
+from components.alerting import AlertTopic, AlertTopicArgs, SlackChannel
 from components.aws_context import AwsContext
+from components.cdn_site import CdnSite, CdnSiteArgs, GeoRestriction
+from components.certificate import EdgeCertificates, EdgeCertificatesArgs
+from components.container_registry import ContainerRegistry, ContainerRegistryArgs, lookup_repository
+from components.dashboards import Dashboards, DashboardsArgs
+from components.dns_zone import AliasTarget, DnsZone, DnsZoneArgs, MxHost
+from components.fargate_service import ContainerSecret, DockerBuild, FargateService, FargateServiceArgs, ScalingPolicy
+from components.github_deploy_roles import GithubDeployRoles, GithubDeployRolesArgs, GithubSubject
+from components.health_checks import HttpsEndpoint, SiteHealthChecks, SiteHealthChecksArgs
 from components.kms_key import KmsKey, KmsKeyArgs
+from components.load_balancer import LoadBalancer, LoadBalancerArgs
+from components.monitoring import (
+    GLOBAL_METRICS_REGION,
+    AlarmThresholds,
+    MonitoredResources,
+    Monitoring,
+    MonitoringArgs,
+    member_cluster_ids,
+)
+from components.postgres_db import PostgresDb, PostgresDbArgs
+from components.realtime_tables import CapacityRange, RealtimeTables, RealtimeTablesArgs
+from components.redis_cluster import RedisCluster, RedisClusterArgs
 from components.secret_set import SecretSet, SecretSetArgs
 from components.vpc import Vpc, VpcArgs
 from stackconfig import ConfigError, read_pulumi_config
@@ -49,6 +70,7 @@ kms = KmsKey(
         context=context,
         alias=env_name,
         deletion_window_days=config.kms.deletion_window_days,
+        protect=config.is_production,
         log_group_prefixes=[
             log_prefix,
             f"/aws/vpc/{env_name}/",
@@ -97,14 +119,335 @@ secrets = SecretSet(
 )
 
 # --- data tier: PostgresDb, RedisCluster, RealtimeTables (issue 3) ------------------------------------------
+db_config = config.database
+database = PostgresDb(
+    "db",
+    PostgresDbArgs(
+        context=context,
+        identifier=f"{env_name}-postgres",
+        vpc_id=network.vpc_id,
+        db_subnet_group_name=network.db_subnet_group_name,
+        kms_key_arn=kms.arn,
+        secrets=secrets,
+        instance_class=db_config.instance_class,
+        multi_az=db_config.multi_az,
+        allocated_storage_gb=db_config.allocated_storage_gb,
+        max_allocated_storage_gb=db_config.max_allocated_storage_gb,
+        iops=db_config.iops,
+        storage_throughput_mibps=db_config.storage_throughput_mibps,
+        database_name=db_config.database_name,
+        master_username=db_config.master_username,
+        backup_retention_days=db_config.backup_retention_days,
+        backup_window=db_config.backup_window,
+        maintenance_window=db_config.maintenance_window,
+        performance_insights_retention_days=db_config.performance_insights_retention_days,
+        monitoring_interval_seconds=db_config.monitoring_interval_seconds,
+        log_retention_days=db_config.log_retention_days,
+        master_rotation_days=config.secrets.database_rotation_days,
+        deletion_protection=config.is_production,
+        protect=config.is_production,
+    ),
+    opts,
+)
+
+cache_config = config.cache
+cache = RedisCluster(
+    "cache",
+    RedisClusterArgs(
+        replication_group_id=f"{env_name}-redis",
+        vpc_id=network.vpc_id,
+        subnet_group_name=network.cache_subnet_group_name,
+        kms_key_arn=kms.arn,
+        secrets=secrets,
+        log_group_prefix=f"/aws/elasticache/{env_name}",
+        engine=cache_config.engine,
+        node_type=cache_config.node_type,
+        nodes=cache_config.nodes,
+        snapshot_retention_days=cache_config.snapshot_retention_days,
+        snapshot_window=cache_config.snapshot_window,
+        maintenance_window=cache_config.maintenance_window,
+        log_retention_days=cache_config.log_retention_days,
+        protect=config.is_production,
+    ),
+    opts,
+)
+
+tables_config = config.tables
+tables = RealtimeTables(
+    "tables",
+    RealtimeTablesArgs(
+        context=context,
+        name_prefix=env_name,
+        kms_key_arn=kms.arn,
+        billing_mode=tables_config.billing_mode,
+        read_capacity=CapacityRange(tables_config.read_capacity.min, tables_config.read_capacity.max),
+        write_capacity=CapacityRange(tables_config.write_capacity.min, tables_config.write_capacity.max),
+        target_utilization_percent=tables_config.target_utilization_percent,
+        point_in_time_recovery_days=tables_config.point_in_time_recovery_days,
+        deletion_protection=config.is_production,
+        protect=config.is_production,
+    ),
+    opts,
+)
+pulumi.export("databaseEndpoint", database.endpoint)
+pulumi.export("databaseMasterSecretArn", database.master_secret_arn)
+pulumi.export("redisPrimaryEndpoint", cache.primary_endpoint)
+pulumi.export("redisReaderEndpoint", cache.reader_endpoint)
+pulumi.export("dynamodbTableNames", tables.table_names)
 
 # --- edge part 1: DNS zone and certificates (issue 4) --------------------------------------------------------
+zone = DnsZone(
+    "dns",
+    DnsZoneArgs(domain=config.dns.domain, create=config.dns.create_zone, protect=config.is_production),
+    opts,
+)
+# One wildcard certificate for every host; `regional_certificate_arn` is the ALB's, `cloudfront_certificate_arn`
+# the us-east-1 one (the same certificate when the stack lives in us-east-1). Both are the validated ARNs.
+certificates = EdgeCertificates(
+    "certs",
+    EdgeCertificatesArgs(domain=config.dns.domain, zone_id=zone.zone_id, region=config.region),
+    opts,
+)
+pulumi.export("hostedZoneId", zone.zone_id)
+pulumi.export("hostedZoneNameServers", zone.name_servers)
 
 # --- backend: FargateService with ECR and the ALB (issue 4) ---------------------------------------------------
+# One ECR repository per account (seed: socialclub/backend): the stack with `repository.create` owns it, the
+# other looks it up. Secrets reach the container only as ECS secrets; the database password comes from the
+# RDS-managed master secret, which the API may also re-read at run time to survive its rotation.
+svc = config.service
+repository = (
+    ContainerRegistry(
+        "ecr",
+        ContainerRegistryArgs(
+            name=svc.repository.name,
+            kms_key_arn=kms.arn,
+            moving_tags=svc.repository.moving_tags,
+            release_tag_pattern=svc.repository.release_tag_pattern,
+            keep_releases=svc.repository.keep_releases,
+            untagged_expiry_days=svc.repository.untagged_expiry_days,
+            protect=config.is_production,
+        ),
+        opts,
+    ).ref
+    if svc.repository.create
+    else lookup_repository(svc.repository.name, pulumi.InvokeOutputOptions(provider=provider))
+)
+alb = LoadBalancer(
+    "api",
+    LoadBalancerArgs(
+        context=context,
+        vpc_id=network.vpc_id,
+        subnet_ids=network.public_subnet_ids,
+        certificate_arn=certificates.regional_certificate_arn,
+        log_bucket_prefix=f"{env_name}-alb-logs-",
+        access_log_retention_days=svc.access_log_retention_days,
+        deletion_protection=config.is_production,
+        protect=config.is_production,
+    ),
+    opts,
+)
+backend = FargateService(
+    "backend",
+    FargateServiceArgs(
+        context=context,
+        vpc_id=network.vpc_id,
+        subnet_ids=network.private_subnet_ids,
+        load_balancer=alb,
+        repository=repository,
+        image=svc.image_ref or DockerBuild(context=str(svc.build_context)),
+        kms_key_arn=kms.arn,
+        cluster_name=env_name,
+        family=f"{env_name}-backend",
+        log_group_name=f"/aws/ecs/{env_name}-backend",
+        metrics_namespace=f"SocialClub/{stack}",
+        container_port=svc.container_port,
+        cpu=svc.cpu,
+        memory=svc.memory,
+        cpu_architecture=svc.cpu_architecture,
+        min_tasks=svc.min_tasks,
+        max_tasks=svc.max_tasks,
+        environment={
+            "DATABASE_CREDENTIAL_ARN": database.master_secret_arn,
+            **{f"DYNAMODB_TABLE_{t.upper().replace('-', '_')}": n for t, n in tables.table_names.items()},
+        },
+        secrets={
+            **{env: ContainerSecret(secrets.arn(key)) for env, key in svc.secret_environment.items()},
+            "DATABASE_PASSWORD": ContainerSecret(database.master_secret_arn, json_key="password"),
+        },
+        runtime_secret_arns=[database.master_secret_arn],
+        environment_name=config.environment,
+        health_check_grace_period_seconds=svc.health_check_grace_period_seconds,
+        scaling=ScalingPolicy(
+            scale_out_cpu_percent=svc.scaling.scale_out_cpu_percent,
+            scale_out_memory_percent=svc.scaling.scale_out_memory_percent,
+            scale_in_cpu_percent=svc.scaling.scale_in_cpu_percent,
+            scale_in_memory_percent=svc.scaling.scale_in_memory_percent,
+            cooldown_seconds=svc.scaling.cooldown_seconds,
+            scale_out_periods=svc.scaling.scale_out_minutes,
+            scale_in_periods=svc.scaling.scale_in_minutes,
+        ),
+        container_insights=svc.container_insights,
+        log_retention_days=svc.log_retention_days,
+        enable_execute_command=svc.enable_execute_command,
+        protect=config.is_production,
+    ),
+    opts,
+)
+# The seed's security-group matrix: ECS -> RDS 5432 and -> ElastiCache 6379, each side opening its half.
+backend.allow_egress_to(database.security_group_id, 5432, "database")
+database.allow_from(backend.security_group_id, "backend")
+backend.allow_egress_to(cache.security_group_id, 6379, "cache")
+cache.allow_from(backend.security_group_id, "backend")
+tables.grant_read_write(backend.task_role, "backend")
+pulumi.export("ecrRepositoryUrl", backend.repository_url)
+pulumi.export("ecsClusterName", backend.cluster_name)
+pulumi.export("ecsServiceName", backend.service_name)
+pulumi.export("backendImage", backend.image_uri)
+pulumi.export("albDnsName", backend.load_balancer_dns_name)
+pulumi.export("albLogBucket", alb.log_bucket_name)
 
 # --- edge part 2: CdnSite, DNS records, health checks, GitHub deploy roles (issue 4) -------------------------
+hosts = config.dns.hosts
+app_host, api_host, cdn_host = zone.fqdn(hosts.app), zone.fqdn(hosts.api), zone.fqdn(hosts.cdn)
+web = config.frontend
+site = CdnSite(
+    "frontend",
+    CdnSiteArgs(
+        context=context,
+        name_prefix=env_name,
+        aliases=[app_host, cdn_host],
+        certificate_arn=certificates.cloudfront_certificate_arn,
+        kms_key_arn=kms.arn,
+        default_ttl_seconds=web.default_ttl_seconds,
+        max_ttl_seconds=web.max_ttl_seconds,
+        price_class=web.price_class,
+        geo_restriction=GeoRestriction(web.geo_restriction.type, web.geo_restriction.locations),
+        web_acl_arn=web.web_acl_arn,
+        connect_origins=[f"https://{api_host}"],
+        content_security_policy=web.content_security_policy,
+        log_retention_days=web.log_retention_days,
+        protect=config.is_production,
+    ),
+    opts,
+)
+site.grant_read(backend.task_role, "backend")
+to_cloudfront = AliasTarget(site.distribution_domain_name, site.distribution_hosted_zone_id)
+zone.alias("app", hosts.app, to_cloudfront)
+zone.alias("cdn", hosts.cdn, to_cloudfront)
+# The seed's records send the api host straight to the ALB (not through CloudFront); the ALB is IPv4-only.
+zone.alias("api", hosts.api, AliasTarget(backend.load_balancer_dns_name, backend.load_balancer_zone_id), ipv6=False)
+if config.dns.mx is not None:
+    mx = config.dns.mx
+    zone.mx("mail", mx.name, [MxHost(h.priority, h.host) for h in mx.hosts], mx.ttl)
+probes = config.dns.health_checks
+health_checks = SiteHealthChecks(
+    "health",
+    SiteHealthChecksArgs(
+        api=HttpsEndpoint(api_host, probes.api_path),
+        frontend=HttpsEndpoint(app_host, probes.frontend_path),
+        request_interval=probes.request_interval,
+        failure_threshold=probes.failure_threshold,
+    ),
+    opts,
+)
+who = config.deploy
+deploy = GithubDeployRoles(
+    "deploy",
+    GithubDeployRolesArgs(
+        context=context,
+        name_prefix=env_name,
+        app_deploy=GithubSubject(who.app_deploy.repository, who.app_deploy.claim),
+        infra_deploy=GithubSubject(who.infra_deploy.repository, who.infra_deploy.claim),
+        # Two of the provider's default tags: the infra role may change only IAM carrying both.
+        stack_tags={"Project": config.name_prefix, "Stack": stack},
+        create_oidc_provider=who.create_oidc_provider,
+        max_session_seconds=who.max_session_seconds,
+    ),
+    opts,
+)
+deploy.allow_image_push(backend.repository_arn)
+deploy.allow_service_rollout(backend.service_arn, [backend.task_role_arn, backend.execution_role_arn])
+site.grant_deploy(deploy.app_role, "app-deploy")
+secrets.set_value("aws/role-arn", deploy.app_role_arn)
+pulumi.export("appUrl", f"https://{app_host}")
+pulumi.export("apiUrl", f"https://{api_host}")
+pulumi.export("frontendBucketName", site.bucket_name)
+pulumi.export("frontendDistributionId", site.distribution_id)
+pulumi.export("cloudfrontDomainName", site.distribution_domain_name)
+pulumi.export("appDeployRoleArn", deploy.app_role_arn)
+pulumi.export("infraDeployRoleArn", deploy.infra_role_arn)
+
 
 # --- observability: alerting, alarms, dashboards (issue 5) ---------------------------------------------------
+obs = config.observability
+slack = SlackChannel(obs.slack.workspace_id, obs.slack.channel_id) if obs.slack else None
+alerts = AlertTopic(
+    "alerts",
+    AlertTopicArgs(context=context, name_prefix=env_name, kms_key_arn=kms.arn, emails=obs.alarm_emails, slack=slack),
+    opts,
+)
+# Route 53 publishes health-check metrics only in us-east-1 and an alarm notifies only a topic of its own region:
+# outside us-east-1 a twin topic there (with its own key; the stack key is regional) e-mails the same people.
+global_alerts = (
+    alerts
+    if config.region == GLOBAL_METRICS_REGION
+    else AlertTopic(
+        "alerts-global",
+        AlertTopicArgs(
+            context=context,
+            name_prefix=env_name,
+            kms_key_arn=None,
+            emails=obs.alarm_emails,
+            region=GLOBAL_METRICS_REGION,
+        ),
+        opts,
+    )
+)
+watched = MonitoredResources(
+    cluster_name=backend.cluster_name,
+    service_name=backend.service_name,
+    service_arn=backend.service_arn,
+    load_balancer_arn_suffix=backend.load_balancer_arn_suffix,
+    target_group_arn_suffix=backend.target_group_arn_suffix,
+    service_log_group_name=backend.log_group_name,
+    db_instance_identifier=database.instance_identifier,
+    db_instance_class=database.instance_class,
+    db_allocated_storage_gb=database.allocated_storage_gb,
+    cache_node_ids=member_cluster_ids(cache.replication_group_id, cache.nodes),
+    table_names=tables.table_names,
+    distribution_id=site.distribution_id,
+    health_check_ids={"api": health_checks.api_health_check_id, "frontend": health_checks.frontend_health_check_id},
+)
+thresholds = AlarmThresholds(**obs.thresholds.model_dump())
+monitoring = Monitoring(
+    "monitoring",
+    MonitoringArgs(
+        name_prefix=env_name,
+        resources=watched,
+        topic_arn=alerts.topic_arn,
+        global_topic_arn=global_alerts.topic_arn,
+        thresholds=thresholds,
+        db_max_connections=obs.db_max_connections,
+    ),
+    opts,
+)
+dashboards = Dashboards(
+    "dashboards",
+    DashboardsArgs(
+        name_prefix=env_name,
+        region=config.region,
+        resources=watched,
+        thresholds=thresholds,
+        db_max_connections=obs.db_max_connections,
+    ),
+    opts,
+)
+# The seed's 90-day rotation of third-party keys becomes a reminder on the alert topic.
+secrets.remind_manual_rotation(alerts.topic_arn)
+pulumi.export("alertTopicArn", alerts.topic_arn)
+pulumi.export("alarmNames", monitoring.alarm_names)
+pulumi.export("dashboardNames", dashboards.dashboard_names)
 
 # --- outputs -----------------------------------------------------------------------------------------------
 pulumi.export("vpcId", network.vpc_id)

@@ -135,6 +135,8 @@ class KmsKeyArgs:
     deletion_window_days: int = 30
     """7-30; the seed asks for 30 so a mistaken deletion can be cancelled for a month."""
     description: str = "SocialClub customer-managed key"
+    protect: bool = True
+    """Pulumi `protect`: deleting the key makes everything it encrypted unreadable once the window ends."""
 
 
 class KmsKey(pulumi.ComponentResource):
@@ -168,7 +170,7 @@ class KmsKey(pulumi.ComponentResource):
             key_usage="ENCRYPT_DECRYPT",
             customer_master_key_spec="SYMMETRIC_DEFAULT",
             policy=policy,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         alias = aws.kms.Alias(f"{name}-alias", name=f"alias/{args.alias}", target_key_id=self.key.key_id, opts=child)
         self.arn = self.key.arn

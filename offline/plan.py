@@ -16,6 +16,9 @@ from typing import Any
 
 import pulumi
 
+from offline.cost import cost_stack
+from offline.cost import report as cost_report
+from offline.cost.cli import stack_inputs
 from offline.harness import HarnessError, Plan, Resource, run_stack
 
 EXIT_CONFIG = 2
@@ -82,6 +85,12 @@ def main(argv: list[str] | None = None) -> int:
 
     document: dict[str, Any] = plan.to_document()
     print(render(plan, seconds))
+
+    assumptions, production = stack_inputs(args.stack)
+    stack_cost = cost_stack(args.stack, plan.resources, assumptions, production=production)
+    print("\n" + cost_report(stack_cost))
+    document["cost"] = stack_cost.cost.to_document()
+
     if args.json:
         args.json.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n")
         print(f"\nPlan document written to {args.json}")

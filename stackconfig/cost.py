@@ -25,6 +25,8 @@ ViewerRegion = Literal[
 ]
 """CloudFront's pricing regions, named as the data file names them."""
 
+NORTH_AMERICA_ONLY: dict[ViewerRegion, float] = {"northAmerica": 1.0}
+
 
 class CostAssumptions(ConfigModel):
     hours_per_month: float = Field(default=730, ge=672, le=744)
@@ -44,7 +46,7 @@ class CostAssumptions(ConfigModel):
     """GB/month each distribution sends to viewers (the seed's production CloudFront figure implies ~2 TB)."""
     cloudfront_requests_millions: float = Field(default=5, ge=0)
     """Million HTTPS requests/month each distribution answers."""
-    cloudfront_viewer_share: dict[ViewerRegion, float] = Field(default_factory=lambda: {"northAmerica": 1.0})
+    cloudfront_viewer_share: dict[ViewerRegion, float] = Field(default_factory=lambda: dict(NORTH_AMERICA_ONLY))
     """Share of viewer traffic per CloudFront pricing region (sums to 1). Regions outside a distribution's price
     class are served, and billed, from North American / European edges."""
 
@@ -56,6 +58,9 @@ class CostAssumptions(ConfigModel):
     """GB/month ingested by each CloudWatch log group without an entry in `logIngestionGb`."""
     log_ingestion_gb: dict[str, float] = Field(default_factory=dict)
     """GB/month per log group, by its name (e.g. `/aws/ecs/socialclub-backend: 20`)."""
+    access_log_gb: float = Field(default=5, ge=0)
+    """GB/month of access logs each CloudWatch log delivery sends (CloudFront standard logging v2), priced at
+    vended-log rates."""
     flow_log_gb: float = Field(default=10, ge=0)
     """GB/month of VPC flow-log records each flow log delivers (priced at vended-log rates)."""
     container_insights_metrics: int = Field(default=30, ge=0)

@@ -87,11 +87,15 @@ def load_stack_config(settings: Mapping[str, Any], region: str | None) -> StackC
     return config
 
 
+def load_settings(every: Mapping[str, Any]) -> StackConfig:
+    """Validate a whole Pulumi config map (`namespace:key` -> value), as the language host hands it over."""
+    prefix = f"{NAMESPACE}:"
+    settings = {key.removeprefix(prefix): value for key, value in every.items() if key.startswith(prefix)}
+    return load_stack_config(settings, every.get("aws:region"))
+
+
 def read_pulumi_config() -> StackConfig:
     """Read this stack's config from the Pulumi runtime and validate it."""
     from pulumi.runtime import config as runtime_config
 
-    every = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    prefix = f"{NAMESPACE}:"
-    settings = {key.removeprefix(prefix): value for key, value in every.items() if key.startswith(prefix)}
-    return load_stack_config(settings, every.get("aws:region"))
+    return load_settings({**runtime_config.get_config_env(), **runtime_config.CONFIG.get()})

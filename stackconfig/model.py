@@ -8,8 +8,13 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from stackconfig.base import ConfigModel, Problem, raise_problems
+from stackconfig.cost import CostAssumptions
+from stackconfig.data import CacheConfig, DatabaseConfig, TablesConfig, production_data_problems
+from stackconfig.edge import DeployConfig, DnsConfig, FrontendConfig
 from stackconfig.network import NetworkConfig
+from stackconfig.observability import ObservabilityConfig, observability_problems
 from stackconfig.security import KmsConfig, SecretsConfig
+from stackconfig.service import ServiceConfig, production_service_problems
 
 Environment = Literal["development", "staging", "production"]
 
@@ -28,6 +33,17 @@ class StackConfig(ConfigModel):
     network: NetworkConfig
     kms: KmsConfig = KmsConfig()
     secrets: SecretsConfig = SecretsConfig()
+    database: DatabaseConfig = DatabaseConfig()
+    cache: CacheConfig = CacheConfig()
+    tables: TablesConfig = TablesConfig()
+    dns: DnsConfig
+    frontend: FrontendConfig
+    deploy: DeployConfig
+    service: ServiceConfig
+    observability: ObservabilityConfig
+    """Alert recipients and alarm thresholds (section `socialclub:observability`)."""
+    cost: CostAssumptions = CostAssumptions()
+    """Usage assumptions for the cost estimate (traffic, storage, requests); the resources fix everything else."""
 
     @property
     def is_production(self) -> bool:
@@ -52,3 +68,7 @@ class StackConfig(ConfigModel):
                 self.network.nat_gateways,
                 "production loses egress with one AZ on a single NAT gateway; accepted: one-per-az",
             )
+        if self.is_production:
+            yield from production_data_problems(self.database, self.cache)
+            yield from production_service_problems(self.service)
+        yield from observability_problems(self.database.instance_class, self.observability)

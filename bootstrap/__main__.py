@@ -1,0 +1,70 @@
+"""Account bootstrap: run once per AWS account, before the main stacks exist (see bootstrap/README.md)."""
+
+import sys
+from pathlib import Path
+
+# `pulumi up` runs this file with bootstrap/ as the program directory; the imports below need the repo root,
+# where `bootstrap` and the shared `stackconfig` package live.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import pulumi
+import pulumi_aws as aws
+from pulumi import ResourceOptions
+
+from bootstrap.config import BootstrapConfigError, read_bootstrap_config
+from bootstrap.github_oidc import GithubOidc, GithubOidcArgs
+from bootstrap.state_backend import StateBackend, StateBackendArgs
+
+try:
+    config = read_bootstrap_config()
+except BootstrapConfigError as error:
+    # RunError is reported by the engine as a plain message, without a Python traceback.
+    raise pulumi.RunError(f"invalid bootstrap config:\n{error}") from None
+
+provider = aws.Provider(
+    "aws",
+    region=config.region,
+    default_tags=aws.ProviderDefaultTagsArgs(
+        tags={
+            **config.tags,
+            "Project": config.name_prefix,
+            "Environment": "account",
+            "Owner": config.owner,
+            "ManagedBy": "pulumi",
+        }
+    ),
+)
+with_provider = ResourceOptions(providers=[provider])
+
+state = config.state
+account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(provider=provider)).account_id
+backend = StateBackend(
+    f"{config.name_prefix}-state",
+    StateBackendArgs(
+        bucket_name=state.bucket_name
+        or account_id.apply(lambda account: f"{config.name_prefix}-pulumi-state-{account}-{config.region}"),
+        key_alias=f"alias/{config.name_prefix}-pulumi-secrets",
+        region=config.region,
+        noncurrent_version_days=state.noncurrent_version_days,
+        newer_noncurrent_versions=state.newer_noncurrent_versions,
+        key_deletion_window_days=state.key_deletion_window_days,
+    ),
+    opts=with_provider,
+)
+github = GithubOidc(
+    f"{config.name_prefix}-github",
+    GithubOidcArgs(create_provider=config.github.create_oidc_provider),
+    opts=with_provider,
+)
+
+pulumi.export("stateBucketName", backend.bucket_name)
+pulumi.export("stateBucketArn", backend.bucket_arn)
+pulumi.export("backendUrl", backend.backend_url)
+pulumi.export("secretsKeyArn", backend.key_arn)
+pulumi.export("secretsProvider", backend.secrets_provider)
+pulumi.export("githubOidcProviderArn", github.provider_arn)
+
+if config.github.preview_role and config.github.repository:
+    preview_role = github.add_preview_role(config.github.repository)
+    backend.grant_read(preview_role)
+    pulumi.export("previewRoleArn", preview_role.arn)

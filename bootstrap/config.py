@@ -1,0 +1,105 @@
+"""The `socialclub-bootstrap:*` keys of `Pulumi.account.yaml`, validated."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import Field, ValidationError, model_validator
+
+from stackconfig.base import ConfigModel
+from stackconfig.loader import parse_value
+
+NAMESPACE = "socialclub-bootstrap"
+"""The bootstrap project's name (bootstrap/Pulumi.yaml), hence its config namespace."""
+
+# S3 bucket naming rules for general purpose buckets: 3-63 characters, lowercase letters, digits, dots, hyphens.
+BUCKET_NAME = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+GITHUB_REPOSITORY = r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$"
+
+
+class StateConfig(ConfigModel):
+    bucket_name: str | None = Field(default=None, pattern=BUCKET_NAME)
+    """State bucket name; default `<namePrefix>-pulumi-state-<account id>-<region>` (bucket names are global)."""
+    noncurrent_version_days: int = Field(default=90, ge=1, le=3650)
+    """Days a superseded state file version is kept, so a broken update can be rolled back by hand."""
+    newer_noncurrent_versions: int = Field(default=20, ge=1, le=100)
+    """Old versions of each state file kept whatever their age (AWS accepts 1-100)."""
+    key_deletion_window_days: int = Field(default=30, ge=7, le=30)
+    """Waiting period before a scheduled deletion of the secrets key takes effect (AWS accepts 7-30)."""
+
+
+class GithubConfig(ConfigModel):
+    create_oidc_provider: bool = True
+    """Create the account-wide GitHub OIDC provider here; set false when it already exists in the account."""
+    repository: str | None = Field(default=None, pattern=GITHUB_REPOSITORY)
+    """`owner/name` of the infrastructure repository whose pull requests may run `pulumi preview`."""
+    preview_role: bool = False
+    """Create the view-only role that pull-request workflows assume for `pulumi preview` (needs repository).
+
+    Off by default: the role can decrypt the stacks' secrets in state, so it is a choice to make."""
+
+    @model_validator(mode="after")
+    def _preview_role_needs_repository(self) -> GithubConfig:
+        if self.preview_role and self.repository is None:
+            raise ValueError("previewRole needs repository (owner/name); set it or set previewRole: false")
+        return self
+
+
+class BootstrapConfig(ConfigModel):
+    region: str = Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+    """From `aws:region`: where the state bucket and the key live."""
+    name_prefix: str = Field(default="socialclub", pattern=r"^[a-z][a-z0-9-]{1,19}$")
+    """Leads every resource name."""
+    owner: str = Field(min_length=1, max_length=256)
+    """Team that owns the account bootstrap; becomes the `Owner` tag."""
+    tags: dict[str, str] = Field(default_factory=dict)
+    """Extra tags on every taggable resource (on top of Project, Environment, Owner, ManagedBy)."""
+    state: StateConfig = StateConfig()
+    github: GithubConfig = GithubConfig()
+
+
+class BootstrapConfigError(Exception):
+    """Bad bootstrap config: one line per problem, naming the key path as written in the YAML."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def _key(loc: tuple[int | str, ...]) -> str:
+    if loc and loc[0] == "region":
+        return "aws:region"
+    return f"{NAMESPACE}:" + ".".join(str(part) for part in loc)
+
+
+def load_bootstrap_config(settings: Mapping[str, Any], region: str | None) -> BootstrapConfig:
+    """Validate the namespace's keys (without the prefix) and `aws:region`; raise BootstrapConfigError."""
+    data: dict[str, Any] = {key: parse_value(value) for key, value in settings.items()}
+    lines: list[str] = []
+    if data.pop("region", None) is not None:
+        lines.append(f"{NAMESPACE}:region: unknown key; the region is set by aws:region")
+    if region is not None:
+        data["region"] = region
+    try:
+        config = BootstrapConfig.model_validate(data, by_alias=True)
+    except ValidationError as error:
+        lines.extend(
+            f"{_key(tuple(item['loc']))}: required key is missing"
+            if item["type"] == "missing"
+            else f"{_key(tuple(item['loc']))} = {item['input']!r}: {item['msg']}"
+            for item in error.errors(include_url=False)
+        )
+    if lines:
+        raise BootstrapConfigError(lines)
+    return config
+
+
+def read_bootstrap_config() -> BootstrapConfig:
+    """Read the bootstrap stack's config from the Pulumi runtime and validate it."""
+    from pulumi.runtime import config as runtime_config
+
+    every = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    prefix = f"{NAMESPACE}:"
+    settings = {key.removeprefix(prefix): value for key, value in every.items() if key.startswith(prefix)}
+    return load_bootstrap_config(settings, every.get("aws:region"))

@@ -1,0 +1,235 @@
+"""StateBackend: the S3 bucket that holds Pulumi state and the KMS key that encrypts it and the stacks' secrets."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+from pulumi import Input, Output, ResourceOptions
+from pulumi_aws.s3 import (
+    BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs as AbortMultipartArgs,
+)
+from pulumi_aws.s3 import (
+    BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs as NoncurrentExpirationArgs,
+)
+from pulumi_aws.s3 import (
+    BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs as SseByDefaultArgs,
+)
+
+TLS_ONLY_SID = "DenyInsecureTransport"
+PROTECTED = ResourceOptions(protect=True)
+"""Losing the bucket or the key loses every stack's state or secrets: `pulumi destroy` must not do it."""
+
+
+def state_bucket_policy(bucket_arn: str, key_arn: str) -> dict[str, Any]:
+    """Deny plain-HTTP access, and uploads encrypted with anything but this bucket's key."""
+    objects = f"{bucket_arn}/*"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": TLS_ONLY_SID,
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [bucket_arn, objects],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            {
+                "Sid": "DenyOtherEncryption",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:PutObject",
+                "Resource": objects,
+                "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+            },
+            {
+                "Sid": "DenyOtherKmsKey",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:PutObject",
+                "Resource": objects,
+                "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": key_arn}},
+            },
+        ],
+    }
+
+
+def secrets_key_policy(account_id: str, partition: str) -> dict[str, Any]:
+    """The key policy AWS writes by default, stated explicitly so reviewers see it.
+
+    It delegates access to IAM: the account root (not every principal in it) may administer and use the key,
+    and only identity policies that name this key (the deploy and preview roles) grant use of it.
+    Without this statement the key could become unmanageable.
+    """
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "EnableIamPolicies",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+
+
+def state_reader_policy(bucket_arn: str, key_arn: str) -> dict[str, Any]:
+    """What `pulumi preview` needs from the backend: read every stack's state and decrypt its secrets.
+
+    A preview takes no lock on a DIY backend (only updates do) and writes nothing.
+    """
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "ListState", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket_arn},
+            {"Sid": "ReadState", "Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{bucket_arn}/*"},
+            {"Sid": "DecryptWithSecretsKey", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": key_arn},
+        ],
+    }
+
+
+def _json(document: Output[dict[str, Any]]) -> Output[str]:
+    return document.apply(lambda d: json.dumps(d, indent=2))
+
+
+@dataclass(frozen=True)
+class StateBackendArgs:
+    bucket_name: Input[str]
+    """Globally unique; the backend URL is `s3://<bucket_name>`."""
+    key_alias: str
+    """`alias/...` name of the secrets key; stacks use `awskms://<key_alias>?region=<region>`."""
+    region: str
+    """Region of the bucket and the key, written into the backend and secrets-provider URLs."""
+    noncurrent_version_days: int = 90
+    """Days a superseded state version is kept."""
+    newer_noncurrent_versions: int = 20
+    """Old versions of each state file kept whatever their age."""
+    key_deletion_window_days: int = 30
+    """Waiting period before a scheduled key deletion takes effect."""
+
+
+class StateBackend(pulumi.ComponentResource):
+    """A private, versioned, TLS-only S3 bucket encrypted with a rotating KMS key (SSE-KMS with bucket key)."""
+
+    key: aws.kms.Key
+    alias: aws.kms.Alias
+    bucket: aws.s3.Bucket
+    bucket_name: Output[str]
+    bucket_arn: Output[str]
+    key_arn: Output[str]
+    backend_url: Output[str]
+    secrets_provider: Output[str]
+
+    def __init__(self, name: str, args: StateBackendArgs, opts: ResourceOptions | None = None) -> None:
+        super().__init__("socialclub:bootstrap:StateBackend", name, None, opts)
+        self._base_name = name
+        child = ResourceOptions(parent=self)
+        identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self))
+
+        self.key = aws.kms.Key(
+            f"{name}-key",
+            description="Pulumi secrets provider and state bucket encryption (socialclub)",
+            enable_key_rotation=True,
+            deletion_window_in_days=args.key_deletion_window_days,
+            policy=_json(
+                Output.all(identity.account_id, partition.partition).apply(lambda v: secrets_key_policy(v[0], v[1]))
+            ),
+            opts=child.merge(PROTECTED),
+        )
+        self.alias = aws.kms.Alias(f"{name}-alias", name=args.key_alias, target_key_id=self.key.key_id, opts=child)
+
+        self.bucket = aws.s3.Bucket(
+            f"{name}-bucket", bucket=args.bucket_name, force_destroy=False, opts=child.merge(PROTECTED)
+        )
+        bucket_id = self.bucket.id
+        ownership = aws.s3.BucketOwnershipControls(
+            f"{name}-ownership",
+            bucket=bucket_id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+            opts=child,
+        )
+        public_access = aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access",
+            bucket=bucket_id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketVersioning(
+            f"{name}-versioning",
+            bucket=bucket_id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+            opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption",
+            bucket=bucket_id,
+            rules=[
+                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    apply_server_side_encryption_by_default=SseByDefaultArgs(
+                        sse_algorithm="aws:kms", kms_master_key_id=self.key.arn
+                    ),
+                    # One data key per bucket instead of one KMS call per object: cheaper, same protection.
+                    bucket_key_enabled=True,
+                )
+            ],
+            opts=child,
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-policy",
+            bucket=bucket_id,
+            policy=_json(Output.all(self.bucket.arn, self.key.arn).apply(lambda v: state_bucket_policy(*v))),
+            # S3 rejects a bucket policy while the public access block is being written.
+            opts=child.merge(ResourceOptions(depends_on=[public_access, ownership])),
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-lifecycle",
+            bucket=bucket_id,
+            rules=[
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="expire-noncurrent-state",
+                    status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                    noncurrent_version_expiration=NoncurrentExpirationArgs(
+                        noncurrent_days=args.noncurrent_version_days,
+                        newer_noncurrent_versions=args.newer_noncurrent_versions,
+                    ),
+                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(expired_object_delete_marker=True),
+                    abort_incomplete_multipart_upload=AbortMultipartArgs(days_after_initiation=7),
+                )
+            ],
+            opts=child,
+        )
+
+        self.bucket_name = self.bucket.bucket
+        self.bucket_arn = self.bucket.arn
+        self.key_arn = self.key.arn
+        self.backend_url = Output.concat("s3://", self.bucket.bucket, f"?region={args.region}")
+        self.secrets_provider = self.alias.name.apply(lambda alias: f"awskms://{alias}?region={args.region}")
+        self.register_outputs(
+            {
+                "bucketName": self.bucket_name,
+                "bucketArn": self.bucket_arn,
+                "keyArn": self.key_arn,
+                "backendUrl": self.backend_url,
+                "secretsProvider": self.secrets_provider,
+            }
+        )
+
+    def grant_read(self, role: aws.iam.Role) -> aws.iam.RolePolicy:
+        """Let `role` read every stack's state and decrypt its secrets, as `pulumi preview` does."""
+        return aws.iam.RolePolicy(
+            f"{self._base_name}-read",
+            role=role.id,
+            policy=_json(Output.all(self.bucket_arn, self.key_arn).apply(lambda v: state_reader_policy(*v))),
+            opts=ResourceOptions(parent=self),
+        )

@@ -1,0 +1,238 @@
+"""PostgresDb: RDS for PostgreSQL 15, encrypted, TLS-only, Multi-AZ, with its password managed and rotated by AWS."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws_context import AwsContext
+from components.iam_documents import service_trust
+from components.naming import check_identifier
+from components.secret_set import SecretSet
+from components.security_groups import allow_tcp_from_group, closed_security_group
+
+PORT = 5432
+ENGINE_VERSION = "15"
+"""Major version only: RDS picks the current 15.x and `auto_minor_version_upgrade` keeps it patched."""
+PARAMETER_FAMILY = "postgres15"
+CA_CERTIFICATE = "rds-ca-rsa2048-g1"
+LOG_EXPORTS = ("postgresql", "upgrade")
+
+PARAMETERS: dict[str, str] = {
+    # TLS only, 1.2 or newer: a client without TLS is refused by the server, not just discouraged.
+    "rds.force_ssl": "1",
+    "ssl_min_protocol_version": "TLSv1.2",
+    # Enough to answer "what was slow, who connected, what blocked" from the exported log. Not `log_statement=ddl`:
+    # it would write `ALTER ROLE ... PASSWORD '...'` in clear into CloudWatch (pgaudit is the tool for DDL audit).
+    "log_min_duration_statement": "1000",  # ms
+    "log_connections": "1",
+    "log_disconnections": "1",
+    "log_lock_waits": "1",
+    "log_temp_files": "10240",  # kB: sorts and hashes spilling more than 10 MB to disk
+    "log_autovacuum_min_duration": "10000",  # ms
+}
+"""Every one is dynamic in PostgreSQL 15, so it applies without a reboot."""
+
+
+def database_url(username: str, address: str, port: int, database: str) -> str:
+    """The `database/database-url` value: no password in it (see `PostgresDb`)."""
+    return f"postgresql://{username}@{address}:{port}/{database}?sslmode=verify-full"
+
+
+def master_secret_arn(secrets: Sequence[aws.rds.outputs.InstanceMasterUserSecret]) -> str:
+    """The ARN of the secret RDS created for the master password."""
+    arn = secrets[0].secret_arn if secrets else None
+    if not arn:
+        raise ValueError("RDS reported no master user secret although manage_master_user_password is on")
+    return arn
+
+
+@dataclass(frozen=True)
+class PostgresDbArgs:
+    context: AwsContext
+    identifier: str
+    """Physical instance name, e.g. `socialclub-production-postgres`; it also names the log groups."""
+    vpc_id: pulumi.Input[str]
+    db_subnet_group_name: pulumi.Input[str]
+    """The Vpc's subnet group on the data subnets (no route to the internet)."""
+    kms_key_arn: pulumi.Input[str]
+    """Encrypts storage, snapshots, the master secret, Performance Insights and the log groups."""
+    secrets: SecretSet
+    """Receives the connection URL and the rotation schedule of the RDS-managed master secret."""
+    instance_class: str = "db.t3.small"
+    multi_az: bool = True
+    allocated_storage_gb: int = 100
+    max_allocated_storage_gb: int = 1000
+    """Storage autoscaling ceiling."""
+    iops: int | None = None
+    """gp3 provisioned IOPS; None keeps the baseline (the only choice below 400 GiB)."""
+    storage_throughput_mibps: int | None = None
+    database_name: str = "socialclub"
+    master_username: str = "socialclub_admin"
+    backup_retention_days: int = 30
+    backup_window: str = "03:00-04:00"
+    """Daily, UTC; must not overlap `maintenance_window` (the stack config checks it)."""
+    maintenance_window: str = "sun:04:30-sun:05:30"
+    performance_insights_retention_days: int = 7
+    monitoring_interval_seconds: int = 60
+    log_retention_days: int = 7
+    master_rotation_days: int = 30
+    url_secret_key: str = "database/database-url"
+    deletion_protection: bool = True
+    protect: bool = True
+    """Pulumi `protect`: a `pulumi destroy` or a replacing change stops instead of deleting the database."""
+
+
+class PostgresDb(pulumi.ComponentResource):
+    """A private PostgreSQL instance that only the groups passed to `allow_from` can reach, on 5432.
+
+    Credentials: RDS creates the master password, keeps it in a Secrets Manager secret encrypted with the stack
+    key (`master_secret_arn`, JSON with `username` and `password`) and rotates it on the SecretSet's schedule.
+    The `database/database-url` secret holds `postgresql://<user>@<host>:5432/<db>?sslmode=verify-full`
+    WITHOUT the password, so rotation never leaves a stale copy: the backend reads the password from the master
+    secret (ECS secret `<arn>:password::`) and needs the RDS CA bundle for `verify-full`.
+
+    Security group: inbound only through `allow_from`; no outbound rule at all (the seed says "All"). A
+    database never opens connections: replies to inbound connections pass because groups are stateful, and
+    Multi-AZ replication, backups, enhanced monitoring and log export run on AWS's side, not through this ENI.
+    """
+
+    security_group_id: pulumi.Output[str]
+    endpoint: pulumi.Output[str]
+    """`host:port`."""
+    address: pulumi.Output[str]
+    port: pulumi.Output[int]
+    master_secret_arn: pulumi.Output[str]
+    instance_identifier: pulumi.Output[str]
+    instance_class: str
+    allocated_storage_gb: int
+    url: pulumi.Output[str]
+    """The value stored in `url_secret_key` (it holds no credential)."""
+
+    def __init__(self, name: str, args: PostgresDbArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("socialclub:data:PostgresDb", name, None, opts)
+        self._name = name
+        child = pulumi.ResourceOptions(parent=self)
+        identifier = check_identifier(args.identifier, 63, "RDS instance identifier")
+        ctx = args.context
+
+        group = closed_security_group(
+            f"{name}-sg", args.vpc_id, f"{identifier}: PostgreSQL, reachable only from allowed groups", self
+        )
+        parameters = aws.rds.ParameterGroup(
+            f"{name}-params",
+            family=PARAMETER_FAMILY,
+            description=f"{identifier}: TLS required, slow-query, lock-wait and connection logging",
+            parameters=[
+                aws.rds.ParameterGroupParameterArgs(name=key, value=value, apply_method="immediate")
+                for key, value in PARAMETERS.items()
+            ],
+            opts=child,
+        )
+        # RDS would create these groups itself on first export, unencrypted and kept forever.
+        log_groups = [
+            aws.cloudwatch.LogGroup(
+                f"{name}-log-{log}",
+                name=f"/aws/rds/instance/{identifier}/{log}",
+                retention_in_days=args.log_retention_days,
+                kms_key_id=args.kms_key_arn,
+                opts=child,
+            )
+            for log in LOG_EXPORTS
+        ]
+        monitoring = aws.iam.Role(
+            f"{name}-monitoring",
+            description=f"{identifier}: enhanced monitoring publishes OS metrics",
+            assume_role_policy=service_trust("monitoring.rds.amazonaws.com", source_account=ctx.account_id),
+            opts=child,
+        )
+        monitoring_policy = aws.iam.RolePolicyAttachment(
+            f"{name}-monitoring",
+            role=monitoring.name,
+            policy_arn=f"arn:{ctx.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+            opts=child,
+        )
+
+        instance = aws.rds.Instance(
+            f"{name}-instance",
+            identifier=identifier,
+            engine="postgres",
+            engine_version=ENGINE_VERSION,
+            auto_minor_version_upgrade=True,
+            allow_major_version_upgrade=False,
+            instance_class=args.instance_class,
+            multi_az=args.multi_az,
+            storage_type="gp3",
+            allocated_storage=args.allocated_storage_gb,
+            max_allocated_storage=args.max_allocated_storage_gb,
+            iops=args.iops,
+            storage_throughput=args.storage_throughput_mibps,
+            storage_encrypted=True,
+            kms_key_id=args.kms_key_arn,
+            db_name=args.database_name,
+            username=args.master_username,
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=args.kms_key_arn,
+            iam_database_authentication_enabled=True,
+            parameter_group_name=parameters.name,
+            db_subnet_group_name=args.db_subnet_group_name,
+            vpc_security_group_ids=[group.id],
+            publicly_accessible=False,
+            port=PORT,
+            ca_cert_identifier=CA_CERTIFICATE,
+            backup_retention_period=args.backup_retention_days,
+            backup_window=args.backup_window,
+            maintenance_window=args.maintenance_window,
+            copy_tags_to_snapshot=True,
+            delete_automated_backups=False,
+            deletion_protection=args.deletion_protection,
+            skip_final_snapshot=False,
+            final_snapshot_identifier=f"{identifier}-final",
+            performance_insights_enabled=True,
+            performance_insights_kms_key_id=args.kms_key_arn,
+            performance_insights_retention_period=args.performance_insights_retention_days,
+            monitoring_interval=args.monitoring_interval_seconds,
+            monitoring_role_arn=monitoring.arn,
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=[*log_groups, monitoring_policy]),
+        )
+
+        self.security_group_id = group.id
+        self.endpoint = instance.endpoint
+        self.address = instance.address
+        self.port = instance.port
+        self.master_secret_arn = instance.master_user_secrets.apply(master_secret_arn)
+        self.instance_identifier = instance.identifier
+        self.instance_class = args.instance_class
+        self.allocated_storage_gb = args.allocated_storage_gb
+        self.url = pulumi.Output.all(instance.address, instance.port).apply(
+            lambda hp: database_url(args.master_username, hp[0], hp[1], args.database_name)
+        )
+
+        args.secrets.set_value(args.url_secret_key, self.url)
+        args.secrets.rotate_managed(f"{name}-master", self.master_secret_arn, args.master_rotation_days)
+
+        self.register_outputs(
+            {
+                "securityGroupId": self.security_group_id,
+                "endpoint": self.endpoint,
+                "address": self.address,
+                "port": self.port,
+                "masterSecretArn": self.master_secret_arn,
+                "instanceIdentifier": self.instance_identifier,
+            }
+        )
+
+    def allow_from(self, security_group_id: pulumi.Input[str], label: str) -> aws.vpc.SecurityGroupIngressRule:
+        """Let members of `security_group_id` connect on 5432, and nothing else."""
+        return allow_tcp_from_group(
+            f"{self._name}-from-{label}",
+            self.security_group_id,
+            source_group_id=security_group_id,
+            port=PORT,
+            description=f"PostgreSQL from {label}",
+            parent=self,
+        )

@@ -1,0 +1,133 @@
+"""A private, versioned, encrypted S3 bucket whose policy the owner writes once it knows its readers.
+
+S3 bucket policies are one document per bucket, and the statements often name a resource that itself needs
+the bucket (a CloudFront distribution, a log delivery): so the bucket and its settings come first
+(`private_bucket`), and the owner attaches the single policy later with `bucket_policy`, which always starts
+with the TLS-only denial.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.iam_documents import Statement, document, statement
+
+
+def tls_only_statement(bucket_arn: pulumi.Input[str]) -> Statement:
+    """Refuse every request made without TLS, whoever makes it."""
+    return statement(
+        ["s3:*"],
+        [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")],
+        sid="DenyInsecureTransport",
+        effect="Deny",
+        principal={"AWS": "*"},
+        conditions={"Bool": {"aws:SecureTransport": "false"}},
+    )
+
+
+@dataclass(frozen=True)
+class PrivateBucketArgs:
+    bucket_prefix: str
+    """Physical name prefix; S3 adds a unique suffix (bucket names are global across accounts)."""
+    kms_key_arn: pulumi.Input[str] | None
+    """SSE-KMS with this key and an S3 bucket key; None means SSE-S3, for writers that cannot use KMS."""
+    noncurrent_version_days: int = 30
+    """How long an overwritten or deleted object stays restorable (default 30 days)."""
+    expire_after_days: int | None = None
+    """Delete current objects after this many days (logs); None (default) keeps them."""
+    protect: bool = False
+    """Pulumi `protect` on the bucket (production)."""
+
+
+def private_bucket(name: str, args: PrivateBucketArgs, parent: pulumi.Resource) -> aws.s3.Bucket:
+    """The bucket `name` and its settings, children of `parent`: every public path blocked, ACLs disabled
+    (bucket owner enforced), versioning, default encryption and a lifecycle for old versions."""
+    child = pulumi.ResourceOptions(parent=parent)
+    bucket = aws.s3.Bucket(
+        name,
+        bucket_prefix=args.bucket_prefix,
+        force_destroy=False,
+        opts=pulumi.ResourceOptions(parent=parent, protect=args.protect),
+    )
+    aws.s3.BucketPublicAccessBlock(
+        name,
+        bucket=bucket.id,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+        opts=child,
+    )
+    aws.s3.BucketOwnershipControls(
+        name,
+        bucket=bucket.id,
+        rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+        opts=child,
+    )
+    aws.s3.BucketVersioning(
+        name,
+        bucket=bucket.id,
+        versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+        opts=child,
+    )
+    by_default = (
+        aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+            sse_algorithm="aws:kms", kms_master_key_id=args.kms_key_arn
+        )
+        if args.kms_key_arn is not None
+        else aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+            sse_algorithm="AES256"
+        )
+    )
+    aws.s3.BucketServerSideEncryptionConfiguration(
+        name,
+        bucket=bucket.id,
+        rules=[
+            aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                apply_server_side_encryption_by_default=by_default,
+                # One data key per bucket instead of one KMS call per object: cheaper, same protection.
+                bucket_key_enabled=args.kms_key_arn is not None,
+            )
+        ],
+        opts=child,
+    )
+    aws.s3.BucketLifecycleConfiguration(
+        name,
+        bucket=bucket.id,
+        rules=[
+            aws.s3.BucketLifecycleConfigurationRuleArgs(
+                id="expire-old-versions",
+                status="Enabled",
+                filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                expiration=(
+                    aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.expire_after_days)
+                    if args.expire_after_days is not None
+                    else aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(expired_object_delete_marker=True)
+                ),
+                noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                    noncurrent_days=args.noncurrent_version_days
+                ),
+                abort_incomplete_multipart_upload=(
+                    aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(days_after_initiation=7)
+                ),
+            )
+        ],
+        opts=child,
+    )
+    return bucket
+
+
+def bucket_policy(
+    name: str, bucket: aws.s3.Bucket, statements: Sequence[Statement], parent: pulumi.Resource
+) -> aws.s3.BucketPolicy:
+    """The bucket's one policy: TLS only, then `statements`."""
+    return aws.s3.BucketPolicy(
+        name,
+        bucket=bucket.id,
+        policy=document(tls_only_statement(bucket.arn), *statements),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

@@ -1,0 +1,5 @@
+import sys
+
+from offline.cost.cli import main
+
+sys.exit(main())

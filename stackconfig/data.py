@@ -1,0 +1,281 @@
+"""The `socialclub:database`, `socialclub:cache` and `socialclub:tables` sections: the data tier's sizes and windows.
+
+Each default is the seed's staging value; production raises what it must in `Pulumi.production.yaml`, and the
+rules that only production enforces (Multi-AZ data stores, backup and snapshot retention) live in
+`StackConfig._problems` because they need `environment`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic.alias_generators import to_camel
+
+from stackconfig.base import ConfigModel, Path, Problem, RetentionDays, raise_problems
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MINUTES_PER_DAY = 24 * 60
+MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
+
+_DAILY = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+_DAY = "(" + "|".join(DAYS) + ")"
+_WEEKLY = re.compile(rf"^{_DAY}:([01]\d|2[0-3]):([0-5]\d)-{_DAY}:([01]\d|2[0-3]):([0-5]\d)$")
+
+Window = tuple[int, int]
+"""(start, length) in minutes on a circle: of a day for daily windows, of a week (Monday 00:00 = 0) for weekly."""
+
+# RDS gp3 for PostgreSQL: below this size the volume runs at the baseline (3000 IOPS, 125 MiB/s) and AWS rejects
+# an explicit iops/storageThroughput; from it the baseline is 12000 IOPS / 500 MiB/s and both can be raised.
+GP3_PROVISIONING_THRESHOLD_GB = 400
+GP3_IOPS_RANGE = (12_000, 64_000)
+GP3_THROUGHPUT_RANGE = (500, 4_000)
+
+PERFORMANCE_INSIGHTS_RETENTION_DAYS: tuple[int, ...] = (7, *range(31, 731, 31), 731)
+"""What RDS accepts: 7 (the free tier), any multiple of 31 up to 713, or 731 (two years)."""
+
+
+def parse_daily_window(text: str) -> Window | None:
+    """`hh:mm-hh:mm` (UTC) as (start, length) on the day circle; None when malformed or empty."""
+    match = _DAILY.match(text)
+    if match is None:
+        return None
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    start, end = h1 * 60 + m1, h2 * 60 + m2
+    length = (end - start) % MINUTES_PER_DAY
+    return (start, length) if length else None
+
+
+def parse_weekly_window(text: str) -> Window | None:
+    """`ddd:hh:mm-ddd:hh:mm` (UTC) as (start, length) on the week circle; None when malformed or empty."""
+    match = _WEEKLY.match(text)
+    if match is None:
+        return None
+    d1, h1, m1, d2, h2, m2 = match.groups()
+    start = DAYS.index(d1) * MINUTES_PER_DAY + int(h1) * 60 + int(m1)
+    end = DAYS.index(d2) * MINUTES_PER_DAY + int(h2) * 60 + int(m2)
+    length = (end - start) % MINUTES_PER_WEEK
+    return (start, length) if length else None
+
+
+def _arcs_overlap(a: Window, b: Window, circle: int) -> bool:
+    """Two arcs of one circle share a minute when either starts inside the other."""
+    return (b[0] - a[0]) % circle < a[1] or (a[0] - b[0]) % circle < b[1]
+
+
+def daily_overlaps_weekly(daily: Window, weekly: Window) -> bool:
+    """Whether a window that recurs every day (backups) meets a weekly one (maintenance) on any day."""
+    return any(
+        _arcs_overlap((day * MINUTES_PER_DAY + daily[0], daily[1]), weekly, MINUTES_PER_WEEK) for day in range(7)
+    )
+
+
+def window_problems(
+    daily_key: str, daily_text: str, weekly_key: str, weekly_text: str, *, min_minutes: int, daily_label: str
+) -> Iterator[Problem]:
+    """Format, minimum length and no overlap of a daily backup/snapshot window and a weekly maintenance window."""
+    daily = parse_daily_window(daily_text)
+    weekly = parse_weekly_window(weekly_text)
+    if daily is None:
+        yield Problem((daily_key,), daily_text, "accepted: hh:mm-hh:mm in UTC, e.g. 03:00-04:00")
+    elif daily[1] < min_minutes:
+        yield Problem((daily_key,), daily_text, f"the {daily_label} window must last at least {min_minutes} minutes")
+    if weekly is None:
+        yield Problem((weekly_key,), weekly_text, "accepted: ddd:hh:mm-ddd:hh:mm in UTC, e.g. sun:04:30-sun:05:30")
+    elif not min_minutes <= weekly[1] <= MINUTES_PER_DAY:
+        yield Problem(
+            (weekly_key,), weekly_text, f"the maintenance window must last between {min_minutes} minutes and 24 hours"
+        )
+    if daily is not None and weekly is not None and daily_overlaps_weekly(daily, weekly):
+        yield Problem(
+            (weekly_key,),
+            weekly_text,
+            f"overlaps {daily_key} {daily_text}; AWS refuses overlapping {daily_label} and maintenance windows",
+        )
+
+
+class DatabaseConfig(ConfigModel):
+    """RDS PostgreSQL 15 (seed section 3)."""
+
+    instance_class: str = Field(default="db.t3.small", pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")
+    """DB instance class (seed: db.t3.small staging, db.r6g.xlarge production)."""
+    multi_az: bool = True
+    """A synchronous standby in another AZ (seed: yes in both stacks; production requires it)."""
+    allocated_storage_gb: int = Field(default=100, ge=20, le=65_536)
+    """Initial gp3 storage in GiB (seed: 100)."""
+    max_allocated_storage_gb: int = Field(default=1000, le=65_536)
+    """Storage autoscaling ceiling in GiB (seed: 1000); at least 10% above allocatedStorageGb, as RDS requires."""
+    iops: int | None = None
+    """Provisioned gp3 IOPS; only from 400 GiB (12000-64000). Below 400 GiB gp3 runs at the 3000 IOPS baseline
+    (the seed's "IOPS: 3000") and RDS rejects an explicit value. Default: none (the baseline)."""
+    storage_throughput_mibps: int | None = None
+    """Provisioned gp3 throughput in MiB/s; only from 400 GiB (500-4000). Default: none (125 MiB/s baseline)."""
+    database_name: str = Field(default="socialclub", pattern=r"^[a-z][a-z0-9_]{0,62}$")
+    """Database created with the instance (the Prisma schema's database)."""
+    master_username: str = Field(default="socialclub_admin", pattern=r"^[a-z][a-z0-9_]{0,62}$")
+    """Master user; RDS generates and rotates its password in Secrets Manager. `postgres`/`rdsadmin` are refused."""
+    backup_retention_days: int = Field(default=30, ge=1, le=35)
+    """Automated backup retention (seed: 30; RDS allows 1-35; 0 would turn backups off and is refused)."""
+    backup_window: str = "03:00-04:00"
+    """Daily backup window, hh:mm-hh:mm UTC, at least 30 minutes."""
+    maintenance_window: str = "sun:04:30-sun:05:30"
+    """Weekly maintenance window, ddd:hh:mm-ddd:hh:mm UTC, 30 minutes to 24 hours, not overlapping the backups."""
+    performance_insights_retention_days: int = 7
+    """Performance Insights retention: 7 (free), a multiple of 31 up to 713, or 731."""
+    monitoring_interval_seconds: Literal[1, 5, 10, 15, 30, 60] = 60
+    """Enhanced monitoring granularity (OS metrics)."""
+    log_retention_days: RetentionDays = 7
+    """Retention of the exported postgresql and upgrade logs (seed: 7 days)."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DatabaseConfig:
+        raise_problems(self._problems())
+        return self
+
+    def _problems(self) -> Iterator[Problem]:
+        if self.master_username in {"postgres", "rdsadmin", "admin"}:
+            yield Problem(("masterUsername",), self.master_username, "reserved by RDS; choose another name")
+        floor = -(-self.allocated_storage_gb * 11 // 10)  # ceil(1.1 x allocated)
+        if self.max_allocated_storage_gb < floor:
+            yield Problem(
+                ("maxAllocatedStorageGb",),
+                self.max_allocated_storage_gb,
+                f"storage autoscaling needs a ceiling at least 10% above allocatedStorageGb: >= {floor}",
+            )
+        provisioned: list[tuple[Path, int, tuple[int, int]]] = []
+        if self.iops is not None:
+            provisioned.append((("iops",), self.iops, GP3_IOPS_RANGE))
+        if self.storage_throughput_mibps is not None:
+            provisioned.append((("storageThroughputMibps",), self.storage_throughput_mibps, GP3_THROUGHPUT_RANGE))
+        for path, value, (low, high) in provisioned:
+            if self.allocated_storage_gb < GP3_PROVISIONING_THRESHOLD_GB:
+                yield Problem(
+                    path,
+                    value,
+                    f"RDS rejects explicit gp3 performance below {GP3_PROVISIONING_THRESHOLD_GB} GiB "
+                    f"(allocatedStorageGb is {self.allocated_storage_gb}): the volume runs at the 3000 IOPS / "
+                    "125 MiB/s baseline; remove the key or allocate 400 GiB or more",
+                )
+            elif not low <= value <= high:
+                yield Problem(path, value, f"accepted from 400 GiB: {low}-{high}")
+        if self.performance_insights_retention_days not in PERFORMANCE_INSIGHTS_RETENTION_DAYS:
+            yield Problem(
+                ("performanceInsightsRetentionDays",),
+                self.performance_insights_retention_days,
+                "accepted: 7, a multiple of 31 up to 713, or 731",
+            )
+        yield from window_problems(
+            "backupWindow",
+            self.backup_window,
+            "maintenanceWindow",
+            self.maintenance_window,
+            min_minutes=30,
+            daily_label="backup",
+        )
+
+
+class CacheConfig(ConfigModel):
+    """ElastiCache replication group (seed section 3)."""
+
+    engine: Literal["redis", "valkey"] = "redis"
+    """`redis` (the seed: Redis 7.x) or `valkey` (same protocol and clients, lower node price)."""
+    node_type: str = Field(default="cache.t3.small", pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
+    """Node type (seed: cache.t3.small staging, cache.r6g.xlarge production)."""
+    nodes: int = Field(default=1, ge=1, le=6)
+    """Nodes: one primary plus replicas (seed: 1 staging, 3 production). From 2, Multi-AZ and failover are on."""
+    snapshot_retention_days: int = Field(default=1, ge=1, le=35)
+    """Daily snapshots kept (production requires at least 7; 0 would turn snapshots off and is refused)."""
+    snapshot_window: str = "02:00-03:00"
+    """Daily snapshot window, hh:mm-hh:mm UTC, at least 60 minutes."""
+    maintenance_window: str = "sun:05:00-sun:06:00"
+    """Weekly maintenance window, ddd:hh:mm-ddd:hh:mm UTC, 60 minutes to 24 hours, not overlapping snapshots."""
+    log_retention_days: RetentionDays = 3
+    """Retention of the slow-log and engine-log groups (seed: 3 days)."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CacheConfig:
+        raise_problems(
+            window_problems(
+                "snapshotWindow",
+                self.snapshot_window,
+                "maintenanceWindow",
+                self.maintenance_window,
+                min_minutes=60,
+                daily_label="snapshot",
+            )
+        )
+        return self
+
+
+class CapacityRange(ConfigModel):
+    """Provisioned capacity units per table: the autoscaling floor (also the initial value) and ceiling."""
+
+    min: int = Field(default=5, ge=1, le=40_000)
+    max: int = Field(default=100, ge=1, le=40_000)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CapacityRange:
+        if self.min > self.max:
+            raise_problems([Problem(("min",), self.min, f"must not exceed max ({self.max})")])
+        return self
+
+
+class TablesConfig(ConfigModel):
+    """The four real-time DynamoDB tables (seed section 3)."""
+
+    billing_mode: Literal["PAY_PER_REQUEST", "PROVISIONED"] = "PAY_PER_REQUEST"
+    """On-demand (seed: staging) or provisioned with target-tracking autoscaling (seed: production)."""
+    read_capacity: CapacityRange = CapacityRange()
+    """PROVISIONED only: read capacity units of each table, autoscaled between min and max."""
+    write_capacity: CapacityRange = CapacityRange()
+    """PROVISIONED only: write capacity units of each table, autoscaled between min and max."""
+    target_utilization_percent: int = Field(default=70, ge=20, le=90)
+    """PROVISIONED only: consumed/provisioned ratio the autoscaling keeps (Application Auto Scaling: 20-90)."""
+    point_in_time_recovery_days: int = Field(default=35, ge=1, le=35)
+    """How far back point-in-time recovery reaches (DynamoDB: 1-35 days)."""
+
+    @model_validator(mode="after")
+    def _capacity_only_when_provisioned(self) -> TablesConfig:
+        if self.billing_mode == "PAY_PER_REQUEST":
+            raise_problems(
+                Problem((to_camel(field),), _plain(getattr(self, field)), "applies only to billingMode PROVISIONED")
+                for field in ("read_capacity", "write_capacity", "target_utilization_percent")
+                if field in self.model_fields_set
+            )
+        return self
+
+
+def _plain(value: object) -> object:
+    """A value as written in YAML, for an error line."""
+    return value.model_dump(by_alias=True) if isinstance(value, ConfigModel) else value
+
+
+PRODUCTION_BACKUP_RETENTION_DAYS = 30
+"""The seed's 30-day database backups; staging may keep fewer to save storage, production may not."""
+PRODUCTION_SNAPSHOT_RETENTION_DAYS = 7
+
+
+def production_data_problems(database: DatabaseConfig, cache: CacheConfig) -> Iterator[Problem]:
+    """Production's data stores survive the loss of an AZ and keep the seed's backups (paths from the root)."""
+    if not database.multi_az:
+        yield Problem(("database", "multiAz"), database.multi_az, "production requires a Multi-AZ database")
+    if database.backup_retention_days < PRODUCTION_BACKUP_RETENTION_DAYS:
+        yield Problem(
+            ("database", "backupRetentionDays"),
+            database.backup_retention_days,
+            f"production keeps backups at least {PRODUCTION_BACKUP_RETENTION_DAYS} days (seed); accepted: 30-35",
+        )
+    if cache.nodes < 2:
+        yield Problem(
+            ("cache", "nodes"),
+            cache.nodes,
+            "production requires a Multi-AZ cache with automatic failover: at least 2 nodes",
+        )
+    if cache.snapshot_retention_days < PRODUCTION_SNAPSHOT_RETENTION_DAYS:
+        yield Problem(
+            ("cache", "snapshotRetentionDays"),
+            cache.snapshot_retention_days,
+            f"production keeps cache snapshots at least {PRODUCTION_SNAPSHOT_RETENTION_DAYS} days; accepted: 7-35",
+        )

@@ -1,0 +1,196 @@
+"""The edge sections: `socialclub:dns` (zone, host names, records, health checks), `socialclub:frontend`
+(CloudFront and the assets bucket) and `socialclub:deploy` (GitHub Actions OIDC roles)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from stackconfig.base import ConfigModel, Problem, raise_problems
+
+HOST_LABEL = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+DOMAIN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+GITHUB_REPOSITORY = r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$"
+
+
+class HostsConfig(ConfigModel):
+    """Labels under the domain; staging prefixes them (staging-app) so both stacks share one zone."""
+
+    app: str = Field(default="app", pattern=HOST_LABEL)
+    """The frontend, served by CloudFront (seed: app; staging-app in staging)."""
+    api: str = Field(default="api", pattern=HOST_LABEL)
+    """The API, an alias to the ALB (seed: api; staging-api in staging)."""
+    cdn: str = Field(default="cdn", pattern=HOST_LABEL)
+    """Static assets, a second alias to the same CloudFront distribution (seed: cdn; staging-cdn in staging)."""
+
+    @model_validator(mode="after")
+    def _distinct(self) -> HostsConfig:
+        labels = {"app": self.app, "api": self.api, "cdn": self.cdn}
+        seen: dict[str, str] = {}
+        problems: list[Problem] = []
+        for key, label in labels.items():
+            if label in seen:
+                problems.append(Problem((key,), label, f"same label as {seen[label]}; accepted: distinct labels"))
+            seen.setdefault(label, key)
+        raise_problems(problems)
+        return self
+
+
+class MxHost(ConfigModel):
+    priority: int = Field(ge=0, le=65535)
+    """Lower is preferred (RFC 5321)."""
+    host: str = Field(pattern=DOMAIN)
+    """The mail exchanger's host name, e.g. a mail provider's inbound host."""
+
+
+class MxConfig(ConfigModel):
+    name: str = Field(default="", pattern=r"^$|" + HOST_LABEL)
+    """Label the MX record is published at; "" (default) is the domain apex."""
+    hosts: list[MxHost] = Field(min_length=1, max_length=10)
+    """The mail exchangers, each with its priority."""
+    ttl: int = Field(default=3600, ge=60, le=172800)
+    """Record TTL in seconds (default 3600)."""
+
+
+class HealthChecksConfig(ConfigModel):
+    api_path: str = Field(default="/api/health", pattern=r"^/\S*$")
+    """Path probed on the api host over HTTPS (seed: the API health endpoint, /api/health)."""
+    frontend_path: str = Field(default="/", pattern=r"^/\S*$")
+    """Path probed on the app host over HTTPS (default /, the SPA's index.html through CloudFront)."""
+    request_interval: Literal[10, 30] = 30
+    """Seconds between checks from each checker region; Route 53 accepts 10 (fast, costs more) or 30 (default)."""
+    failure_threshold: int = Field(default=3, ge=1, le=10)
+    """Consecutive failures before the endpoint counts as unhealthy (default 3)."""
+
+
+class DnsConfig(ConfigModel):
+    domain: str = Field(pattern=DOMAIN)
+    """The public hosted zone's domain (seed: socialclub.example.com); certificates cover it and *.domain."""
+    create_zone: bool = False
+    """True in the one stack that owns the zone (production); the other stacks look it up by name, so the owner
+    is deployed first. Default false."""
+    hosts: HostsConfig = HostsConfig()
+    mx: MxConfig | None = None
+    """Optional MX record (seed: "mail ... MX (if needed)"); only the zone's owner publishes it. Default none."""
+    health_checks: HealthChecksConfig = HealthChecksConfig()
+
+    @model_validator(mode="after")
+    def _owner_publishes_mx(self) -> DnsConfig:
+        if self.mx is not None and not self.create_zone:
+            raise_problems(
+                [
+                    Problem(
+                        ("mx",),
+                        self.mx.model_dump(by_alias=True),
+                        "only the stack with createZone: true publishes MX; remove it here",
+                    )
+                ]
+            )
+        return self
+
+
+class GeoRestrictionConfig(ConfigModel):
+    type: Literal["none", "whitelist", "blacklist"] = "none"
+    """CloudFront geo restriction: none (default), whitelist (only these countries) or blacklist."""
+    locations: list[str] = Field(default_factory=list)
+    """ISO 3166-1 alpha-2 country codes (US, DE...); required unless type is none."""
+
+    @model_validator(mode="after")
+    def _locations_match_type(self) -> GeoRestrictionConfig:
+        problems: list[Problem] = []
+        if self.type == "none" and self.locations:
+            problems.append(Problem(("locations",), self.locations, "accepted: no locations when type is none"))
+        if self.type != "none" and not self.locations:
+            problems.append(Problem(("locations",), self.locations, f"accepted: at least one code for {self.type}"))
+        for i, code in enumerate(self.locations):
+            if len(code) != 2 or not code.isascii() or not code.isupper():
+                problems.append(Problem(("locations", i), code, "accepted: an ISO 3166-1 alpha-2 code such as US"))
+        raise_problems(problems)
+        return self
+
+
+class FrontendConfig(ConfigModel):
+    default_ttl_seconds: int = Field(ge=0, le=31536000)
+    """Cache TTL when the origin sends no Cache-Control (seed: 3600 staging, 86400 production)."""
+    max_ttl_seconds: int = Field(default=31536000, ge=0, le=31536000)
+    """Upper bound on what Cache-Control may ask for (default one year, for fingerprinted assets)."""
+    price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = "PriceClass_100"
+    """Edge locations used: 100 = North America and Europe (default, cheapest), 200 adds Asia and more, All."""
+    geo_restriction: GeoRestrictionConfig = GeoRestrictionConfig()
+    """Seed: "Geographic restriction (optional)". Default none."""
+    web_acl_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global/webacl/.+")
+    """A WAFv2 web ACL (scope CLOUDFRONT, in us-east-1) to attach; default none (see README, future work)."""
+    content_security_policy: str | None = Field(default=None, min_length=1)
+    """Overrides the Content-Security-Policy header; default: self only, plus the api host for fetches."""
+    log_retention_days: int = Field(default=90, ge=1, le=3650)
+    """Days CloudFront access logs are kept in the log bucket (default 90)."""
+
+    @model_validator(mode="after")
+    def _ttl_order(self) -> FrontendConfig:
+        if self.default_ttl_seconds > self.max_ttl_seconds:
+            raise_problems(
+                [
+                    Problem(
+                        ("defaultTtlSeconds",),
+                        self.default_ttl_seconds,
+                        f"accepted: at most maxTtlSeconds ({self.max_ttl_seconds})",
+                    )
+                ]
+            )
+        return self
+
+
+class GithubSubject(ConfigModel):
+    """One repository and exactly one of environment or branch: the `sub` claim a job presents is pinned."""
+
+    repository: str = Field(pattern=GITHUB_REPOSITORY)
+    """`owner/name` of the repository whose workflows assume the role."""
+    environment: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._-]{1,255}$")
+    """A GitHub environment (sub `repo:<owner>/<name>:environment:<env>`); its protection rules (required
+    reviewers, allowed branches) are what make the role safe, so prefer it."""
+    branch: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._/-]{1,255}$")
+    """A branch (sub `repo:<owner>/<name>:ref:refs/heads/<branch>`), for jobs without an environment."""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> GithubSubject:
+        if (self.environment is None) == (self.branch is None):
+            raise_problems(
+                [Problem((), {"environment": self.environment, "branch": self.branch}, "accepted: exactly one")]
+            )
+        return self
+
+    @property
+    def claim(self) -> str:
+        if self.environment is not None:
+            return f"repo:{self.repository}:environment:{self.environment}"
+        return f"repo:{self.repository}:ref:refs/heads/{self.branch}"
+
+
+class DeployConfig(ConfigModel):
+    create_oidc_provider: bool = False
+    """True only where this stack must create the account's GitHub OIDC provider; default false: it is looked
+    up (the bootstrap project creates it, and an account holds one provider per URL)."""
+    app_deploy: GithubSubject
+    """Who may assume the app-deploy role (push the image, roll the service, publish the frontend): the
+    application repository's job in this stack's environment."""
+    infra_deploy: GithubSubject
+    """Who may assume the infra-deploy role (`pulumi up`): the infrastructure repository's protected
+    environment or branch of this stack."""
+    max_session_seconds: int = Field(default=3600, ge=900, le=43200)
+    """Longest session either role grants (default one hour)."""
+
+    @model_validator(mode="after")
+    def _roles_are_separate(self) -> DeployConfig:
+        if self.app_deploy.claim == self.infra_deploy.claim:
+            raise_problems(
+                [
+                    Problem(
+                        ("infraDeploy",),
+                        self.infra_deploy.claim,
+                        "same subject as appDeploy; accepted: another repository, environment or branch, so an "
+                        "application job cannot run pulumi up",
+                    )
+                ]
+            )
+        return self

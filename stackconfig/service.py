@@ -1,0 +1,192 @@
+"""The `socialclub:service` section: the backend API on ECS Fargate, its image, repository and autoscaling."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from catalog import SECRETS
+from components.container_registry import TAG, ImageRef, parse_image
+from stackconfig.base import ConfigModel, Problem, RetentionDays, raise_problems
+
+# Fargate's task sizes (ECS developer guide, "Task CPU and memory"): memory (MiB) accepted for each CPU unit count.
+FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+    8192: tuple(range(16384, 61440 + 1, 4096)),
+    16384: tuple(range(32768, 122880 + 1, 8192)),
+}
+
+ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+# What the NestJS API reads from its environment, and the SecretSet key behind each (catalog.py).
+DEFAULT_SECRET_ENVIRONMENT: dict[str, str] = {
+    "DATABASE_URL": "database/database-url",
+    "REDIS_URL": "database/redis-url",
+    "JWT_SECRET": "auth/jwt-secret",
+    "JWT_REFRESH_SECRET": "auth/jwt-refresh-secret",
+    "STRIPE_SECRET_KEY": "integration/stripe-key",
+    "STRIPE_WEBHOOK_SECRET": "integration/stripe-webhook-secret",
+    "TWILIO_ACCOUNT_SID": "integration/twilio-account-sid",
+    "TWILIO_AUTH_TOKEN": "integration/twilio-key",
+    "SENDGRID_API_KEY": "integration/sendgrid-key",
+    "GOOGLE_MAPS_API_KEY": "integration/google-maps-key",
+    "SENTRY_DSN": "monitoring/sentry-dsn",
+}
+
+
+class RepositoryConfig(ConfigModel):
+    name: str = Field(
+        default="socialclub/backend", pattern=r"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$"
+    )
+    """ECR repository name (seed: socialclub/backend), shared by every stack of the account."""
+    create: bool = False
+    """True in exactly one stack per account (production): it owns, protects and lifecycles the repository.
+    False: the stack looks the repository up by name, so that stack must be deployed after the owner."""
+    moving_tags: list[str] = Field(default_factory=lambda: ["latest", "staging", "production"], max_length=5)
+    """Tags CI moves from image to image (seed: latest, staging, production); every other tag is immutable."""
+    release_tag_pattern: str = Field(default="v*", pattern=r"^[A-Za-z0-9._-]*\*?[A-Za-z0-9._-]*$")
+    """Wildcard of release tags (seed: v1.0.0); the lifecycle policy keeps the newest `keepReleases` of them."""
+    keep_releases: int = Field(default=30, ge=1, le=1000)
+    """How many release-tagged images to keep (default 30); older ones expire."""
+    untagged_expiry_days: int = Field(default=14, ge=1, le=3650)
+    """Days after which an untagged image (a failed push, an image whose moving tag moved on) expires."""
+
+    @field_validator("moving_tags")
+    @classmethod
+    def _tags(cls, tags: list[str]) -> list[str]:
+        bad = [t for t in tags if not TAG.match(t)]
+        if bad:
+            raise ValueError(f"not image tags: {bad}")
+        return tags
+
+
+class ScalingConfig(ConfigModel):
+    scale_out_cpu_percent: float = Field(default=70, gt=0, lt=100)
+    """Add a task when average CPU is above this (seed: 70)."""
+    scale_out_memory_percent: float = Field(default=75, gt=0, lt=100)
+    """Add a task when average memory is above this (seed: 75), whatever the CPU."""
+    scale_in_cpu_percent: float = Field(default=30, gt=0, lt=100)
+    """Remove a task only when average CPU is below this (seed: 30) ..."""
+    scale_in_memory_percent: float = Field(default=50, gt=0, lt=100)
+    """... and average memory is below this at the same time (seed: 50)."""
+    cooldown_seconds: int = Field(default=300, ge=60, le=3600)
+    """Wait after a scaling activity before the next one (seed: 300)."""
+    scale_out_minutes: int = Field(default=3, ge=1, le=60)
+    """Consecutive one-minute periods above a scale-out threshold before a task is added (default 3)."""
+    scale_in_minutes: int = Field(default=15, ge=1, le=60)
+    """Consecutive one-minute periods below both scale-in thresholds before a task is removed (default 15)."""
+
+    @model_validator(mode="after")
+    def _bands(self) -> ScalingConfig:
+        problems = [
+            Problem(
+                (f"scaleIn{metric}Percent",),
+                low,
+                f"must be below scaleOut{metric}Percent ({high}), or the service would scale in and out at once",
+            )
+            for metric, low, high in (
+                ("Cpu", self.scale_in_cpu_percent, self.scale_out_cpu_percent),
+                ("Memory", self.scale_in_memory_percent, self.scale_out_memory_percent),
+            )
+            if low >= high
+        ]
+        raise_problems(problems)
+        return self
+
+
+class ServiceConfig(ConfigModel):
+    cpu: int = 512
+    """Task CPU units (seed: 512 staging, 1024 production); one of Fargate's sizes."""
+    memory: int = 1024
+    """Task memory in MiB (seed: 1024 staging, 2048 production); must be a Fargate size for `cpu`."""
+    cpu_architecture: Literal["X86_64", "ARM64"] = "X86_64"
+    """The image's architecture; ARM64 (Graviton) costs about 20% less if the image is built for it."""
+    min_tasks: int = Field(default=2, ge=1, le=100)
+    """Fewest tasks, and the desired count at deploy (seed: 2 staging, 3 production)."""
+    max_tasks: int = Field(default=5, ge=1, le=100)
+    """Most tasks autoscaling may run (seed: 5 staging, 10 production)."""
+    image: str | None = None
+    """The image pushed by CI: `<tag>`, `sha256:<digest>` or `<tag>@sha256:<digest>` (a digest pins it)."""
+    build_context: str | None = Field(default=None, min_length=1)
+    """Instead of `image`: a Docker build context that `pulumi up` builds and pushes (awsx.ecr.Image)."""
+    container_port: int = Field(default=3001, ge=1024, le=65535)
+    """Port the API listens on (seed: 3001); above 1023 so the non-root user can bind it."""
+    health_check_grace_period_seconds: int = Field(default=60, ge=0, le=300)
+    """Seconds ECS ignores load-balancer health checks after a task starts (NestJS boot time)."""
+    container_insights: Literal["enabled", "enhanced"] = "enhanced"
+    """Container Insights on the cluster: `enhanced` adds task- and container-level metrics (costs more)."""
+    enable_execute_command: bool = False
+    """ECS Exec (a shell in a running task through SSM). Off by default; production also needs
+    `allowExecuteCommandInProduction`."""
+    allow_execute_command_in_production: bool = False
+    """The explicit, reviewable override for ECS Exec in production (break-glass)."""
+    log_retention_days: RetentionDays = 30
+    """Retention of the container log group (seed: 30)."""
+    access_log_retention_days: int = Field(default=90, ge=1, le=3650)
+    """Days the ALB access logs are kept in their bucket (default 90)."""
+    secret_environment: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SECRET_ENVIRONMENT))
+    """Environment variable -> SecretSet key (catalog.py) injected as an ECS secret; never plain environment."""
+    repository: RepositoryConfig = RepositoryConfig()
+    scaling: ScalingConfig = ScalingConfig()
+
+    @property
+    def image_ref(self) -> ImageRef | None:
+        return parse_image(self.image) if self.image is not None else None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ServiceConfig:
+        raise_problems(self._problems())
+        return self
+
+    def _problems(self) -> Iterator[Problem]:
+        if self.cpu not in FARGATE_MEMORY:
+            yield Problem(("cpu",), self.cpu, f"accepted: one of Fargate's CPU sizes {sorted(FARGATE_MEMORY)}")
+        elif self.memory not in FARGATE_MEMORY[self.cpu]:
+            sizes = FARGATE_MEMORY[self.cpu]
+            yield Problem(
+                ("memory",),
+                self.memory,
+                f"Fargate accepts {sizes[0]}-{sizes[-1]} MiB in steps of {sizes[1] - sizes[0]} for cpu {self.cpu}",
+            )
+        if self.min_tasks > self.max_tasks:
+            yield Problem(("minTasks",), self.min_tasks, f"accepted: at most maxTasks ({self.max_tasks})")
+        if (self.image is None) == (self.build_context is None):
+            yield Problem(("image",), self.image, "accepted: exactly one of image and buildContext")
+        if self.image is not None:
+            try:
+                parse_image(self.image)
+            except ValueError as error:
+                yield Problem(
+                    ("image",), self.image, f"{error}; accepted: <tag>, sha256:<digest>, <tag>@sha256:<digest>"
+                )
+        known = {spec.key for spec in SECRETS}
+        for env, key in self.secret_environment.items():
+            if not ENV_NAME.match(env):
+                yield Problem(("secretEnvironment", env), key, "the variable name must be UPPER_SNAKE_CASE")
+            if key not in known:
+                yield Problem(("secretEnvironment", env), key, f"not a SecretSet key; accepted: {sorted(known)}")
+
+
+def production_service_problems(service: ServiceConfig) -> Iterator[Problem]:
+    """Rules only production has, located from the config root (StackConfig._problems calls this)."""
+    if service.enable_execute_command and not service.allow_execute_command_in_production:
+        yield Problem(
+            ("service", "enableExecuteCommand"),
+            True,
+            "ECS Exec opens a shell in production tasks; set service.allowExecuteCommandInProduction: true "
+            "as well to mean it (break-glass), or leave it off",
+        )
+    ref = service.image_ref
+    if ref is not None and ref.digest is None and ref.tag in service.repository.moving_tags:
+        yield Problem(
+            ("service", "image"),
+            service.image,
+            f"'{ref.tag}' is a moving tag: production must name an immutable tag (e.g. a release) or a digest",
+        )

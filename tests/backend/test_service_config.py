@@ -1,0 +1,181 @@
+"""The `socialclub:service` section: seed values, Fargate sizes, image references, production-only rules."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from components.container_registry import ImageRef, parse_image
+from offline.harness import read_stack_settings
+from stackconfig import ConfigError, load_stack_config
+from stackconfig.service import FARGATE_MEMORY, ServiceConfig, production_service_problems
+
+DIGEST = "sha256:" + "0123456789abcdef" * 4
+
+
+def stack_section(stack: str) -> dict[str, Any]:
+    config, _ = read_stack_settings(stack)
+    section: dict[str, Any] = json.loads(config["socialclub:service"])
+    return section
+
+
+def service(**changes: Any) -> ServiceConfig:
+    data = stack_section("staging")
+    data.update(changes)
+    return ServiceConfig.model_validate(data, by_alias=True)
+
+
+def loader_lines(stack: str, changes: dict[str, Any]) -> list[str]:
+    """The loader's lines for a stack file with `changes` in its service section."""
+    config, _ = read_stack_settings(stack)
+    settings: dict[str, Any] = {
+        k.removeprefix("socialclub:"): v for k, v in config.items() if k.startswith("socialclub:")
+    }
+    settings["service"] = copy.deepcopy(stack_section(stack)) | changes
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config(settings, config["aws:region"])
+    return caught.value.lines
+
+
+def errors(**changes: Any) -> list[str]:
+    return loader_lines("staging", changes)
+
+
+@pytest.mark.parametrize(
+    ("stack", "sizes", "create"),
+    [("staging", (512, 1024, 2, 5), False), ("production", (1024, 2048, 3, 10), True)],
+)
+def test_stack_files_carry_the_seed_sizes(stack: str, sizes: tuple[int, int, int, int], create: bool) -> None:
+    s = ServiceConfig.model_validate(stack_section(stack), by_alias=True)
+    assert (s.cpu, s.memory, s.min_tasks, s.max_tasks) == sizes
+    assert s.container_port == 3001
+    assert s.repository.name == "socialclub/backend"
+    assert s.repository.create is create  # production owns the account's repository
+    assert s.enable_execute_command is False
+    scaling = s.scaling
+    assert (scaling.scale_out_cpu_percent, scaling.scale_out_memory_percent) == (70, 75)
+    assert (scaling.scale_in_cpu_percent, scaling.scale_in_memory_percent) == (30, 50)
+    assert scaling.cooldown_seconds == 300
+    if stack == "production":
+        assert list(production_service_problems(s)) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "line"),
+    [
+        (
+            {"cpu": 512, "memory": 512},
+            "socialclub:service.memory = 512: Fargate accepts 1024-4096 MiB in steps of 1024 for cpu 512",
+        ),
+        (
+            {"cpu": 1000},
+            "socialclub:service.cpu = 1000: accepted: one of Fargate's CPU sizes "
+            "[256, 512, 1024, 2048, 4096, 8192, 16384]",
+        ),
+        ({"minTasks": 6, "maxTasks": 5}, "socialclub:service.minTasks = 6: accepted: at most maxTasks (5)"),
+        (
+            {"image": "v1@sha256:abc"},
+            "socialclub:service.image = 'v1@sha256:abc': digest 'sha256:abc' is not sha256: followed by 64 lowercase "
+            "hex digits; accepted: <tag>, sha256:<digest>, <tag>@sha256:<digest>",
+        ),
+        (
+            {"image": "-bad"},
+            "socialclub:service.image = '-bad': tag '-bad' is not an image tag (letters, digits, . _ -; at most 128); "
+            "accepted: <tag>, sha256:<digest>, <tag>@sha256:<digest>",
+        ),
+        (
+            {"image": "v1.0.0", "buildContext": "../backend"},
+            "socialclub:service.image = 'v1.0.0': accepted: exactly one of image and buildContext",
+        ),
+        ({"image": None}, "socialclub:service.image = null: accepted: exactly one of image and buildContext"),
+        (
+            {"scaling": {"scaleInCpuPercent": 80}},
+            "socialclub:service.scaling.scaleInCpuPercent = 80.0: must be below scaleOutCpuPercent (70.0), or the "
+            "service would scale in and out at once",
+        ),
+        (
+            {"secretEnvironment": {"STRIPE_KEY": "integration/stripe"}},
+            "socialclub:service.secretEnvironment.STRIPE_KEY = 'integration/stripe': not a SecretSet key; accepted: ",
+        ),
+        (
+            {"secretEnvironment": {"stripeKey": "integration/stripe-key"}},
+            "socialclub:service.secretEnvironment.stripeKey = 'integration/stripe-key': the variable name must be "
+            "UPPER_SNAKE_CASE",
+        ),
+        (
+            {"cpuArchitecture": "ARM"},
+            "socialclub:service.cpuArchitecture = 'ARM': Input should be 'X86_64' or 'ARM64'",
+        ),
+        (
+            {"logRetentionDays": 31},
+            "socialclub:service.logRetentionDays = 31: Value error, not a CloudWatch Logs retention; accepted: ",
+        ),
+        (
+            {"repository": {"movingTags": ["latest", "bad tag"]}},
+            'socialclub:service.repository.movingTags = ["latest", "bad tag"]: Value error, not image tags: '
+            "['bad tag']",
+        ),
+        ({"enableExec": True}, "socialclub:service.enableExec = true: unknown key; remove it or fix its spelling"),
+    ],
+)
+def test_bad_service_config_names_the_key_the_value_and_what_is_accepted(changes: dict[str, Any], line: str) -> None:
+    lines = errors(**changes)
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(line)
+
+
+def test_every_fargate_size_is_accepted_and_its_neighbours_are_not() -> None:
+    for cpu, sizes in FARGATE_MEMORY.items():
+        for memory in (sizes[0], sizes[-1]):
+            assert service(cpu=cpu, memory=memory).memory == memory
+        for memory in (sizes[0] - 1024, sizes[-1] + sizes[1] - sizes[0]):
+            with pytest.raises(ValidationError):
+                service(cpu=cpu, memory=memory)
+
+
+def test_exec_in_production_needs_the_explicit_override() -> None:
+    on = service(image=DIGEST, enableExecuteCommand=True)
+    (problem,) = production_service_problems(on)
+    assert problem.path == ("service", "enableExecuteCommand")
+    assert "allowExecuteCommandInProduction" in problem.message
+    override = service(image=DIGEST, enableExecuteCommand=True, allowExecuteCommandInProduction=True)
+    assert list(production_service_problems(override)) == []
+
+
+def test_production_refuses_moving_tags_but_takes_releases_and_digests() -> None:
+    for moving in ("latest", "staging", "production"):
+        (problem,) = production_service_problems(service(image=moving))
+        assert problem.path == ("service", "image")
+    for pinned in ("v1.0.0", DIGEST, f"production@{DIGEST}"):
+        assert list(production_service_problems(service(image=pinned))) == []
+
+
+def test_production_rules_reach_the_stack_loader() -> None:
+    lines = loader_lines("production", {"image": "latest", "enableExecuteCommand": True})
+    assert any(line.startswith("socialclub:service.image = 'latest': 'latest' is a moving tag") for line in lines)
+    assert any(line.startswith("socialclub:service.enableExecuteCommand = true: ECS Exec") for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("text", "ref", "uri_suffix"),
+    [
+        ("v1.0.0", ImageRef("v1.0.0", None), ":v1.0.0"),
+        (DIGEST, ImageRef(None, DIGEST), f"@{DIGEST}"),
+        (f"v1.0.0@{DIGEST}", ImageRef("v1.0.0", DIGEST), f"@{DIGEST}"),
+    ],
+)
+def test_image_references_parse_and_prefer_the_digest(text: str, ref: ImageRef, uri_suffix: str) -> None:
+    parsed = parse_image(text)
+    assert parsed == ref
+    assert parsed.uri("repo") == f"repo{uri_suffix}"
+    assert parsed.release == (ref.tag or DIGEST)
+
+
+@pytest.mark.parametrize("text", ["", "v1@", "sha256:ABC", f"sha256:{'a' * 63}", f"@{DIGEST}", "a b", "x" * 129])
+def test_malformed_image_references_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match=r"digest|tag"):
+        parse_image(text)

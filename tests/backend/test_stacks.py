@@ -1,0 +1,135 @@
+"""The backend as both real stacks declare it: seed sizes, the security-group matrix across tiers, names."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from offline.harness import Plan
+from tests.backend.backend_build import (
+    ALB,
+    LOG_GROUP,
+    REPOSITORY,
+    SCALING_TARGET,
+    SERVICE,
+    TARGET_GROUP,
+    TASK_DEFINITION,
+    by_name,
+    container,
+    group_id,
+    matrix,
+    policy_statements,
+)
+from tests.support import inputs, stack_plan
+
+STACKS = ["staging", "production"]
+SEED = {"staging": ("512", "1024", 2, 5), "production": ("1024", "2048", 3, 10)}
+
+
+def backend_of(plan: Plan) -> str:
+    (component,) = [r for r in plan.resources if r.type == "socialclub:backend:FargateService"]
+    return component.urn
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_seed_sizes_and_task_counts(stack: str) -> None:
+    plan = stack_plan(stack)
+    cpu, memory, low, high = SEED[stack]
+    task = inputs(plan.one(TASK_DEFINITION))
+    assert (task["cpu"], task["memory"]) == (cpu, memory)
+    assert task["family"] == f"socialclub-{stack}-backend"
+    target = inputs(by_name(plan, SCALING_TARGET)["backend-scaling"])
+    assert (target["minCapacity"], target["maxCapacity"]) == (low, high)
+    assert target["resourceId"] == f"service/socialclub-{stack}/backend-service"
+    assert inputs(plan.one(SERVICE))["desiredCount"] == low
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_seed_security_group_matrix_across_tiers(stack: str) -> None:
+    plan = stack_plan(stack)
+    alb, tasks = group_id(plan, "api-sg"), group_id(plan, "backend-sg")
+    database = inputs(plan.one("aws:rds/instance:Instance"))["vpcSecurityGroupIds"][0]
+    cache = inputs(plan.one("aws:elasticache/replicationGroup:ReplicationGroup"))["securityGroupIds"][0]
+    assert matrix(plan, alb) == {"in": {(80, "0.0.0.0/0"), (443, "0.0.0.0/0")}, "out": {(3001, tasks)}}
+    assert matrix(plan, tasks) == {"in": {(3001, alb)}, "out": {(443, "0.0.0.0/0"), (5432, database), (6379, cache)}}
+    assert (5432, tasks) in matrix(plan, database)["in"]
+    assert (6379, tasks) in matrix(plan, cache)["in"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_logs_are_named_by_stack_and_encrypted_with_its_key(stack: str) -> None:
+    plan = stack_plan(stack)
+    group = inputs(by_name(plan, LOG_GROUP)["backend-logs"])
+    assert group["name"] == f"/aws/ecs/socialclub-{stack}-backend"
+    assert group["retentionInDays"] == 30
+    assert group["kmsKeyId"] == plan.one("aws:kms/key:Key").outputs["arn"]
+    # The key policy lets CloudWatch Logs use the key for this group's prefix.
+    key_policy = json.loads(inputs(plan.one("aws:kms/key:Key"))["policy"])
+    (logs,) = [s for s in key_policy["Statement"] if s["Sid"] == "CloudWatchLogsEncryptsThisStacksGroups"]
+    prefixes = [
+        a.rsplit("log-group:", 1)[1].rstrip("*")
+        for a in logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    ]
+    assert any(group["name"].startswith(p) for p in prefixes)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_secret_is_injected_from_the_stacks_secrets_and_the_rds_master_secret(stack: str) -> None:
+    plan = stack_plan(stack)
+    c = container(plan)
+    secrets = {s["name"]: s["valueFrom"] for s in c["secrets"]}
+    secret_arns = {r.outputs["arn"] for r in plan.of_type("aws:secretsmanager/secret:Secret")}
+    master = plan.outputs["databaseMasterSecretArn"]
+    assert secrets.pop("DATABASE_PASSWORD") == f"{master}:password::"
+    assert set(secrets.values()) <= secret_arns
+    assert {"DATABASE_URL", "REDIS_URL", "JWT_SECRET", "SENTRY_DSN", "STRIPE_SECRET_KEY"} <= set(secrets)
+    env = {e["name"]: e["value"] for e in c["environment"]}
+    assert env["DATABASE_CREDENTIAL_ARN"] == master
+    assert env["SENTRY_ENVIRONMENT"] == stack
+    assert env["METRICS_NAMESPACE"] == f"SocialClub/{stack}"
+    assert not set(env.values()) & secret_arns - {master}
+    readable = {s["Sid"]: s for s in policy_statements(plan, "backend-execution")}["ReadNamedSecrets"]["Resource"]
+    assert sorted(readable) == sorted({*secrets.values(), master})
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_task_role_reaches_its_tables(stack: str) -> None:
+    plan = stack_plan(stack)
+    actions = {a for s in policy_statements(plan, "backend-task") for a in s["Action"]}
+    assert "dynamodb:PutItem" in actions
+    assert not any(a == "*" or a.endswith(":*") for a in actions)
+
+
+def test_production_owns_the_repository_and_protects_what_holds_state() -> None:
+    plan = stack_plan("production")
+    repo = plan.one(REPOSITORY)
+    assert repo.protect is True
+    assert inputs(repo)["name"] == "socialclub/backend"
+    assert plan.one(ALB).protect is True
+    assert inputs(plan.one(ALB))["enableDeletionProtection"] is True
+    assert by_name(plan, LOG_GROUP)["backend-logs"].protect is True
+    assert container(plan)["image"] == "123456789012.dkr.ecr.us-east-1.amazonaws.com/socialclub/backend:v1.0.0"
+
+
+def test_staging_looks_the_shared_repository_up() -> None:
+    plan = stack_plan("staging")
+    assert plan.of_type(REPOSITORY) == []
+    assert inputs(plan.one(ALB))["enableDeletionProtection"] is False
+    pull = {s["Sid"]: s for s in policy_statements(plan, "backend-execution")}["PullFromOwnRepository"]
+    assert pull["Resource"] == ["arn:aws:ecr:us-east-1:123456789012:repository/socialclub/backend"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_alb_uses_the_validated_regional_certificate_and_names_fit(stack: str) -> None:
+    plan = stack_plan(stack)
+    https = next(r for r in plan.of_type("aws:lb/listener:Listener") if inputs(r)["port"] == 443)
+    certificates = {
+        r.outputs["certificateArn"] for r in plan.of_type("aws:acm/certificateValidation:CertificateValidation")
+    }
+    assert inputs(https)["certificateArn"] in certificates
+    for token in (ALB, TARGET_GROUP):
+        for resource in plan.of_type(token):
+            assert len(resource.name) + 8 <= 32
+    assert inputs(plan.one("aws:ecs/cluster:Cluster"))["name"] == f"socialclub-{stack}"
+    assert plan.one(SERVICE).parent == backend_of(plan)

@@ -1,0 +1,268 @@
+"""bootstrap/__main__.py run under mocks with its stack file: the state bucket, the secrets key, GitHub OIDC."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+import yaml
+
+from bootstrap.config import NAMESPACE, BootstrapConfigError, load_bootstrap_config
+from bootstrap.github_oidc import GITHUB_OIDC_HOST, STS_AUDIENCE, github_trust_policy
+from bootstrap.state_backend import TLS_ONLY_SID, state_bucket_policy, state_reader_policy
+from offline.fakes import ACCOUNT
+from offline.harness import Plan, Resource, read_stack_settings, run_program
+
+BOOTSTRAP = Path(__file__).resolve().parents[2] / "bootstrap"
+BUCKET = "aws:s3/bucket:Bucket"
+KEY = "aws:kms/key:Key"
+
+
+def run(**sections: dict[str, Any]) -> Plan:
+    """The account stack as committed, with `sections` replacing whole `socialclub-bootstrap:*` values."""
+    config, secret_keys = read_stack_settings("account", BOOTSTRAP)
+    config.update({f"{NAMESPACE}:{key}": json.dumps(value) for key, value in sections.items()})
+    return run_program("account", config, secret_keys, BOOTSTRAP / "__main__.py")
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    return run()
+
+
+def stack_file() -> dict[str, Any]:
+    document = yaml.safe_load((BOOTSTRAP / "Pulumi.account.yaml").read_text())
+    config: dict[str, Any] = document["config"]
+    return config
+
+
+def bucket(plan: Plan) -> Resource:
+    return plan.one(BUCKET)
+
+
+def targeting_bucket(plan: Plan, type_token: str) -> Resource:
+    found = plan.one(type_token)
+    assert found.inputs["bucket"] == bucket(plan).outputs["id"]
+    return found
+
+
+def policy(resource: Resource, key: str = "policy") -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(resource.inputs[key])
+    return document
+
+
+def test_the_state_bucket_is_private(plan: Plan) -> None:
+    block = targeting_bucket(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    for setting in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"):
+        assert block.inputs[setting] is True, setting
+    ownership = targeting_bucket(plan, "aws:s3/bucketOwnershipControls:BucketOwnershipControls")
+    assert ownership.inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
+    assert "acl" not in bucket(plan).inputs
+    statements = policy(targeting_bucket(plan, "aws:s3/bucketPolicy:BucketPolicy"))["Statement"]
+    assert all(s["Effect"] == "Deny" for s in statements), "the bucket policy grants nothing"
+
+
+def test_the_state_bucket_is_versioned_and_old_versions_expire(plan: Plan) -> None:
+    versioning = targeting_bucket(plan, "aws:s3/bucketVersioning:BucketVersioning")
+    assert versioning.inputs["versioningConfiguration"]["status"] == "Enabled"
+    (rule,) = targeting_bucket(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
+    assert rule["status"] == "Enabled"
+    assert rule["filter"] == {"prefix": ""}
+    state = stack_file()[f"{NAMESPACE}:state"]
+    assert rule["noncurrentVersionExpiration"] == {
+        "noncurrentDays": state["noncurrentVersionDays"],
+        "newerNoncurrentVersions": state["newerNoncurrentVersions"],
+    }
+    assert rule["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 7}
+
+
+def test_the_state_bucket_is_encrypted_with_the_secrets_key(plan: Plan) -> None:
+    encryption = targeting_bucket(
+        plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    )
+    (rule,) = encryption.inputs["rules"]
+    assert rule["applyServerSideEncryptionByDefault"] == {
+        "sseAlgorithm": "aws:kms",
+        "kmsMasterKeyId": plan.one(KEY).outputs["arn"],
+    }
+    assert rule["bucketKeyEnabled"] is True
+
+
+def test_the_state_bucket_refuses_plain_http_and_other_keys(plan: Plan) -> None:
+    statements = policy(targeting_bucket(plan, "aws:s3/bucketPolicy:BucketPolicy"))["Statement"]
+    arn = bucket(plan).outputs["arn"]
+    (tls,) = [s for s in statements if s["Sid"] == TLS_ONLY_SID]
+    assert tls == {
+        "Sid": TLS_ONLY_SID,
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [arn, f"{arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    key_ids = [s["Condition"]["StringNotEqualsIfExists"] for s in statements if s["Sid"] == "DenyOtherKmsKey"]
+    assert key_ids == [{"s3:x-amz-server-side-encryption-aws-kms-key-id": plan.one(KEY).outputs["arn"]}]
+
+
+def test_the_secrets_key_rotates_and_is_the_stacks_secrets_provider(plan: Plan) -> None:
+    key = plan.one(KEY)
+    assert key.inputs["enableKeyRotation"] is True
+    assert key.inputs["deletionWindowInDays"] == stack_file()[f"{NAMESPACE}:state"]["keyDeletionWindowDays"]
+    (statement,) = policy(key)["Statement"]
+    assert statement["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+    alias = plan.one("aws:kms/alias:Alias")
+    assert alias.inputs["targetKeyId"] == key.outputs["keyId"]
+    assert plan.outputs["secretsProvider"] == f"awskms://{alias.inputs['name']}?region=us-east-1"
+    assert plan.outputs["secretsKeyArn"] == key.outputs["arn"]
+
+
+def test_the_backend_url_names_the_bucket_by_account_and_region(plan: Plan) -> None:
+    name = f"socialclub-pulumi-state-{ACCOUNT}-us-east-1"
+    assert bucket(plan).inputs["bucket"] == name
+    assert plan.outputs["backendUrl"] == f"s3://{name}?region=us-east-1"
+    assert run(state={"bucketName": "acme-pulumi-state"}).outputs["backendUrl"] == (
+        "s3://acme-pulumi-state?region=us-east-1"
+    )
+
+
+def test_the_bucket_and_the_key_survive_pulumi_destroy(plan: Plan) -> None:
+    assert bucket(plan).protect and plan.one(KEY).protect
+    assert bucket(plan).inputs["forceDestroy"] is False
+
+
+def test_every_resource_is_tagged_through_the_explicit_provider(plan: Plan) -> None:
+    provider = plan.one("pulumi:providers:aws")
+    tags = json.loads(provider.inputs["defaultTags"])["tags"]
+    assert {"Project", "Environment", "Owner", "ManagedBy"} <= set(tags)
+    assert tags["Owner"] == stack_file()[f"{NAMESPACE}:owner"]
+    custom = [r for r in plan.resources if r.custom and r.type.startswith("aws:")]
+    assert custom
+    for resource in custom:
+        assert resource.provider.startswith(provider.urn + "::"), resource.name
+        assert resource.parent, f"{resource.name} is not inside a component"
+
+
+def test_the_github_oidc_provider_is_created_unless_the_account_has_one(plan: Plan) -> None:
+    created = plan.one("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+    assert created.inputs["url"] == f"https://{GITHUB_OIDC_HOST}"
+    assert created.inputs["clientIdLists"] == [STS_AUDIENCE]
+    assert plan.outputs["githubOidcProviderArn"] == created.outputs["arn"]
+
+    existing = run(github={"createOidcProvider": False})
+    assert not existing.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+    expected = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{GITHUB_OIDC_HOST}"
+    assert existing.outputs["githubOidcProviderArn"] == expected
+
+
+def test_the_preview_role_trusts_only_pull_requests_of_the_repository(plan: Plan) -> None:
+    role = plan.one("aws:iam/role:Role")
+    repository = stack_file()[f"{NAMESPACE}:github"]["repository"]
+    (statement,) = policy(role, "assumeRolePolicy")["Statement"]
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert statement["Principal"] == {"Federated": plan.outputs["githubOidcProviderArn"]}
+    assert statement["Condition"] == {
+        "StringEquals": {
+            f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE,
+            f"{GITHUB_OIDC_HOST}:sub": [f"repo:{repository}:pull_request"],
+        }
+    }
+    assert plan.outputs["previewRoleArn"] == role.outputs["arn"]
+
+
+def test_the_preview_role_sees_metadata_and_reads_state_but_writes_nothing(plan: Plan) -> None:
+    role = plan.one("aws:iam/role:Role")
+    attachment = plan.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    assert attachment.inputs["role"] == role.outputs["name"]
+    assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"
+    grant = plan.one("aws:iam/rolePolicy:RolePolicy")
+    assert grant.inputs["role"] == role.outputs["id"]
+    arn = bucket(plan).outputs["arn"]
+    granted = {(s["Action"], s["Resource"]) for s in policy(grant)["Statement"] if s["Effect"] == "Allow"}
+    assert granted == {
+        ("s3:ListBucket", arn),
+        ("s3:GetObject", f"{arn}/*"),
+        ("kms:Decrypt", plan.one(KEY).outputs["arn"]),
+    }
+
+
+def test_no_preview_role_unless_asked() -> None:
+    plan = run(github={"createOidcProvider": True, "previewRole": False})
+    assert not plan.of_type("aws:iam/role:Role")
+    assert not plan.of_type("aws:iam/rolePolicy:RolePolicy")
+    assert "previewRoleArn" not in plan.outputs
+
+
+def test_bad_config_stops_the_program_with_the_key_path() -> None:
+    with pytest.raises(pulumi.RunError, match=f"{NAMESPACE}:github.repository"):
+        run(github={"repository": "not a repository"})
+
+
+@pytest.mark.parametrize(
+    ("settings", "region", "expected"),
+    [
+        ({}, "us-east-1", f"{NAMESPACE}:owner: required key is missing"),
+        ({"owner": "x"}, None, "aws:region: required key is missing"),
+        ({"owner": "x"}, "Virginia", "aws:region = 'Virginia'"),
+        ({"owner": "x", "region": "us-east-1"}, "us-east-1", f"{NAMESPACE}:region: unknown key"),
+        ({"owner": "x", "stat": "{}"}, "us-east-1", f"{NAMESPACE}:stat = {{}}: Extra inputs"),
+        ({"owner": "x", "state": '{"keyDeletionWindowDays": 3}'}, "us-east-1", "state.keyDeletionWindowDays = 3"),
+        ({"owner": "x", "state": '{"bucketName": "Bad_Name"}'}, "us-east-1", "state.bucketName = 'Bad_Name'"),
+        ({"owner": "x", "github": '{"previewRole": true}'}, "us-east-1", "previewRole needs repository"),
+    ],
+)
+def test_each_config_problem_gets_a_line_naming_its_key(
+    settings: dict[str, str], region: str | None, expected: str
+) -> None:
+    with pytest.raises(BootstrapConfigError) as raised:
+        load_bootstrap_config(settings, region)
+    assert any(expected in line for line in raised.value.lines), raised.value.lines
+
+
+def test_the_project_runs_in_the_repository_virtualenv_under_its_namespace() -> None:
+    project = yaml.safe_load((BOOTSTRAP / "Pulumi.yaml").read_text())
+    assert project["name"] == NAMESPACE
+    assert project["runtime"] == {
+        "name": "python",
+        "options": {"toolchain": "uv", "virtualenv": "../.venv"},
+    }
+    for key in stack_file():
+        assert key.startswith((f"{NAMESPACE}:", "aws:")), key
+
+
+def test_tls_only_policy_covers_the_bucket_and_its_objects() -> None:
+    document = state_bucket_policy("arn:aws:s3:::b", "arn:aws:kms:r:1:key/k")
+    (tls,) = [s for s in document["Statement"] if s["Sid"] == TLS_ONLY_SID]
+    assert tls["Resource"] == ["arn:aws:s3:::b", "arn:aws:s3:::b/*"]
+    assert tls["Effect"] == "Deny"
+
+
+def test_github_trust_policy_pins_audience_and_exact_subjects() -> None:
+    document = github_trust_policy("arn:p", ["repo:o/r:pull_request", "repo:o/r:environment:staging"])
+    condition = document["Statement"][0]["Condition"]
+    assert set(condition) == {"StringEquals"}, "no StringLike: no wildcard subject"
+    assert condition["StringEquals"][f"{GITHUB_OIDC_HOST}:sub"] == [
+        "repo:o/r:pull_request",
+        "repo:o/r:environment:staging",
+    ]
+
+
+def test_state_reader_policy_never_writes_state() -> None:
+    document = state_reader_policy("arn:aws:s3:::b", "arn:k")
+    actions = {s["Action"] for s in document["Statement"]}
+    assert actions == {"s3:ListBucket", "s3:GetObject", "kms:Decrypt"}
+
+
+def test_the_bootstrap_and_the_stacks_agree_on_the_repository_and_the_oidc_provider() -> None:
+    github = stack_file()[f"{NAMESPACE}:github"]
+    creators = ["bootstrap"] if github["createOidcProvider"] else []
+    for stack in ("staging", "production"):
+        document = yaml.safe_load((BOOTSTRAP.parent / f"Pulumi.{stack}.yaml").read_text())
+        deploy = document["config"]["socialclub:deploy"]
+        # Pull requests of the repository whose deploy job runs `pulumi up` are the ones that preview.
+        assert deploy["infraDeploy"]["repository"] == github["repository"], stack
+        if deploy.get("createOidcProvider", False):
+            creators.append(stack)
+    assert len(creators) == 1, f"the account has one GitHub OIDC provider; created by {creators}"

@@ -1,0 +1,198 @@
+"""The database, cache and tables sections: windows, gp3 rules, retention, billing, production rules."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from offline.harness import read_stack_settings
+from stackconfig import ConfigError, StackConfig, load_stack_config
+from stackconfig.data import (
+    PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+    daily_overlaps_weekly,
+    parse_daily_window,
+    parse_weekly_window,
+)
+
+
+def settings_of(stack: str) -> tuple[dict[str, Any], str]:
+    config, _ = read_stack_settings(stack)
+    settings = {
+        key.removeprefix("socialclub:"): json.loads(value) if value[:1] in "{[" else value
+        for key, value in config.items()
+        if key.startswith("socialclub:")
+    }
+    return settings, config["aws:region"]
+
+
+def load(stack: str, **sections: dict[str, Any]) -> StackConfig:
+    """The stack file with some keys of the data sections replaced (None removes a key)."""
+    settings, region = settings_of(stack)
+    settings = copy.deepcopy(settings)
+    for section, changes in sections.items():
+        for key, value in changes.items():
+            if value is None:
+                settings[section].pop(key, None)
+            else:
+                settings[section][key] = value
+    return load_stack_config(settings, region)
+
+
+def errors(stack: str, **sections: dict[str, Any]) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load(stack, **sections)
+    return caught.value.lines
+
+
+def test_stack_files_carry_the_seed_sizes() -> None:
+    staging, production = load("staging"), load("production")
+    assert (staging.database.instance_class, production.database.instance_class) == ("db.t3.small", "db.r6g.xlarge")
+    assert (staging.cache.node_type, staging.cache.nodes) == ("cache.t3.small", 1)
+    assert (production.cache.node_type, production.cache.nodes) == ("cache.r6g.xlarge", 3)
+    for config in (staging, production):
+        db = config.database
+        assert (db.multi_az, db.allocated_storage_gb, db.max_allocated_storage_gb) == (True, 100, 1000)
+        assert (db.backup_retention_days, db.log_retention_days, config.cache.log_retention_days) == (30, 7, 3)
+        assert (db.iops, db.storage_throughput_mibps) == (None, None)
+        assert config.cache.engine == "redis"
+    assert (staging.tables.billing_mode, production.tables.billing_mode) == ("PAY_PER_REQUEST", "PROVISIONED")
+
+
+def test_sections_may_be_left_out_and_get_the_staging_seed() -> None:
+    settings, region = settings_of("staging")
+    for section in ("database", "cache", "tables"):
+        settings.pop(section)
+    config = load_stack_config(settings, region)
+    assert (config.database.instance_class, config.cache.nodes, config.tables.billing_mode) == (
+        "db.t3.small",
+        1,
+        "PAY_PER_REQUEST",
+    )
+
+
+@pytest.mark.parametrize("key", ["iops", "storageThroughputMibps"])
+def test_gp3_performance_below_400_gib_is_refused(key: str) -> None:
+    [line] = errors("staging", database={key: 3000})
+    assert line.startswith(f"socialclub:database.{key} = 3000: RDS rejects explicit gp3 performance below 400 GiB")
+    assert "3000 IOPS / 125 MiB/s baseline" in line
+
+
+def test_gp3_performance_from_400_gib_within_aws_ranges() -> None:
+    ok = load("production", database={"allocatedStorageGb": 400, "iops": 12000, "storageThroughputMibps": 500})
+    assert (ok.database.iops, ok.database.storage_throughput_mibps) == (12000, 500)
+    lines = errors("production", database={"allocatedStorageGb": 400, "iops": 3000, "storageThroughputMibps": 125})
+    assert lines == [
+        "socialclub:database.iops = 3000: accepted from 400 GiB: 12000-64000",
+        "socialclub:database.storageThroughputMibps = 125: accepted from 400 GiB: 500-4000",
+    ]
+
+
+def test_storage_ceiling_must_leave_room_to_grow() -> None:
+    [line] = errors("staging", database={"maxAllocatedStorageGb": 105})
+    assert line == (
+        "socialclub:database.maxAllocatedStorageGb = 105: storage autoscaling needs a ceiling at least 10% above "
+        "allocatedStorageGb: >= 110"
+    )
+
+
+def test_overlapping_backup_and_maintenance_windows() -> None:
+    [line] = errors("staging", database={"backupWindow": "04:00-05:00"})
+    assert line.startswith("socialclub:database.maintenanceWindow = 'sun:04:30-sun:05:30': overlaps backupWindow")
+
+
+def test_overlapping_snapshot_and_maintenance_windows() -> None:
+    [line] = errors("production", cache={"snapshotWindow": "05:30-06:30"})
+    assert line.startswith("socialclub:cache.maintenanceWindow = 'sun:05:00-sun:06:00': overlaps snapshotWindow")
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "message"),
+    [
+        ("database", "backupWindow", "3am-4am", "accepted: hh:mm-hh:mm in UTC"),
+        ("database", "backupWindow", "03:00-03:15", "at least 30 minutes"),
+        ("database", "maintenanceWindow", "sunday 04:30", "accepted: ddd:hh:mm-ddd:hh:mm in UTC"),
+        ("database", "maintenanceWindow", "sun:04:30-tue:05:30", "between 30 minutes and 24 hours"),
+        ("cache", "snapshotWindow", "02:00-02:30", "at least 60 minutes"),
+        ("cache", "maintenanceWindow", "sun:05:00-sun:05:30", "between 60 minutes and 24 hours"),
+    ],
+)
+def test_malformed_or_short_windows(section: str, key: str, value: str, message: str) -> None:
+    lines = errors("staging", **{section: {key: value}})
+    # A window longer than a day also meets every daily window; that second line is right too.
+    assert any(line.startswith(f"socialclub:{section}.{key} = {value!r}: ") and message in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "message"),
+    [
+        ("database", "backupRetentionDays", 0, "greater than or equal to 1"),
+        ("database", "backupRetentionDays", 36, "less than or equal to 35"),
+        ("database", "performanceInsightsRetentionDays", 30, "accepted: 7, a multiple of 31 up to 713, or 731"),
+        ("database", "logRetentionDays", 10, "not a CloudWatch Logs retention"),
+        ("database", "instanceClass", "t3.small", "String should match pattern"),
+        ("database", "masterUsername", "postgres", "reserved by RDS"),
+        ("cache", "engine", "memcached", "'redis' or 'valkey'"),
+        ("cache", "nodes", 7, "less than or equal to 6"),
+        ("cache", "snapshotRetentionDays", 0, "greater than or equal to 1"),
+        ("cache", "nodeType", "r6g.xlarge", "String should match pattern"),
+        ("tables", "billingMode", "ON_DEMAND", "'PAY_PER_REQUEST' or 'PROVISIONED'"),
+        ("tables", "targetUtilizationPercent", 95, "less than or equal to 90"),
+        ("tables", "pointInTimeRecoveryDays", 36, "less than or equal to 35"),
+    ],
+)
+def test_bad_values_name_key_value_and_what_is_accepted(section: str, key: str, value: Any, message: str) -> None:
+    lines = errors("production", **{section: {key: value}})
+    located = [line for line in lines if line.startswith(f"socialclub:{section}.{key} = ")]
+    assert located and message in located[0], lines
+
+
+def test_capacity_range_must_be_ordered() -> None:
+    [line] = errors("production", tables={"readCapacity": {"min": 50, "max": 10}})
+    assert line == "socialclub:tables.readCapacity.min = 50: must not exceed max (10)"
+
+
+def test_capacity_is_refused_for_on_demand_tables() -> None:
+    [line] = errors("staging", tables={"writeCapacity": {"min": 5, "max": 50}})
+    assert line == ('socialclub:tables.writeCapacity = {"min": 5, "max": 50}: applies only to billingMode PROVISIONED')
+
+
+def test_unknown_key_in_a_data_section() -> None:
+    [line] = errors("staging", cache={"numNodes": 2})
+    assert line == "socialclub:cache.numNodes = 2: unknown key; remove it or fix its spelling"
+
+
+def test_production_requires_multi_az_stores_and_the_seed_retention() -> None:
+    lines = errors(
+        "production",
+        database={"multiAz": False, "backupRetentionDays": 7},
+        cache={"nodes": 1, "snapshotRetentionDays": 1},
+    )
+    assert lines == [
+        "socialclub:database.multiAz = false: production requires a Multi-AZ database",
+        "socialclub:database.backupRetentionDays = 7: production keeps backups at least 30 days (seed); "
+        "accepted: 30-35",
+        "socialclub:cache.nodes = 1: production requires a Multi-AZ cache with automatic failover: at least 2 nodes",
+        "socialclub:cache.snapshotRetentionDays = 1: production keeps cache snapshots at least 7 days; accepted: 7-35",
+    ]
+
+
+def test_staging_may_run_one_cache_node_and_shorter_backups() -> None:
+    config = load("staging", database={"backupRetentionDays": 7, "multiAz": False})
+    assert (config.cache.nodes, config.database.backup_retention_days, config.database.multi_az) == (1, 7, False)
+
+
+def test_window_arithmetic() -> None:
+    assert parse_daily_window("23:30-00:30") == (1410, 60)
+    assert parse_weekly_window("sun:23:00-mon:01:00") == (6 * 1440 + 1380, 120)
+    assert parse_daily_window("03:00-03:00") is None
+    # A daily window meets a weekly one on the weekly one's day only, across midnight and the week's end too.
+    assert daily_overlaps_weekly((0, 30), parse_weekly_window("sun:23:45-mon:00:15") or (0, 0))
+    assert not daily_overlaps_weekly((60, 60), parse_weekly_window("sun:02:00-sun:03:00") or (0, 0))
+    assert daily_overlaps_weekly((23 * 60 + 30, 60), parse_weekly_window("wed:00:00-wed:00:45") or (0, 0))
+    assert PERFORMANCE_INSIGHTS_RETENTION_DAYS[:3] == (7, 31, 62) and PERFORMANCE_INSIGHTS_RETENTION_DAYS[-2:] == (
+        713,
+        731,
+    )

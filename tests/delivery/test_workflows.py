@@ -1,0 +1,373 @@
+"""The GitHub Actions workflows, read as data: OIDC, policy pack, environments, concurrency, pinning, secrets."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from components.container_registry import ImageRef, parse_image
+from offline.harness import run_stack
+from stackconfig.service import ServiceConfig
+
+ROOT = Path(__file__).resolve().parents[2]
+GITHUB = ROOT / ".github"
+REUSABLE_DEPLOY = "$/.github/workflows/deploy.yml"
+CONFIGURE_AWS = "aws-actions/configure-aws-credentials"
+SHA_PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
+VERSION_COMMENT = re.compile(r"#\s*v\d+\.\d+\.\d+\s*$")
+USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<rest>.*)$")
+
+
+def workflow_paths() -> list[Path]:
+    return sorted((GITHUB / "workflows").glob("*.y*ml"))
+
+
+def action_paths() -> list[Path]:
+    return sorted((GITHUB / "actions").glob("*/action.y*ml"))
+
+
+def load(path: Path) -> dict[Any, Any]:
+    document = yaml.safe_load(path.read_text())
+    assert isinstance(document, dict), f"{path.name} is not a YAML mapping"
+    return document
+
+
+def workflow(name: str) -> dict[Any, Any]:
+    return load(GITHUB / "workflows" / name)
+
+
+def triggers(document: dict[Any, Any]) -> dict[str, Any]:
+    # YAML 1.1 reads the bare key `on` as the boolean True.
+    found = document.get("on", document.get(True))
+    assert isinstance(found, dict), "triggers must be a mapping"
+    return found
+
+
+@dataclass(frozen=True)
+class Job:
+    file: str
+    id: str
+    body: dict[str, Any]
+
+    @property
+    def steps(self) -> list[dict[str, Any]]:
+        return list(self.body.get("steps", []))
+
+    @property
+    def permissions(self) -> dict[str, str]:
+        return dict(self.body.get("permissions") or {})
+
+    def steps_using(self, action: str) -> list[dict[str, Any]]:
+        return [s for s in self.steps if str(s.get("uses", "")).split("@")[0] == action]
+
+    def scripts(self) -> list[str]:
+        """Every `run:` script with its backslash continuations joined, one command per line."""
+        return [str(s["run"]).replace("\\\n", " ") for s in self.steps if "run" in s]
+
+
+def jobs() -> Iterator[Job]:
+    for path in workflow_paths():
+        for job_id, body in load(path)["jobs"].items():
+            yield Job(path.name, job_id, body)
+
+
+def all_steps() -> Iterator[tuple[str, dict[str, Any]]]:
+    for job in jobs():
+        for step in job.steps:
+            yield f"{job.file}:{job.id}", step
+    for path in action_paths():
+        for step in load(path)["runs"].get("steps", []):
+            yield str(path.relative_to(GITHUB)), step
+
+
+def commands(prefix: str) -> list[tuple[Job, str]]:
+    return [
+        (job, line.strip())
+        for job in jobs()
+        for script in job.scripts()
+        for line in script.splitlines()
+        if line.strip().startswith(prefix)
+    ]
+
+
+def test_the_delivery_workflows_exist_and_parse() -> None:
+    names = {p.name for p in workflow_paths()}
+    assert {"pull-request.yml", "deploy.yml", "deploy-staging.yml", "deploy-production.yml"} <= names
+    for path in workflow_paths():
+        document = load(path)
+        assert triggers(document), path.name
+        assert document["jobs"], path.name
+
+
+def test_every_action_reference_is_pinned_to_a_full_commit_sha_with_its_version() -> None:
+    remote = 0
+    for path in [*workflow_paths(), *action_paths()]:
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            match = USES_LINE.match(line)
+            if match is None:
+                continue
+            ref, rest = match["ref"], match["rest"]
+            where = f"{path.name}:{number}: {ref}"
+            if ref.startswith("$/"):
+                continue  # this repository at the running commit
+            assert SHA_PINNED.match(ref), f"{where} is not pinned to a 40-hex commit SHA"
+            assert VERSION_COMMENT.search(rest), f"{where} lacks its `# vX.Y.Z` comment"
+            remote += 1
+    assert remote >= 10, "expected the workflows to use pinned third-party actions"
+
+
+def test_each_action_is_pinned_to_one_commit_everywhere() -> None:
+    pins: dict[str, set[str]] = {}
+    for path in [*workflow_paths(), *action_paths()]:
+        for line in path.read_text().splitlines():
+            match = USES_LINE.match(line)
+            if match and not match["ref"].startswith("$/"):
+                action, sha = match["ref"].split("@")
+                pins.setdefault(action, set()).add(f"{sha} {match['rest'].strip()}")
+    drifted = {action: shas for action, shas in pins.items() if len(shas) > 1}
+    assert not drifted
+
+
+def test_local_references_use_the_self_repository_syntax() -> None:
+    for where, step in all_steps():
+        assert not str(step.get("uses", "")).startswith("./"), where
+    for job in jobs():
+        assert not str(job.body.get("uses", "")).startswith("./"), f"{job.file}:{job.id}"
+
+
+def test_top_level_permissions_are_empty() -> None:
+    for path in workflow_paths():
+        assert load(path).get("permissions") == {}, path.name
+
+
+def test_every_job_states_least_privilege_permissions() -> None:
+    for job in jobs():
+        where = f"{job.file}:{job.id}"
+        assert "permissions" in job.body, f"{where} inherits permissions instead of stating them"
+        permissions = job.body["permissions"]
+        assert isinstance(permissions, dict), f"{where}: {permissions!r}"
+        for scope, level in permissions.items():
+            assert level in ("read", "none") or (scope, level) == ("id-token", "write"), f"{where}: {scope}"
+
+
+def test_id_token_write_exactly_where_a_role_is_assumed_through_oidc() -> None:
+    called = {
+        f"$/.github/workflows/{p.name}": any(
+            Job(p.name, i, b).steps_using(CONFIGURE_AWS) for i, b in load(p)["jobs"].items()
+        )
+        for p in workflow_paths()
+    }
+    for job in jobs():
+        where = f"{job.file}:{job.id}"
+        wants_token = job.permissions.get("id-token") == "write"
+        if "uses" in job.body:
+            assert wants_token == called[job.body["uses"]], where
+            continue
+        oidc = job.steps_using(CONFIGURE_AWS)
+        assert wants_token == bool(oidc), where
+        for step in oidc:
+            inputs = step.get("with", {})
+            assert str(inputs.get("role-to-assume", "")).startswith("${{ vars."), where
+            assert not {"aws-access-key-id", "aws-secret-access-key"} & set(inputs), where
+
+
+def test_no_long_lived_aws_keys_anywhere() -> None:
+    for path in [*workflow_paths(), *action_paths()]:
+        text = path.read_text()
+        assert "AWS_ACCESS_KEY_ID" not in text, path.name
+        assert "aws-secret-access-key" not in text, path.name
+
+
+def test_checkout_never_persists_credentials() -> None:
+    checkouts = [(w, s) for w, s in all_steps() if str(s.get("uses", "")).startswith("actions/checkout@")]
+    assert checkouts
+    for where, step in checkouts:
+        assert step.get("with", {}).get("persist-credentials") is False, where
+
+
+def test_no_expression_is_expanded_inside_a_script() -> None:
+    """Values reach scripts through `env:` only: nothing (a secret, a branch name) is pasted into shell."""
+    for where, step in all_steps():
+        assert "${{" not in str(step.get("run", "")), where
+
+
+def test_no_workflow_runs_untrusted_code_with_the_base_repository_token() -> None:
+    for path in workflow_paths():
+        assert "pull_request_target" not in triggers(load(path)), path.name
+        assert "workflow_run" not in triggers(load(path)), path.name
+
+
+def test_pulumi_up_and_preview_always_run_the_policy_pack_of_their_stack() -> None:
+    ups, previews = commands("pulumi up"), commands("pulumi preview")
+    assert ups and previews
+    for job, command in ups + previews:
+        where = f"{job.file}:{job.id}: {command}"
+        assert "--policy-pack policy " in command, where
+        assert '--policy-pack-config "policy/$STACK.json"' in command, where
+        assert '--stack "$STACK"' in command, where
+
+
+def test_every_pulumi_job_assumes_its_role_through_oidc_before_pulumi_runs() -> None:
+    pulumi_jobs = {(job.file, job.id): job for job, _ in commands("pulumi up") + commands("pulumi preview")}
+    assert pulumi_jobs
+    for job in pulumi_jobs.values():
+        where = f"{job.file}:{job.id}"
+        assert job.permissions.get("id-token") == "write", where
+        steps = job.steps
+        oidc = next(i for i, s in enumerate(steps) if str(s.get("uses", "")).startswith(CONFIGURE_AWS))
+        first_pulumi = next(i for i, s in enumerate(steps) if "pulumi " in str(s.get("run", "")))
+        assert oidc < first_pulumi, where
+
+
+def deploy_jobs() -> dict[str, Job]:
+    return {i: Job("deploy.yml", i, b) for i, b in workflow("deploy.yml")["jobs"].items()}
+
+
+def reusable_deploy_job() -> Job:
+    """The one job of the reusable deploy workflow that runs `pulumi up`."""
+    (job,) = {job.id: job for job, _ in commands("pulumi up") if job.file == "deploy.yml"}.values()
+    return job
+
+
+def stack_deploy_config(stack: str) -> dict[str, Any]:
+    document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
+    config: dict[str, Any] = document["config"]["socialclub:deploy"]
+    return config
+
+
+def role_variable(job: Job) -> str:
+    (step,) = job.steps_using(CONFIGURE_AWS)
+    return str(step["with"]["role-to-assume"])
+
+
+@pytest.mark.parametrize(
+    ("caller", "branch", "stack"),
+    [("deploy-staging.yml", "develop", "staging"), ("deploy-production.yml", "main", "production")],
+)
+def test_each_branch_deploys_its_stack_in_the_environment_its_role_trusts(caller: str, branch: str, stack: str) -> None:
+    document = workflow(caller)
+    assert triggers(document)["push"]["branches"] == [branch]
+    (job,) = document["jobs"].values()
+    assert job["uses"] == REUSABLE_DEPLOY
+    assert job["with"]["stack"] == stack
+    # A manual run from another branch must not deploy that branch's code.
+    assert job["if"] == f"github.ref == 'refs/heads/{branch}'"
+
+    deploy = reusable_deploy_job()
+    environment = str(deploy.body["environment"]["name"]).replace("${{ inputs.stack }}", stack)
+    # The environment is what the stack's infra-deploy role trusts (components/github_deploy_roles.py).
+    assert environment == stack_deploy_config(stack)["infraDeploy"]["environment"] == stack
+    assert role_variable(deploy) == "${{ vars.AWS_INFRA_DEPLOY_ROLE_ARN }}"
+
+
+def test_production_is_the_stack_of_main_only() -> None:
+    stacks_by_branch = {
+        tuple(triggers(workflow(name))["push"]["branches"]): next(iter(workflow(name)["jobs"].values()))["with"][
+            "stack"
+        ]
+        for name in ("deploy-staging.yml", "deploy-production.yml")
+    }
+    assert stacks_by_branch == {("develop",): "staging", ("main",): "production"}
+
+
+def test_the_deploy_waits_for_the_checks_and_the_build() -> None:
+    assert set(reusable_deploy_job().body["needs"]) == {"checks", "build"}
+    assert reusable_deploy_job().id == "deploy"
+
+
+def test_two_deploys_of_one_stack_never_overlap() -> None:
+    groups = {}
+    for name, stack in (("deploy-staging.yml", "staging"), ("deploy-production.yml", "production")):
+        concurrency = workflow(name)["concurrency"]
+        assert stack in concurrency["group"], name
+        assert concurrency["cancel-in-progress"] is False, name
+        groups[stack] = concurrency["group"]
+    assert groups["staging"] != groups["production"]
+    job_concurrency = reusable_deploy_job().body["concurrency"]
+    assert "${{ inputs.stack }}" in job_concurrency["group"]
+    assert job_concurrency["cancel-in-progress"] is False
+
+
+def test_pull_request_preview_runs_only_for_branches_of_this_repository() -> None:
+    previews = {job.id: job for job, _ in commands("pulumi preview")}
+    assert previews
+    for job in previews.values():
+        assert job.file == "pull-request.yml"
+        assert "github.event.pull_request.head.repo.full_name == github.repository" in job.body["if"]
+    assert set(triggers(workflow("pull-request.yml"))) == {"pull_request"}
+
+
+def test_pull_requests_lint_test_and_plan_both_stacks() -> None:
+    document = workflow("pull-request.yml")
+    scripts = "\n".join(s for job in jobs() if job.file == "pull-request.yml" for s in job.scripts())
+    for command in ("make lint", "make test", ".ci/lint-workflows", 'make plan STACK="$STACK" JSON='):
+        assert command in scripts, command
+    assert document["jobs"]["plan"]["strategy"]["matrix"]["stack"] == ["staging", "production"]
+    assert document["jobs"]["preview"]["strategy"]["matrix"]["stack"] == ["staging", "production"]
+
+
+def test_the_image_is_rolled_out_by_digest_through_stack_config() -> None:
+    push = next(s for s in reusable_deploy_job().steps if s.get("id") == "push")
+    assert 'tag="$APP_SHA-$GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT"' in push["run"]
+    assert "@\\(sha256:[0-9a-f]\\{64\\}\\)" in push["run"]
+    assert 'echo "image=$tag@$digest"' in push["run"]
+    up = next(s for s in reusable_deploy_job().steps if "pulumi up" in str(s.get("run", "")))
+    assert up["env"]["IMAGE"] == "${{ steps.push.outputs.image }}"
+    assert 'pulumi config set --stack "$STACK" --path "$IMAGE_CONFIG_PATH" "$IMAGE"' in up["run"]
+
+
+def test_the_pushed_image_reference_is_what_the_service_config_accepts() -> None:
+    namespace, _, path = workflow("deploy.yml")["env"]["IMAGE_CONFIG_PATH"].partition(":")
+    assert namespace == "socialclub"
+    section, field = path.split(".")
+    assert section == "service" and field in ServiceConfig.model_fields
+    # What the push step writes: <app commit>-<run id>-<attempt>@sha256:<digest>.
+    written = f"{'a' * 40}-12345678901-1@sha256:{'0' * 64}"
+    assert parse_image(written) == ImageRef(tag=f"{'a' * 40}-12345678901-1", digest=f"sha256:{'0' * 64}")
+
+
+def test_application_code_is_built_without_aws_credentials() -> None:
+    build = deploy_jobs()["build"]
+    assert "id-token" not in build.permissions
+    assert not build.steps_using(CONFIGURE_AWS)
+    # The deploy job only loads the image and copies static files: it runs no npm or docker build.
+    scripts = "\n".join(reusable_deploy_job().scripts())
+    assert "npm " not in scripts and "docker build" not in scripts
+
+
+def test_pulumi_up_then_frontend_upload_invalidation_bounded_smoke_test_and_tag() -> None:
+    runs = [str(s.get("run", "")) for s in reusable_deploy_job().steps]
+
+    def index(fragment: str) -> int:
+        return next(i for i, run in enumerate(runs) if fragment in run)
+
+    assert index("docker push") < index("pulumi up") < index("aws s3 sync") < index("create-invalidation")
+    assert index("create-invalidation") < index("/api/health") < index("put-image")
+    smoke = runs[index("/api/health")]
+    assert re.search(r"--retry \d+ ", smoke) and re.search(r"--max-time \d+ ", smoke)
+    assert "--cache-control" in runs[index("aws s3 sync")]
+
+
+def test_slack_is_told_the_outcome_whatever_happened() -> None:
+    notify = workflow("deploy.yml")["jobs"]["notify"]
+    assert notify["if"] == "always()"
+    assert set(notify["needs"]) == set(deploy_jobs()) - {"notify"}
+    assert notify["permissions"] == {}
+    (step,) = notify["steps"]
+    assert step["env"]["SLACK_WEBHOOK_URL"] == "${{ secrets.SLACK_WEBHOOK_URL }}"
+    for job_id in notify["needs"]:
+        assert f"${{{{ needs.{job_id}.result }}}}" in step["env"]["RESULTS"], job_id
+
+
+@pytest.mark.parametrize("stack", ["staging", "production"])
+def test_the_stack_outputs_the_deploy_reads_exist(stack: str) -> None:
+    wanted = {value for key, value in workflow("deploy.yml")["env"].items() if key.startswith("OUTPUT_")}
+    assert {"ecrRepositoryUrl", "frontendBucketName", "frontendDistributionId", "appUrl", "apiUrl"} <= wanted
+    missing = wanted - set(run_stack(stack).outputs)
+    assert not missing, f"{stack} does not export {sorted(missing)}"

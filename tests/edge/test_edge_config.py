@@ -1,0 +1,108 @@
+"""The `socialclub:dns`, `socialclub:frontend` and `socialclub:deploy` sections: every bad value is named."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from stackconfig.edge import DeployConfig, DnsConfig, FrontendConfig
+from tests.foundation.test_config import _set, errors_for
+
+BAD = [
+    (
+        "domain not a host name",
+        _set("dns.domain", "socialclub"),
+        "socialclub:dns.domain = 'socialclub': String should match pattern",
+    ),
+    (
+        "two hosts on one label",
+        _set("dns.hosts", {"app": "app", "api": "app", "cdn": "cdn"}),
+        "socialclub:dns.hosts.api = 'app': same label as app; accepted: distinct labels",
+    ),
+    (
+        "MX from the stack that does not own the zone",
+        _set(
+            "dns", {"domain": "socialclub.example.com", "mx": {"hosts": [{"priority": 10, "host": "mx.example.net"}]}}
+        ),
+        'socialclub:dns.mx = {"name": "", "hosts": [{"priority": 10, "host": "mx.example.net"}], "ttl": 3600}: '
+        "only the stack with createZone: true publishes MX; remove it here",
+    ),
+    (
+        "health check interval Route 53 does not offer",
+        _set("dns.healthChecks", {"requestInterval": 15}),
+        "socialclub:dns.healthChecks.requestInterval = 15: Input should be 10 or 30",
+    ),
+    (
+        "default TTL above the maximum",
+        _set("frontend", {"defaultTtlSeconds": 7200, "maxTtlSeconds": 3600}),
+        "socialclub:frontend.defaultTtlSeconds = 7200: accepted: at most maxTtlSeconds (3600)",
+    ),
+    (
+        "geo whitelist without countries",
+        _set("frontend.geoRestriction", {"type": "whitelist"}),
+        "socialclub:frontend.geoRestriction.locations = []: accepted: at least one code for whitelist",
+    ),
+    (
+        "geo code not ISO alpha-2",
+        _set("frontend.geoRestriction", {"type": "blacklist", "locations": ["USA"]}),
+        "socialclub:frontend.geoRestriction.locations[0] = 'USA': accepted: an ISO 3166-1 alpha-2 code such as US",
+    ),
+    (
+        "price class misspelled",
+        _set("frontend.priceClass", "PriceClass_50"),
+        "socialclub:frontend.priceClass = 'PriceClass_50': Input should be",
+    ),
+    (
+        "regional web ACL",
+        _set("frontend.webAclArn", "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1"),
+        "socialclub:frontend.webAclArn = 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1': String should",
+    ),
+    (
+        "subject with both environment and branch",
+        _set("deploy.appDeploy", {"repository": "org/app", "environment": "production", "branch": "main"}),
+        'socialclub:deploy.appDeploy = {"environment": "production", "branch": "main"}: accepted: exactly one',
+    ),
+    (
+        "repository without owner",
+        _set("deploy.infraDeploy", {"repository": "socialclub-infra", "environment": "production"}),
+        "socialclub:deploy.infraDeploy.repository = 'socialclub-infra': String should match pattern",
+    ),
+    (
+        "one subject for both roles",
+        _set("deploy.infraDeploy", {"repository": "example-org/socialclub-client-web", "environment": "production"}),
+        "socialclub:deploy.infraDeploy = 'repo:example-org/socialclub-client-web:environment:production': "
+        "same subject as appDeploy",
+    ),
+    (
+        "wildcard environment",
+        _set("deploy.appDeploy", {"repository": "org/app", "environment": "*"}),
+        "socialclub:deploy.appDeploy.environment = '*': String should match pattern",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "mutate", "expected"), BAD, ids=[b[0] for b in BAD])
+def test_bad_edge_config_is_named_by_key_path(case: str, mutate: Any, expected: str) -> None:
+    lines = errors_for(mutate)
+    assert any(line.startswith(expected) for line in lines), f"{case}: {lines}"
+
+
+def test_sections_are_required() -> None:
+    for section in ("dns", "frontend", "deploy"):
+        lines = errors_for(lambda s, key=section: s.pop(key))
+        assert f"socialclub:{section}: required key is missing" in lines
+
+
+def test_defaults() -> None:
+    dns = DnsConfig.model_validate({"domain": "x.example"})
+    assert (dns.create_zone, dns.hosts.app, dns.hosts.api, dns.hosts.cdn, dns.mx) == (False, "app", "api", "cdn", None)
+    assert (dns.health_checks.request_interval, dns.health_checks.failure_threshold) == (30, 3)
+    web = FrontendConfig.model_validate({"defaultTtlSeconds": 60})
+    assert (web.price_class, web.geo_restriction.type, web.web_acl_arn) == ("PriceClass_100", "none", None)
+    deploy = DeployConfig.model_validate(
+        {"appDeploy": {"repository": "o/a", "branch": "main"}, "infraDeploy": {"repository": "o/i", "environment": "p"}}
+    )
+    assert deploy.create_oidc_provider is False
+    assert deploy.app_deploy.claim == "repo:o/a:ref:refs/heads/main"
+    assert deploy.infra_deploy.claim == "repo:o/i:environment:p"

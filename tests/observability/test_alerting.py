@@ -1,0 +1,155 @@
+"""The alert topic: encryption, who may publish, TLS only, e-mail and Slack delivery, the us-east-1 twin."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from components.alerting import (
+    CHATBOT_API_REGION,
+    AlertTopic,
+    AlertTopicArgs,
+    SlackChannel,
+    topic_key_policy_statements,
+    topic_policy_statements,
+)
+from components.kms_key import key_policy_statements
+from offline.harness import Plan
+from tests.support import aws_context, inputs, run_component
+
+KEY = "arn:aws:kms:us-east-1:123456789012:key/stack-key"
+ACCOUNT = "123456789012"
+TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:socialclub-test-alerts"
+
+
+def by_sid(statements: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {s["Sid"]: s for s in statements}
+
+
+def test_topic_policy_lets_only_this_stacks_alarms_and_rules_publish() -> None:
+    policy = by_sid(
+        topic_policy_statements(
+            topic_arn=TOPIC_ARN, account_id=ACCOUNT, region="us-east-1", partition="aws", name_prefix="socialclub-test"
+        )
+    )
+    alarms = policy["CloudWatchAlarmsOfThisStackPublish"]
+    assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert alarms["Action"] == ["sns:Publish"]
+    assert alarms["Resource"] == [TOPIC_ARN]
+    assert alarms["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        "ArnLike": {"aws:SourceArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:socialclub-test-*"},
+    }
+    rules = policy["EventBridgeRulesOfThisStackPublish"]
+    assert rules["Principal"] == {"Service": "events.amazonaws.com"}
+    assert rules["Condition"]["ArnLike"] == {
+        "aws:SourceArn": "arn:aws:events:us-east-1:123456789012:rule/socialclub-test-*"
+    }
+    assert rules["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
+    tls = policy["DenyWithoutTls"]
+    assert tls["Effect"] == "Deny"
+    assert tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert {"sns:Publish", "sns:Subscribe"} <= set(tls["Action"])
+    assert all(s["Effect"] == "Deny" or "Condition" in s for s in policy.values())
+
+
+def test_the_stack_key_lets_alarms_and_events_encrypt_for_the_topic() -> None:
+    """SNS asks the publisher's service for GenerateDataKey/Decrypt: the stack key must allow both services."""
+    statements = key_policy_statements(account_id=ACCOUNT, region="us-east-1", partition="aws", log_group_prefixes=[])
+    for policy in (statements, topic_key_policy_statements(account_id=ACCOUNT, region="us-east-1", partition="aws")):
+        publishers = by_sid(policy)["AlarmsAndEventsPublishToEncryptedTopics"]
+        assert set(publishers["Principal"]["Service"]) == {"cloudwatch.amazonaws.com", "events.amazonaws.com"}
+        assert {"kms:Decrypt", "kms:GenerateDataKey"} <= set(publishers["Action"])
+        assert publishers["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+
+
+def topic_plan(**overrides: Any) -> Plan:
+    def build() -> None:
+        fields: dict[str, Any] = {
+            "context": aws_context(),
+            "name_prefix": "socialclub-test",
+            "kms_key_arn": KEY,
+            "emails": ["oncall@example.com", "team@example.com"],
+        }
+        AlertTopic("alerts", AlertTopicArgs(**(fields | overrides)))
+
+    return run_component(build)
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    return topic_plan()
+
+
+def test_topic_is_encrypted_with_the_stack_key(plan: Plan) -> None:
+    topic = inputs(plan.one("aws:sns/topic:Topic"))
+    assert topic["kmsMasterKeyId"] == KEY
+    assert topic["name"] == "socialclub-test-alerts"
+    assert not plan.of_type("aws:kms/key:Key")
+
+
+def test_topic_policy_is_attached_to_the_topic(plan: Plan) -> None:
+    topic = plan.one("aws:sns/topic:Topic")
+    policy = inputs(plan.one("aws:sns/topicPolicy:TopicPolicy"))
+    assert policy["arn"] == topic.outputs["arn"]
+    sids = {s["Sid"] for s in json.loads(policy["policy"])["Statement"]}
+    assert sids == {"CloudWatchAlarmsOfThisStackPublish", "EventBridgeRulesOfThisStackPublish", "DenyWithoutTls"}
+
+
+def test_one_email_subscription_per_address(plan: Plan) -> None:
+    topic_arn = plan.one("aws:sns/topic:Topic").outputs["arn"]
+    subs = [inputs(s) for s in plan.of_type("aws:sns/topicSubscription:TopicSubscription")]
+    assert sorted((s["protocol"], s["endpoint"]) for s in subs) == [
+        ("email", "oncall@example.com"),
+        ("email", "team@example.com"),
+    ]
+    assert {s["topic"] for s in subs} == {topic_arn}
+    assert not plan.of_type("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration")
+
+
+def test_slack_goes_through_chatbot_with_a_read_only_guardrail() -> None:
+    plan = topic_plan(emails=[], slack=SlackChannel(workspace_id="T0123456789", channel_id="C0123456789"))
+    topic_arn = plan.one("aws:sns/topic:Topic").outputs["arn"]
+    config = inputs(plan.one("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration"))
+    assert (config["slackTeamId"], config["slackChannelId"]) == ("T0123456789", "C0123456789")
+    assert config["snsTopicArns"] == [topic_arn]
+    assert config["region"] == CHATBOT_API_REGION
+    policy = plan.one("aws:iam/policy:Policy")
+    # without an explicit guardrail Chatbot applies AdministratorAccess
+    assert config["guardrailPolicyArns"] == [policy.outputs["arn"]]
+    role = plan.one("aws:iam/role:Role")
+    assert config["iamRoleArn"] == role.outputs["arn"]
+    trust = json.loads(inputs(role)["assumeRolePolicy"])["Statement"]
+    assert [s["Principal"] for s in trust] == [{"Service": "chatbot.amazonaws.com"}]
+    statements = json.loads(inputs(policy)["policy"])["Statement"]
+    actions = {a for s in statements for a in s["Action"]}
+    assert actions <= {
+        "cloudwatch:DescribeAlarms",
+        "cloudwatch:GetMetricData",
+        "cloudwatch:GetMetricStatistics",
+        "cloudwatch:GetMetricWidgetImage",
+    }
+    assert all("*" not in a for a in actions)
+    attachment = inputs(plan.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment"))
+    assert attachment["policyArn"] == policy.outputs["arn"]
+
+
+def test_a_topic_in_another_region_gets_its_own_key_there() -> None:
+    plan = topic_plan(kms_key_arn=None, region="eu-west-1", emails=["oncall@example.com"])
+    key = plan.one("aws:kms/key:Key")
+    topic = inputs(plan.one("aws:sns/topic:Topic"))
+    assert topic["kmsMasterKeyId"] == key.outputs["arn"]
+    assert topic["region"] == inputs(key)["region"] == "eu-west-1"
+    assert topic["name"] == "socialclub-test-alerts-eu-west-1"
+    assert inputs(key)["enableKeyRotation"] is True
+    for token in ("aws:sns/topicPolicy:TopicPolicy", "aws:sns/topicSubscription:TopicSubscription"):
+        assert inputs(plan.one(token))["region"] == "eu-west-1"
+    statements = json.loads(inputs(plan.one("aws:sns/topicPolicy:TopicPolicy"))["policy"])["Statement"]
+    alarms = next(s for s in statements if s["Sid"] == "CloudWatchAlarmsOfThisStackPublish")
+    assert alarms["Condition"]["ArnLike"]["aws:SourceArn"].startswith("arn:aws:cloudwatch:eu-west-1:")
+    key_policy = by_sid(json.loads(inputs(key)["policy"])["Statement"])
+    assert key_policy["SnsUsesKeyForThisAccount"]["Condition"]["StringEquals"]["kms:ViaService"] == (
+        "sns.eu-west-1.amazonaws.com"
+    )

@@ -1,0 +1,107 @@
+"""The `socialclub:observability` section: seed defaults, recipients, and the max_connections cross-check."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+from typing import Any
+
+import pytest
+
+from components.monitoring import AlarmThresholds
+from offline.harness import read_stack_settings
+from stackconfig import ConfigError, StackConfig, load_stack_config
+from stackconfig.observability import ThresholdsConfig
+
+
+def settings(stack: str = "staging") -> tuple[dict[str, Any], str]:
+    config, _ = read_stack_settings(stack)
+    values = {
+        key.removeprefix("socialclub:"): json.loads(value) if value[:1] in "{[" else value
+        for key, value in config.items()
+        if key.startswith("socialclub:")
+    }
+    return values, config["aws:region"]
+
+
+def load(mutate: Any) -> StackConfig:
+    values, region = settings()
+    values = copy.deepcopy(values)
+    mutate(values)
+    return load_stack_config(values, region)
+
+
+def errors(mutate: Any) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load(mutate)
+    return caught.value.lines
+
+
+def test_threshold_defaults_are_the_components_defaults_field_for_field() -> None:
+    assert ThresholdsConfig().model_dump() == dataclasses.asdict(AlarmThresholds())
+    seed = ThresholdsConfig()
+    assert (seed.ecs_cpu_percent, seed.ecs_memory_percent, seed.db_connections_percent) == (80, 85, 80)
+    assert (seed.error_rate_percent, seed.db_storage_used_percent) == (1, 80)
+
+
+def test_both_stacks_alert_someone() -> None:
+    for stack in ("staging", "production"):
+        values, _ = settings(stack)
+        assert values["observability"]["alarmEmails"], stack
+
+
+def test_bad_and_duplicate_addresses_are_named_by_index() -> None:
+    def mutate(values: dict[str, Any]) -> None:
+        values["observability"]["alarmEmails"] = ["ok@example.com", "not-an-address", "OK@example.com"]
+
+    lines = errors(mutate)
+    assert any(line.startswith("socialclub:observability.alarmEmails[1] = 'not-an-address'") for line in lines)
+    assert any("alarmEmails[2]" in line and "listed twice" in line for line in lines)
+
+
+def test_alarms_must_reach_someone() -> None:
+    def mutate(values: dict[str, Any]) -> None:
+        values["observability"] = {"alarmEmails": []}
+
+    assert any("alarms would reach nobody" in line for line in errors(mutate))
+
+
+def test_slack_alone_is_enough_and_ids_are_checked() -> None:
+    def slack_only(values: dict[str, Any]) -> None:
+        values["observability"] = {"slack": {"workspaceId": "T0123456789", "channelId": "C0123456789"}}
+
+    config = load(slack_only)
+    assert config.observability.slack is not None
+
+    def bad_ids(values: dict[str, Any]) -> None:
+        values["observability"] = {"slack": {"workspaceId": "workspace", "channelId": "#alerts"}}
+
+    lines = errors(bad_ids)
+    assert any(line.startswith("socialclub:observability.slack.workspaceId = 'workspace'") for line in lines)
+    assert any(line.startswith("socialclub:observability.slack.channelId = '#alerts'") for line in lines)
+
+
+def test_unknown_instance_class_needs_an_explicit_max_connections() -> None:
+    def exotic(values: dict[str, Any]) -> None:
+        values.setdefault("database", {})["instanceClass"] = "db.x2g.large"
+
+    lines = errors(exotic)
+    assert any(
+        line.startswith("socialclub:observability.dbMaxConnections") and "db.x2g.large" in line for line in lines
+    )
+
+    def with_override(values: dict[str, Any]) -> None:
+        exotic(values)
+        values["observability"]["dbMaxConnections"] = 1000
+
+    assert load(with_override).observability.db_max_connections == 1000
+
+
+def test_thresholds_out_of_range_are_refused() -> None:
+    def mutate(values: dict[str, Any]) -> None:
+        values["observability"]["thresholds"] = {"ecsCpuPercent": 150, "errorRateMinRequests": 0}
+
+    lines = errors(mutate)
+    assert any(line.startswith("socialclub:observability.thresholds.ecsCpuPercent = 150") for line in lines)
+    assert any(line.startswith("socialclub:observability.thresholds.errorRateMinRequests = 0") for line in lines)
