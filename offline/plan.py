@@ -20,8 +20,10 @@ from offline.cost import cost_stack
 from offline.cost import report as cost_report
 from offline.cost.cli import stack_inputs
 from offline.harness import HarnessError, Plan, Resource, run_stack
+from offline.policy_run import run_pack
 
 EXIT_CONFIG = 2
+EXIT_POLICY = 3
 
 
 def component_tree(plan: Plan) -> str:
@@ -86,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     document: dict[str, Any] = plan.to_document()
     print(render(plan, seconds))
 
+    verdict = run_pack(args.stack, plan.resources)
+    print("\n" + verdict.report())
+    document["policy"] = verdict.to_document()
+
     assumptions, production = stack_inputs(args.stack)
     stack_cost = cost_stack(args.stack, plan.resources, assumptions, production=production)
     print("\n" + cost_report(stack_cost))
@@ -94,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n")
         print(f"\nPlan document written to {args.json}")
+    if verdict.mandatory:
+        print(f"\n{args.stack}: {verdict.mandatory} mandatory policy violations", file=sys.stderr)
+        return EXIT_POLICY
     return 0
 
 

@@ -77,3 +77,17 @@ def test_wire_views() -> None:
     assert unwrapped(wire) == {"a": "pw", "b": [1, {"k": "v"}]}
     mock_urn = "urn:pulumi:s::p::pulumi:pulumi:Stack$socialclub:network:Vpc$aws:ec2/vpc:Vpc::n"
     assert normalize_urn(mock_urn) == "urn:pulumi:s::p::socialclub:network:Vpc$aws:ec2/vpc:Vpc::n"
+
+
+def test_a_mandatory_policy_violation_fails_the_plan() -> None:
+    # A stack without policy/<stack>.json gets the pack's defaults, where every multi-AZ rule is mandatory;
+    # staging's single NAT gateway and single cache node then fail the plan as a real preview would.
+    stack_file = ROOT / "Pulumi.ci-policy-probe.yaml"
+    stack_file.write_text((ROOT / "Pulumi.staging.yaml").read_text())
+    try:
+        done = make_plan("--stack", "ci-policy-probe")
+    finally:
+        stack_file.unlink()
+    assert done.returncode == 3, done.stdout[-2000:] + done.stderr
+    assert "mandatory policy violations" in done.stderr
+    assert "nat-gateway-per-az" in done.stdout

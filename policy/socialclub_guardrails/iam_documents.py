@@ -1,0 +1,207 @@
+"""IAM policy documents as data: parsing and the questions the IAM rules ask of them. Pure functions.
+
+AWS accepts a string or a list wherever a list is meant (Action, Resource, condition values, principals), and
+condition operator and key names are case-insensitive: everything here is normalised once, in `parse`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+WILDCARD_CHARS = ("*", "?")
+
+
+class PolicyDocumentError(ValueError):
+    """Not a policy document AWS would accept."""
+
+
+@dataclass(frozen=True)
+class Statement:
+    effect: str
+    actions: tuple[str, ...] = ()
+    not_actions: tuple[str, ...] = ()
+    resources: tuple[str, ...] = ()
+    not_resources: tuple[str, ...] = ()
+    principals: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Principal type ("AWS", "Service", "Federated", "CanonicalUser", or "*" for `"Principal": "*"`)."""
+    not_principal: bool = False
+    conditions: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    """Operator (lower case) -> condition key (lower case) -> values."""
+    sid: str = ""
+
+    @property
+    def allows(self) -> bool:
+        return self.effect == "Allow"
+
+    def label(self) -> str:
+        return f"statement '{self.sid}'" if self.sid else "a statement"
+
+    def condition_values(self, key_suffix: str, operators: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+        """(key, value) pairs of condition keys ending with `key_suffix` under one of `operators`."""
+        found: list[tuple[str, str]] = []
+        for operator, keys in self.conditions.items():
+            if _base_operator(operator) not in operators:
+                continue
+            for key, values in keys.items():
+                if key.endswith(key_suffix):
+                    found.extend((key, v) for v in values)
+        return tuple(found)
+
+    def has_condition_key(self, key: str) -> bool:
+        return any(key.lower() in keys for keys in self.conditions.values())
+
+
+def _base_operator(operator: str) -> str:
+    # "ForAnyValue:StringLike" and "StringLikeIfExists" qualify the same base operator.
+    return operator.rsplit(":", maxsplit=1)[-1].removesuffix("ifexists")
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str | bool | int | float):
+        return (str(value).lower() if isinstance(value, bool) else str(value),)
+    if isinstance(value, list | tuple):
+        return tuple(s for v in value for s in _strings(v))
+    raise PolicyDocumentError(f"expected a string or a list of strings, got {type(value).__name__}")
+
+
+def _principals(value: Any) -> dict[str, tuple[str, ...]]:
+    if value is None:
+        return {}
+    if value == "*":
+        return {"*": ("*",)}
+    if isinstance(value, Mapping):
+        return {str(kind): _strings(ids) for kind, ids in value.items()}
+    raise PolicyDocumentError('Principal must be "*" or an object')
+
+
+def _statement(raw: Any) -> Statement:
+    if not isinstance(raw, Mapping):
+        raise PolicyDocumentError("each Statement must be an object")
+    effect = raw.get("Effect")
+    if effect not in ("Allow", "Deny"):
+        raise PolicyDocumentError(f"Effect must be Allow or Deny, got {effect!r}")
+    conditions = raw.get("Condition") or {}
+    if not isinstance(conditions, Mapping):
+        raise PolicyDocumentError("Condition must be an object")
+    return Statement(
+        effect=effect,
+        actions=_strings(raw.get("Action")),
+        not_actions=_strings(raw.get("NotAction")),
+        resources=_strings(raw.get("Resource")),
+        not_resources=_strings(raw.get("NotResource")),
+        principals=_principals(raw.get("Principal", raw.get("NotPrincipal"))),
+        not_principal="NotPrincipal" in raw,
+        conditions={
+            str(op).lower(): {str(k).lower(): _strings(v) for k, v in (keys or {}).items()}
+            for op, keys in conditions.items()
+        },
+        sid=str(raw.get("Sid", "")),
+    )
+
+
+def parse(document: str | Mapping[str, Any]) -> list[Statement]:
+    """The statements of a policy document given as JSON text or as an object."""
+    try:
+        data = json.loads(document) if isinstance(document, str) else document
+    except json.JSONDecodeError as error:
+        raise PolicyDocumentError(f"not valid JSON: {error.msg}") from None
+    if not isinstance(data, Mapping):
+        raise PolicyDocumentError("a policy document must be a JSON object")
+    statements = data.get("Statement")
+    if isinstance(statements, Mapping):
+        statements = [statements]
+    if not isinstance(statements, list) or not statements:
+        raise PolicyDocumentError("a policy document needs a non-empty Statement")
+    return [_statement(s) for s in statements]
+
+
+def is_service_wildcard(action: str) -> bool:
+    """`*` or `service:*`: every action of every service, or of one service."""
+    return action == "*" or (action.endswith(":*") and action.count(":") == 1)
+
+
+def wildcard_action_problems(statement: Statement) -> list[str]:
+    if not statement.allows:
+        return []
+    problems = [f"{statement.label()} allows '{a}'" for a in statement.actions if is_service_wildcard(a.strip())]
+    if statement.not_actions:
+        problems.append(f"{statement.label()} allows everything except {list(statement.not_actions)} (NotAction)")
+    return problems
+
+
+def wildcard_resource_problems(
+    statement: Statement, allowed: frozenset[str], conditions: Mapping[str, str]
+) -> list[str]:
+    """An Allow on every resource is only acceptable for actions AWS cannot scope to a resource.
+
+    `allowed` holds those actions (lower case); `conditions` maps an action to the condition key that must narrow
+    it instead (e.g. cloudwatch:PutMetricData -> cloudwatch:namespace).
+    """
+    if not statement.allows:
+        return []
+    if statement.not_resources:
+        return [f"{statement.label()} allows every resource except {list(statement.not_resources)} (NotResource)"]
+    if "*" not in statement.resources:
+        return []
+    problems: list[str] = []
+    for action in statement.actions:
+        key = action.lower()
+        if key not in allowed:
+            problems.append(f"{statement.label()} allows '{action}' on every resource ('*')")
+        elif key in conditions and not statement.has_condition_key(conditions[key]):
+            problems.append(
+                f"{statement.label()} allows '{action}' on every resource without a '{conditions[key]}' condition"
+            )
+    return problems
+
+
+def wildcard_principal_problems(statement: Statement) -> list[str]:
+    if not statement.allows:
+        return []
+    if statement.not_principal:
+        return [f"{statement.label()} trusts everyone except the listed principals (NotPrincipal)"]
+    anyone = [kind for kind, ids in statement.principals.items() if kind in ("*", "AWS") and "*" in ids]
+    return [f"{statement.label()} trusts any principal ('*')"] if anyone else []
+
+
+def _has_wildcard(text: str) -> bool:
+    return any(c in text for c in WILDCARD_CHARS)
+
+
+def web_identity_problems(statement: Statement, audiences: frozenset[str]) -> list[str]:
+    """An Allow of sts:AssumeRoleWithWebIdentity must pin the token's audience and subject.
+
+    The audience must be compared exactly (StringEquals) with an accepted audience; the subject may use
+    StringLike for what follows the repository, but `repo:<owner>/<name>` itself carries no wildcard.
+    """
+    if not statement.allows or not any(
+        a.lower() in ("sts:assumerolewithwebidentity", "sts:*", "*") for a in statement.actions
+    ):
+        return []
+    problems: list[str] = []
+    pinned_aud = statement.condition_values(":aud", ("stringequals",))
+    loose_aud = statement.condition_values(":aud", ("stringlike",))
+    if not pinned_aud:
+        problems.append(f"{statement.label()} does not pin the token audience (':aud' under StringEquals)")
+    problems += [
+        f"{statement.label()} accepts audience '{value}'; accepted: {sorted(audiences)}"
+        for _, value in pinned_aud
+        if value not in audiences
+    ]
+    problems += [f"{statement.label()} matches the audience with StringLike '{v}'" for _, v in loose_aud]
+    subjects = statement.condition_values(":sub", ("stringequals", "stringlike"))
+    if not subjects:
+        problems.append(f"{statement.label()} does not pin the token subject (':sub')")
+    for _, value in subjects:
+        if value.startswith("repo:"):
+            repository = value.split(":")[1] if value.count(":") >= 1 else ""
+            if "/" not in repository or _has_wildcard(repository):
+                problems.append(f"{statement.label()} trusts subject '{value}': the repository is not pinned")
+        elif _has_wildcard(value):
+            problems.append(f"{statement.label()} trusts subject '{value}' by wildcard")
+    return problems

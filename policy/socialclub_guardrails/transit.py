@@ -1,0 +1,265 @@
+"""Encryption in transit: HTTPS at the edge and the load balancer, TLS to the database, the cache and S3."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pulumi_policy import Policy, PolicyResource, ResourceValidationArgs
+
+from . import iam_documents
+from .helpers import (
+    BUCKET,
+    BUCKET_POLICY,
+    DISTRIBUTION,
+    LISTENERS,
+    RDS_INSTANCE,
+    RDS_PARAMETER_GROUP,
+    REPLICATION_GROUP,
+    Config,
+    Rule,
+    Stack,
+    as_json,
+    engine_of,
+    findings,
+    get,
+    is_set,
+    items,
+    resource_rule,
+    stack_rule,
+)
+
+HTTP_REDIRECT = Rule(
+    name="alb-http-redirects-to-https",
+    control="ELB.1",
+    description="Load balancer listeners on plain HTTP only redirect to HTTPS.",
+    fix="give the HTTP listener a single default action type='redirect' with redirect protocol='HTTPS', "
+    "port='443', status_code='HTTP_301'.",
+)
+
+
+def _http_redirect(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
+    if get(args.props, "protocol", default="HTTP") != "HTTP":
+        return
+    for action in items(get(args.props, "defaultActions")):
+        kind = get(action, "type")
+        if kind != "redirect":
+            yield f"the HTTP listener's default action is '{kind}', not a redirect to HTTPS."
+        elif get(action, "redirect", "protocol", default="#{protocol}") != "HTTPS":
+            yield "the HTTP listener redirects without switching to HTTPS."
+
+
+TLS_POLICIES = [
+    "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+]
+
+LISTENER_TLS = Rule(
+    name="alb-tls-policy",
+    control="ELB.17",
+    description="HTTPS listeners use a certificate and a TLS 1.3 security policy from the allowed list.",
+    fix="set certificate_arn and ssl_policy to one of the allowed policies (the seed's ALB terminates TLS).",
+    schema={
+        "allowedPolicies": {
+            "type": "array",
+            "items": {"type": "string", "pattern": "^ELBSecurityPolicy-"},
+            "minItems": 1,
+            "uniqueItems": True,
+            "default": TLS_POLICIES,
+            "description": "Accepted ssl_policy values for HTTPS/TLS listeners.",
+        }
+    },
+)
+
+
+def _listener_tls(args: ResourceValidationArgs, config: Config) -> Iterator[str]:
+    if get(args.props, "protocol") not in ("HTTPS", "TLS"):
+        return
+    policy = get(args.props, "sslPolicy", default="ELBSecurityPolicy-2016-08")  # AWS default
+    yield from findings(
+        (policy in config["allowedPolicies"], f"sslPolicy '{policy}' is not an allowed TLS 1.3 policy."),
+        (is_set(args.props, "certificateArn"), "no certificateArn."),
+    )
+
+
+VIEWER_HTTPS = Rule(
+    name="cloudfront-viewer-https",
+    control="CloudFront.3",
+    description="CloudFront cache behaviours never serve viewers over plain HTTP.",
+    fix="set viewer_protocol_policy='redirect-to-https' (or 'https-only') on the default and every ordered "
+    "cache behaviour.",
+)
+
+
+def _viewer_https(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
+    behaviours = [("defaultCacheBehavior", get(args.props, "defaultCacheBehavior", default={}))]
+    behaviours += [
+        (f"orderedCacheBehaviors[{get(b, 'pathPattern', default=i)}]", b)
+        for i, b in enumerate(items(get(args.props, "orderedCacheBehaviors")))
+    ]
+    for where, behaviour in behaviours:
+        policy = get(behaviour, "viewerProtocolPolicy", default="allow-all")
+        if policy not in ("redirect-to-https", "https-only"):
+            yield f"{where} has viewerProtocolPolicy '{policy}'."
+
+
+VIEWER_TLS = Rule(
+    name="cloudfront-viewer-tls",
+    control="CloudFront.7, CloudFront.8; Control Tower CT.CLOUDFRONT.PR.9 (TLSv1.2 minimum)",
+    description="CloudFront serves the stack's own certificate over SNI with a modern minimum TLS version.",
+    fix="set viewer_certificate=DistributionViewerCertificateArgs(acm_certificate_arn=<us-east-1 cert>, "
+    "ssl_support_method='sni-only', minimum_protocol_version='TLSv1.2_2021').",
+    schema={
+        "allowedMinimumProtocolVersions": {
+            "type": "array",
+            "items": {"type": "string", "pattern": "^TLSv1\\.[23]_"},
+            "minItems": 1,
+            "uniqueItems": True,
+            "default": ["TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025"],
+            "description": "Accepted viewer_certificate.minimum_protocol_version values.",
+        }
+    },
+)
+
+
+def _viewer_tls(args: ResourceValidationArgs, config: Config) -> Iterator[str]:
+    certificate = get(args.props, "viewerCertificate", default={})
+    version = get(certificate, "minimumProtocolVersion", default="TLSv1")
+    yield from findings(
+        (
+            get(certificate, "cloudfrontDefaultCertificate") is not True and is_set(certificate, "acmCertificateArn"),
+            "the default *.cloudfront.net certificate is used (it only allows TLSv1), not an ACM certificate.",
+        ),
+        (
+            get(certificate, "sslSupportMethod", default="sni-only") == "sni-only",
+            "sslSupportMethod is not 'sni-only' (dedicated IPs cost $600/month and add nothing).",
+        ),
+        (
+            version in config["allowedMinimumProtocolVersions"],
+            f"minimumProtocolVersion '{version}' is not one of {config['allowedMinimumProtocolVersions']}.",
+        ),
+    )
+
+
+ORIGIN_TLS = Rule(
+    name="cloudfront-origin-tls",
+    control="CloudFront.9, CloudFront.10",
+    description="CloudFront talks to custom origins (such as the ALB) over HTTPS with TLSv1.2 only.",
+    fix="set custom_origin_config.origin_protocol_policy='https-only' and origin_ssl_protocols=['TLSv1.2'].",
+)
+
+
+def _origin_tls(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
+    for origin in items(get(args.props, "origins")):
+        custom = get(origin, "customOriginConfig")
+        if custom is None:
+            continue
+        name = get(origin, "originId", default="?")
+        protocols = [str(p) for p in items(get(custom, "originSslProtocols"))]
+        yield from findings(
+            (
+                get(custom, "originProtocolPolicy") == "https-only",
+                f"origin '{name}' uses originProtocolPolicy '{get(custom, 'originProtocolPolicy')}'.",
+            ),
+            (
+                bool(protocols) and set(protocols) <= {"TLSv1.2"},
+                f"origin '{name}' allows {protocols or 'the default SSL protocols'}.",
+            ),
+        )
+
+
+# Parameters that make an RDS engine refuse unencrypted connections, and the values that turn them on.
+FORCE_TLS: dict[str, tuple[str, frozenset[str]]] = {
+    "postgres": ("rds.force_ssl", frozenset({"1"})),
+    "mysql": ("require_secure_transport", frozenset({"1", "ON", "on"})),
+    "mariadb": ("require_secure_transport", frozenset({"1", "ON", "on"})),
+}
+
+RDS_FORCE_SSL = Rule(
+    name="rds-force-ssl",
+    control="seed: RDS 'Encryption: In transit: SSL/TLS'",
+    description="RDS instances use a parameter group of this stack that refuses connections without TLS.",
+    fix="create an aws.rds.ParameterGroup for the engine family with parameter rds.force_ssl=1 "
+    "(require_secure_transport=1 for MySQL) and pass it as parameter_group_name.",
+)
+
+
+def _rds_force_ssl(instance: PolicyResource, stack: Stack, _: Config) -> Iterator[str]:
+    engine = engine_of(instance.props)
+    setting = next((v for k, v in FORCE_TLS.items() if engine.startswith(k)), None)
+    if setting is None:
+        return
+    parameter, accepted = setting
+    groups = stack.related(instance, "parameterGroupName", RDS_PARAMETER_GROUP)
+    if not groups:
+        yield f"no parameter group of this stack: TLS enforcement ({parameter}) is not declared."
+        return
+    for group in groups:
+        values = [str(get(p, "value")) for p in items(get(group.props, "parameters")) if get(p, "name") == parameter]
+        if not values or values[-1] not in accepted:
+            yield f"parameter group '{group.name}' sets {parameter}={values[-1] if values else '(unset)'}."
+
+
+ELASTICACHE_TRANSIT = Rule(
+    name="elasticache-encryption-in-transit",
+    control="ElastiCache.5",
+    description="ElastiCache replication groups require TLS from every client.",
+    fix="set transit_encryption_enabled=True and leave transit_encryption_mode unset or 'required'.",
+)
+
+
+def _elasticache_transit(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
+    yield from findings(
+        (get(args.props, "transitEncryptionEnabled") is True, "transitEncryptionEnabled is not true."),
+        (
+            get(args.props, "transitEncryptionMode", default="required") == "required",
+            "transitEncryptionMode 'preferred' still accepts plaintext clients.",
+        ),
+    )
+
+
+S3_TLS = Rule(
+    name="s3-deny-insecure-transport",
+    control="S3.5",
+    description="Every S3 bucket has a bucket policy that denies requests not made over TLS.",
+    fix="add to the bucket policy: Effect Deny, Principal '*', Action 's3:*', Resource the bucket and "
+    "bucket/*, Condition Bool aws:SecureTransport 'false'.",
+)
+
+
+def _denies_plain_http(statement: iam_documents.Statement) -> bool:
+    return (
+        statement.effect == "Deny"
+        and "*" in statement.principals.get("*", ()) + statement.principals.get("AWS", ())
+        and any(a in ("s3:*", "*") for a in statement.actions)
+        and ("aws:securetransport", "false") in statement.condition_values("aws:securetransport", ("bool",))
+    )
+
+
+def _s3_tls(bucket: PolicyResource, stack: Stack, _: Config) -> Iterator[str]:
+    policies = stack.referencing(bucket, "bucket", BUCKET_POLICY)
+    statements: list[iam_documents.Statement] = []
+    for policy in policies:
+        try:
+            statements += iam_documents.parse(as_json(get(policy.props, "policy", default="{}")))
+        except (iam_documents.PolicyDocumentError, ValueError) as error:
+            yield f"bucket policy '{policy.name}' is not a valid policy document: {error}."
+    if not any(_denies_plain_http(s) for s in statements):
+        yield "no bucket policy statement denies aws:SecureTransport=false."
+
+
+POLICIES: list[Policy] = [
+    resource_rule(HTTP_REDIRECT, LISTENERS, _http_redirect),
+    resource_rule(LISTENER_TLS, LISTENERS, _listener_tls),
+    resource_rule(VIEWER_HTTPS, [DISTRIBUTION], _viewer_https),
+    resource_rule(VIEWER_TLS, [DISTRIBUTION], _viewer_tls),
+    resource_rule(ORIGIN_TLS, [DISTRIBUTION], _origin_tls),
+    stack_rule(RDS_FORCE_SSL, [RDS_INSTANCE], _rds_force_ssl),
+    resource_rule(ELASTICACHE_TRANSIT, [REPLICATION_GROUP], _elasticache_transit),
+    stack_rule(S3_TLS, [BUCKET], _s3_tls),
+]
