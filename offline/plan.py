@@ -88,14 +88,21 @@ def main(argv: list[str] | None = None) -> int:
     document: dict[str, Any] = plan.to_document()
     print(render(plan, seconds))
 
+    started = time.perf_counter()
     verdict = run_pack(args.stack, plan.resources)
+    pack_seconds = time.perf_counter() - started
     print("\n" + verdict.report())
     document["policy"] = verdict.to_document()
 
+    started = time.perf_counter()
     assumptions, production = stack_inputs(args.stack)
     stack_cost = cost_stack(args.stack, plan.resources, assumptions, production=production)
+    cost_seconds = time.perf_counter() - started
     print("\n" + cost_report(stack_cost))
     document["cost"] = stack_cost.cost.to_document()
+    print(
+        f"\nTimings: program under mocks {seconds:.2f} s, policy pack {pack_seconds:.2f} s, cost {cost_seconds:.2f} s"
+    )
 
     if args.json:
         args.json.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n")
