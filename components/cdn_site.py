@@ -123,7 +123,7 @@ class CdnSiteArgs:
     noncurrent_version_days: int = 30
     """Previous builds stay restorable this long (default 30 days)."""
     log_retention_days: int = 90
-    protect: bool = False
+    protect: bool = True
     """Pulumi `protect` on both buckets (production)."""
 
 

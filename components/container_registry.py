@@ -111,7 +111,7 @@ class ContainerRegistryArgs:
     untagged_expiry_days: int = 14
     scan_on_push: bool = True
     """Basic scanning of every pushed image (CVE findings in the console and EventBridge)."""
-    protect: bool = False
+    protect: bool = True
     """Pulumi `protect` (production): deleting the repository deletes every image a rollback needs."""
 
 

@@ -43,7 +43,7 @@ class DnsZoneArgs:
     """e.g. `socialclub.example.com`."""
     create: bool = False
     """True: this stack creates and owns the public zone. False (default): it is looked up by name."""
-    protect: bool = False
+    protect: bool = True
     """Pulumi `protect` on a created zone (production): a new zone gets new name servers, which breaks the
     registrar's delegation until someone updates it."""
     comment: str = "Managed by Pulumi"

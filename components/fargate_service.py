@@ -228,7 +228,7 @@ class FargateServiceArgs:
     log_retention_days: int = 30
     enable_execute_command: bool = False
     """ECS Exec; adds the SSM channel permissions, an encrypted session log group and the agent's volumes."""
-    protect: bool = False
+    protect: bool = True
     """Pulumi `protect` on the log group (production)."""
 
 

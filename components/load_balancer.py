@@ -142,9 +142,9 @@ class LoadBalancerArgs:
     idle_timeout_seconds: int = 60
     access_log_prefix: str = "alb"
     access_log_retention_days: int = 90
-    deletion_protection: bool = False
+    deletion_protection: bool = True
     """ALB deletion protection (production)."""
-    protect: bool = False
+    protect: bool = True
     """Pulumi `protect` on the ALB and its log bucket (production)."""
 
 

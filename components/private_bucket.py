@@ -39,7 +39,7 @@ class PrivateBucketArgs:
     """How long an overwritten or deleted object stays restorable (default 30 days)."""
     expire_after_days: int | None = None
     """Delete current objects after this many days (logs); None (default) keeps them."""
-    protect: bool = False
+    protect: bool = True
     """Pulumi `protect` on the bucket (production)."""
 
 

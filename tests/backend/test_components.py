@@ -90,7 +90,7 @@ def test_alb_is_internet_facing_in_public_subnets_and_drops_invalid_headers() ->
     assert alb["subnets"] == PUBLIC
     assert alb["securityGroups"] == [group_id(plan, "api-sg")]
     assert alb["dropInvalidHeaderFields"] is True
-    assert alb["enableDeletionProtection"] is False
+    assert alb["enableDeletionProtection"] is True  # safe by default; staging opts out explicitly
 
 
 def test_deletion_protection_and_protect_follow_the_args() -> None:
