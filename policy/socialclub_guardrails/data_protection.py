@@ -21,10 +21,12 @@ from .helpers import (
     Config,
     Rule,
     Stack,
+    findings,
     get,
     is_set,
     resource_rule,
     stack_rule,
+    true_flag,
 )
 
 RDS_BACKUPS = Rule(
@@ -60,8 +62,7 @@ RDS_DELETION = Rule(
 
 
 def _rds_deletion(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
-    if get(args.props, "deletionProtection") is not True:
-        yield "deletionProtection is not true."
+    yield from findings(true_flag(args.props, "deletionProtection"))
 
 
 RDS_FINAL_SNAPSHOT = Rule(
@@ -113,8 +114,7 @@ DYNAMODB_PITR = Rule(
 
 
 def _dynamodb_pitr(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
-    if get(args.props, "pointInTimeRecovery", "enabled") is not True:
-        yield "pointInTimeRecovery.enabled is not true."
+    yield from findings(true_flag(args.props, "pointInTimeRecovery", "enabled"))
 
 
 DYNAMODB_DELETION = Rule(
@@ -126,8 +126,7 @@ DYNAMODB_DELETION = Rule(
 
 
 def _dynamodb_deletion(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
-    if get(args.props, "deletionProtectionEnabled") is not True:
-        yield "deletionProtectionEnabled is not true."
+    yield from findings(true_flag(args.props, "deletionProtectionEnabled"))
 
 
 S3_VERSIONING = Rule(
@@ -231,8 +230,7 @@ ALB_DELETION = Rule(
 
 
 def _alb_deletion(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
-    if get(args.props, "enableDeletionProtection") is not True:
-        yield "enableDeletionProtection is not true."
+    yield from findings(true_flag(args.props, "enableDeletionProtection"))
 
 
 MINOR_UPGRADES = Rule(
@@ -257,8 +255,7 @@ COPY_TAGS = Rule(
 
 
 def _copy_tags(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
-    if get(args.props, "copyTagsToSnapshot") is not True:
-        yield "copyTagsToSnapshot is not true."
+    yield from findings(true_flag(args.props, "copyTagsToSnapshot"))
 
 
 POLICIES: list[Policy] = [

@@ -27,6 +27,7 @@ from .helpers import (
     items,
     resource_rule,
     stack_rule,
+    true_flag,
 )
 
 RDS_ENCRYPTED = Rule(
@@ -39,7 +40,7 @@ RDS_ENCRYPTED = Rule(
 
 def _rds_encrypted(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
     yield from findings(
-        (get(args.props, "storageEncrypted") is True, "storageEncrypted is not true."),
+        true_flag(args.props, "storageEncrypted"),
         (is_set(args.props, "kmsKeyId"), "no kmsKeyId: the AWS-managed aws/rds key would be used."),
     )
 
@@ -58,7 +59,7 @@ def _rds_master_password(args: ResourceValidationArgs, _: Config) -> Iterator[st
         return  # a read replica inherits the source's credentials
     yield from findings(
         (not is_set(args.props, "password"), "a master password is set in the program (it lands in state)."),
-        (get(args.props, "manageMasterUserPassword") is True, "manageMasterUserPassword is not true."),
+        true_flag(args.props, "manageMasterUserPassword"),
         (
             is_set(args.props, "masterUserSecretKmsKeyId"),
             "no masterUserSecretKmsKeyId: the secret would use the AWS-managed key.",
@@ -89,7 +90,7 @@ ELASTICACHE_AT_REST = Rule(
 
 def _elasticache_at_rest(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
     yield from findings(
-        (get(args.props, "atRestEncryptionEnabled") is True, "atRestEncryptionEnabled is not true."),
+        true_flag(args.props, "atRestEncryptionEnabled"),
         (is_set(args.props, "kmsKeyId"), "no kmsKeyId: the AWS-managed key would be used."),
     )
 
@@ -253,8 +254,7 @@ KEY_ROTATION = Rule(
 def _key_rotation(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
     if get(args.props, "customerMasterKeySpec", default="SYMMETRIC_DEFAULT") != "SYMMETRIC_DEFAULT":
         return  # AWS rotates only symmetric encryption keys
-    if get(args.props, "enableKeyRotation") is not True:
-        yield "enableKeyRotation is not true."
+    yield from findings(true_flag(args.props, "enableKeyRotation"))
 
 
 DELETION_WINDOW = Rule(

@@ -25,11 +25,13 @@ from .helpers import (
     Config,
     Rule,
     Stack,
+    findings,
     get,
     is_set,
     items,
     resource_rule,
     stack_rule,
+    true_flag,
 )
 
 BLOCK_SETTINGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
@@ -251,8 +253,7 @@ INVALID_HEADERS = Rule(
 def _invalid_headers(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
     if get(args.props, "loadBalancerType", default="application") != "application":
         return
-    if get(args.props, "dropInvalidHeaderFields") is not True:
-        yield "dropInvalidHeaderFields is not true."
+    yield from findings(true_flag(args.props, "dropInvalidHeaderFields"))
 
 
 POLICIES: list[Policy] = [

@@ -247,6 +247,11 @@ def availability_zones(subnets: Iterable[PolicyResource]) -> set[str]:
     return zones
 
 
+def true_flag(props: Props, *path: str) -> tuple[bool, str]:
+    """A `findings` pair: the boolean at `path` must be true (unset counts as false, as AWS defaults it)."""
+    return get(props, *path) is True, f"{'.'.join(path)} is not true."
+
+
 def findings(*pairs: tuple[bool, str]) -> Iterator[str]:
     """The messages whose condition failed: keeps simple rules one readable table of (ok, message)."""
     for ok, message in pairs:

@@ -15,9 +15,11 @@ from .helpers import (
     Config,
     Rule,
     as_json,
+    findings,
     get,
     items,
     resource_rule,
+    true_flag,
 )
 
 IDENTITY_TYPES = [
@@ -180,8 +182,7 @@ RDS_IAM_AUTH = Rule(
 
 
 def _rds_iam_auth(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
-    if get(args.props, "iamDatabaseAuthenticationEnabled") is not True:
-        yield "iamDatabaseAuthenticationEnabled is not true."
+    yield from findings(true_flag(args.props, "iamDatabaseAuthenticationEnabled"))
 
 
 POLICIES: list[Policy] = [

@@ -29,6 +29,7 @@ from .helpers import (
     get,
     resource_rule,
     stack_rule,
+    true_flag,
 )
 
 AZ_SCHEMA = {
@@ -73,8 +74,8 @@ def _redis_multi_az(args: ResourceValidationArgs, config: Config) -> Iterator[st
     nodes = _node_count(args.props)
     yield from findings(
         (nodes >= config["minimumNodes"], f"{nodes:g} node(s) per shard, below {config['minimumNodes']:g}."),
-        (get(args.props, "automaticFailoverEnabled") is True, "automaticFailoverEnabled is not true."),
-        (get(args.props, "multiAzEnabled") is True, "multiAzEnabled is not true."),
+        true_flag(args.props, "automaticFailoverEnabled"),
+        true_flag(args.props, "multiAzEnabled"),
     )
 
 

@@ -26,6 +26,7 @@ from .helpers import (
     items,
     resource_rule,
     stack_rule,
+    true_flag,
 )
 
 HTTP_REDIRECT = Rule(
@@ -215,7 +216,7 @@ ELASTICACHE_TRANSIT = Rule(
 
 def _elasticache_transit(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
     yield from findings(
-        (get(args.props, "transitEncryptionEnabled") is True, "transitEncryptionEnabled is not true."),
+        true_flag(args.props, "transitEncryptionEnabled"),
         (
             get(args.props, "transitEncryptionMode", default="required") == "required",
             "transitEncryptionMode 'preferred' still accepts plaintext clients.",
