@@ -44,7 +44,14 @@ except ConfigError as error:
 
 stack = pulumi.get_stack()
 env_name = f"{config.name_prefix}-{stack}"
-log_prefix = f"/{config.name_prefix}/{stack}/"
+# Every log group of the stack is named under one of these roots (RDS's is fixed by AWS: /aws/rds/instance/<id>/),
+# and the KMS key lets CloudWatch Logs encrypt with it for these names only.
+log_roots = {
+    "vpc": f"/aws/vpc/{env_name}",
+    "ecs": f"/aws/ecs/{env_name}",
+    "rds": f"/aws/rds/instance/{env_name}",
+    "elasticache": f"/aws/elasticache/{env_name}",
+}
 
 provider = aws.Provider(
     "aws",
@@ -71,14 +78,7 @@ kms = KmsKey(
         alias=env_name,
         deletion_window_days=config.kms.deletion_window_days,
         protect=config.is_production,
-        log_group_prefixes=[
-            log_prefix,
-            f"/aws/vpc/{env_name}/",
-            f"/aws/ecs/{env_name}",
-            f"/aws/rds/instance/{env_name}",
-            f"/aws/elasticache/{env_name}",
-            f"/aws/lambda/{env_name}",
-        ],
+        log_group_prefixes=list(log_roots.values()),
         description=f"{env_name}: encrypts logs, secrets, databases, caches, tables, buckets and topics",
     ),
     opts,
@@ -96,7 +96,7 @@ network = Vpc(
         data_subnet_cidrs=[str(s) for s in net.data_subnets],
         nat_strategy=net.nat_gateways,
         kms_key_arn=kms.arn,
-        flow_log_group_name=f"/aws/vpc/{env_name}/flow-logs",
+        flow_log_group_name=f"{log_roots['vpc']}/flow-logs",
         flow_log_retention_days=net.flow_logs_retention_days,
         flow_log_traffic=net.flow_logs_traffic,
     ),
@@ -159,7 +159,7 @@ cache = RedisCluster(
         subnet_group_name=network.cache_subnet_group_name,
         kms_key_arn=kms.arn,
         secrets=secrets,
-        log_group_prefix=f"/aws/elasticache/{env_name}",
+        log_group_prefix=log_roots["elasticache"],
         engine=cache_config.engine,
         node_type=cache_config.node_type,
         nodes=cache_config.nodes,
@@ -259,7 +259,7 @@ backend = FargateService(
         kms_key_arn=kms.arn,
         cluster_name=env_name,
         family=f"{env_name}-backend",
-        log_group_name=f"/aws/ecs/{env_name}-backend",
+        log_group_name=f"{log_roots['ecs']}-backend",
         metrics_namespace=f"SocialClub/{stack}",
         container_port=svc.container_port,
         cpu=svc.cpu,
