@@ -32,6 +32,19 @@ def inputs(resource: Resource) -> dict[str, Any]:
     return value
 
 
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+
+
+def group_id(plan: Plan, name: str) -> str:
+    """The id of the security group registered under `name`."""
+    return str(plan.one(SECURITY_GROUP, name).outputs["id"])
+
+
+def rules_of(plan: Plan, type_token: str, security_group_id: str) -> list[dict[str, Any]]:
+    """The inputs of the ingress or egress rules (`type_token`) that belong to one security group."""
+    return [inputs(r) for r in plan.of_type(type_token) if inputs(r)["securityGroupId"] == security_group_id]
+
+
 def aws_context(region: str = fakes.REGION) -> AwsContext:
     """The AwsContext a component test passes in; call it inside `build` (Outputs belong to the run)."""
     return AwsContext(account_id=pulumi.Output.from_input(fakes.ACCOUNT), region=region, partition="aws")

@@ -15,7 +15,7 @@ from components.fargate_service import ContainerSecret, FargateService, FargateS
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from offline import fakes, harness
 from offline.harness import Plan, Resource
-from tests.support import aws_context, inputs, run_component
+from tests.support import aws_context, inputs, rules_of, run_component
 
 ACCOUNT = fakes.ACCOUNT
 KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/test-key"
@@ -30,7 +30,6 @@ DSN_ARN = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:sc/test/monitoring
 RDS_ARN = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:rds!db-1234-AbCdEf"
 DIGEST = "sha256:" + "ab" * 32
 
-SG = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 ALB = "aws:lb/loadBalancer:LoadBalancer"
@@ -151,14 +150,6 @@ def policy_statements(plan: Plan, role_name: str) -> list[dict[str, Any]]:
     return statements
 
 
-def group_id(plan: Plan, name: str) -> str:
-    return str(plan.one(SG, name).outputs["id"])
-
-
-def rules(plan: Plan, type_token: str, security_group_id: str) -> list[dict[str, Any]]:
-    return [inputs(r) for r in plan.of_type(type_token) if inputs(r)["securityGroupId"] == security_group_id]
-
-
 def peer(rule: dict[str, Any]) -> str:
     """A rule's other side: a security group id or a CIDR."""
     return str(rule.get("referencedSecurityGroupId") or rule.get("cidrIpv4") or rule.get("cidrIpv6"))
@@ -168,7 +159,7 @@ def matrix(plan: Plan, security_group_id: str) -> dict[str, set[tuple[int, str]]
     """{"in": {(port, peer)}, "out": {(port, peer)}}: every rule of one group, as the seed's table reads."""
     out: dict[str, set[tuple[int, str]]] = {"in": set(), "out": set()}
     for direction, token in (("in", INGRESS), ("out", EGRESS)):
-        for rule in rules(plan, token, security_group_id):
+        for rule in rules_of(plan, token, security_group_id):
             assert rule["ipProtocol"] == "tcp"
             assert rule["fromPort"] == rule["toPort"], "one port per rule"
             out[direction].add((int(rule["fromPort"]), peer(rule)))

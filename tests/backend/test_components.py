@@ -37,12 +37,11 @@ from tests.backend.backend_build import (
     build,
     by_name,
     container,
-    group_id,
     matrix,
     policy_statements,
     run_recording_ignore_changes,
 )
-from tests.support import inputs, run_component
+from tests.support import group_id, inputs, run_component
 
 
 @cache

@@ -17,11 +17,10 @@ from tests.backend.backend_build import (
     TASK_DEFINITION,
     by_name,
     container,
-    group_id,
     matrix,
     policy_statements,
 )
-from tests.support import inputs, stack_plan
+from tests.support import group_id, inputs, stack_plan
 
 STACKS = ["staging", "production"]
 SEED = {"staging": ("512", "1024", 2, 5), "production": ("1024", "2048", 3, 10)}

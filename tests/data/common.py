@@ -9,14 +9,12 @@ from components.secret_set import SecretSet, SecretSetArgs, SecretSpec
 from offline import fakes
 from offline.harness import Plan, Resource
 from offline.wire import SECRET_SIG, SIG_KEY
-from tests.support import inputs
 
 KEY_ARN = f"arn:aws:kms:{fakes.REGION}:{fakes.ACCOUNT}:key/test-key"
 VPC_ID = "vpc-0123456789abcdef0"
 
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
 
 
@@ -39,15 +37,6 @@ def secret_set(context: AwsContext) -> SecretSet:
 def is_secret(value: Any) -> bool:
     """Whether a wire value is marked secret (so it is encrypted in state and redacted in plans)."""
     return isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG
-
-
-def group_id(plan: Plan, name: str) -> str:
-    """The id of the security group registered under `name`."""
-    return str(plan.one(SECURITY_GROUP, name).outputs["id"])
-
-
-def rules_of(plan: Plan, type_token: str, security_group_id: str) -> list[dict[str, Any]]:
-    return [inputs(r) for r in plan.of_type(type_token) if inputs(r)["securityGroupId"] == security_group_id]
 
 
 def child_of(plan: Plan, resource: Resource, component_type: str) -> bool:

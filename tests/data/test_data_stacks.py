@@ -8,7 +8,7 @@ import pytest
 
 from offline.harness import Plan
 from tests.data.common import EGRESS, INGRESS, SECRET_VERSION, is_secret
-from tests.support import inputs, stack_plan
+from tests.support import group_id, inputs, rules_of, stack_plan
 
 INSTANCE = "aws:rds/instance:Instance"
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
@@ -138,11 +138,11 @@ def test_data_log_groups_are_inside_the_keys_log_prefixes(stack: str) -> None:
 def test_data_security_groups_open_one_port_to_groups_only_and_never_egress(stack: str) -> None:
     plan = stack_plan(stack)
     for component, name, port in (("db", "db-sg", 5432), ("cache", "cache-sg", 6379)):
-        group_id = plan.one("aws:ec2/securityGroup:SecurityGroup", name).outputs["id"]
-        ingress = [inputs(r) for r in plan.of_type(INGRESS) if inputs(r)["securityGroupId"] == group_id]
+        group = group_id(plan, name)
+        ingress = rules_of(plan, INGRESS, group)
         assert ingress, f"nothing reaches the {component}"
         for rule in ingress:
             assert (rule["ipProtocol"], rule["fromPort"], rule["toPort"]) == ("tcp", port, port)
             assert rule["referencedSecurityGroupId"].startswith("sg-")
             assert not {"cidrIpv4", "cidrIpv6", "prefixListId"} & set(rule)
-        assert [r for r in plan.of_type(EGRESS) if inputs(r)["securityGroupId"] == group_id] == []
+        assert rules_of(plan, EGRESS, group) == []

@@ -17,11 +17,9 @@ from tests.data.common import (
     KEY_ARN,
     SECRET_VERSION,
     VPC_ID,
-    group_id,
-    rules_of,
     secret_set,
 )
-from tests.support import aws_context, inputs, run_component
+from tests.support import aws_context, group_id, inputs, rules_of, run_component
 
 INSTANCE = "aws:rds/instance:Instance"
 

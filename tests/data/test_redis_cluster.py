@@ -18,12 +18,10 @@ from tests.data.common import (
     KEY_ARN,
     SECRET_VERSION,
     VPC_ID,
-    group_id,
     is_secret,
-    rules_of,
     secret_set,
 )
-from tests.support import aws_context, inputs, run_component
+from tests.support import aws_context, group_id, inputs, rules_of, run_component
 
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 
