@@ -1,0 +1,1 @@
+"""`make diff`: an offline plan diff between two revisions (see __main__.py)."""
