@@ -12,9 +12,26 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SYNCED := $(VENV)/.synced
 
-.PHONY: plan test lint bench venv clean
+.PHONY: plan test lint bench venv policy-venv uv-path clean
 
 venv: $(SYNCED)
+
+# The Pulumi CLI runs the program with `uv run` (Pulumi.yaml: `toolchain: uv`) and looks `uv` up on PATH
+# (pulumi/pulumi sdk/python/toolchain/uv.go: exec.LookPath("uv")). This prints the folder to put first on PATH:
+#   export PATH="$$(make -s uv-path):$$PATH"          (a shell)
+#   make -s uv-path >> "$$GITHUB_PATH"                 (a GitHub Actions step)
+uv-path: $(UV)
+	@cd $(TOOLS)/bin && pwd
+
+# `pulumi preview/up --policy-pack policy` runs the pack in policy/venv (PulumiPolicy.yaml) and installs nothing
+# itself; this builds that virtualenv from policy/requirements.txt with the same pinned uv.
+POLICY_VENV := policy/venv
+policy-venv: $(POLICY_VENV)/.synced
+
+$(POLICY_VENV)/.synced: policy/requirements.txt | $(UV)
+	$(UV) venv --quiet --allow-existing $(POLICY_VENV)
+	$(UV) pip install --quiet --python $(POLICY_VENV)/bin/python --requirement policy/requirements.txt
+	touch $@
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -41,4 +58,4 @@ bench: $(SYNCED)
 	$(PY) -m offline.bench
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(TOOLS) $(POLICY_VENV) .mypy_cache .ruff_cache .pytest_cache
