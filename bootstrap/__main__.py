@@ -14,6 +14,7 @@ from pulumi import ResourceOptions
 from bootstrap.config import BootstrapConfigError, read_bootstrap_config
 from bootstrap.github_oidc import GithubOidc, GithubOidcArgs
 from bootstrap.state_backend import StateBackend, StateBackendArgs
+from components.dns_zone import DnsZone, DnsZoneArgs, MxHost
 
 try:
     config = read_bootstrap_config()
@@ -64,7 +65,17 @@ pulumi.export("secretsKeyArn", backend.key_arn)
 pulumi.export("secretsProvider", backend.secrets_provider)
 pulumi.export("githubOidcProviderArn", github.provider_arn)
 
-if config.github.preview_role and config.github.repository:
-    preview_role = github.add_preview_role(config.github.repository)
+repository = config.github.github_repository
+if config.github.preview_role and repository is not None:
+    preview_role = github.add_preview_role(repository)
     backend.grant_read(preview_role)
     pulumi.export("previewRoleArn", preview_role.arn)
+
+if config.dns is not None:
+    # The zone outlives every stack and is delegated by hand at the registrar: created here, protected.
+    zone = DnsZone("dns", DnsZoneArgs(domain=config.dns.domain, create=True, protect=True), opts=with_provider)
+    if config.dns.mx is not None:
+        mx = config.dns.mx
+        zone.mx("mail", mx.name, [MxHost(h.priority, h.host) for h in mx.hosts], mx.ttl)
+    pulumi.export("hostedZoneId", zone.zone_id)
+    pulumi.export("hostedZoneNameServers", zone.name_servers)

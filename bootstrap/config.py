@@ -8,6 +8,8 @@ from typing import Any
 from pydantic import Field, ValidationError, model_validator
 
 from stackconfig.base import ConfigModel
+from stackconfig.edge import DOMAIN, GITHUB_REPOSITORY, MxConfig
+from stackconfig.github import GithubRepository
 from stackconfig.loader import parse_value
 
 NAMESPACE = "socialclub-bootstrap"
@@ -15,7 +17,6 @@ NAMESPACE = "socialclub-bootstrap"
 
 # S3 bucket naming rules for general purpose buckets: 3-63 characters, lowercase letters, digits, dots, hyphens.
 BUCKET_NAME = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
-GITHUB_REPOSITORY = r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$"
 
 
 class StateConfig(ConfigModel):
@@ -34,6 +35,12 @@ class GithubConfig(ConfigModel):
     """Create the account-wide GitHub OIDC provider here; set false when it already exists in the account."""
     repository: str | None = Field(default=None, pattern=GITHUB_REPOSITORY)
     """`owner/name` of the infrastructure repository whose pull requests may run `pulumi preview`."""
+    owner_id: int | None = Field(default=None, ge=1)
+    """The owner's numeric id; with `repositoryId`, the preview role trusts GitHub's immutable subject claim
+    (`repo:<owner>@<id>/<name>@<id>:pull_request`), which repositories created or renamed since 2026-07-15
+    present (`gh api repos/<owner>/<name> --jq '.owner.id, .id'`)."""
+    repository_id: int | None = Field(default=None, ge=1)
+    """The repository's numeric id; given with `ownerId`."""
     preview_role: bool = False
     """Create the view-only role that pull-request workflows assume for `pulumi preview` (needs repository).
 
@@ -43,7 +50,24 @@ class GithubConfig(ConfigModel):
     def _preview_role_needs_repository(self) -> GithubConfig:
         if self.preview_role and self.repository is None:
             raise ValueError("previewRole needs repository (owner/name); set it or set previewRole: false")
+        if (self.owner_id is None) != (self.repository_id is None):
+            raise ValueError("ownerId and repositoryId go together (the immutable subject claim needs both)")
         return self
+
+    @property
+    def github_repository(self) -> GithubRepository | None:
+        if self.repository is None:
+            return None
+        return GithubRepository(self.repository, self.owner_id, self.repository_id)
+
+
+class DnsConfig(ConfigModel):
+    domain: str = Field(pattern=DOMAIN)
+    """The public zone the stacks publish in (e.g. `socialclub.example.com`). Created here, once per account
+    and before any stack, so its delegation at the registrar can be checked before a certificate waits on it
+    (docs/first-deploy.md); the stacks look it up by name."""
+    mx: MxConfig | None = None
+    """Optional MX record (the requirements' "mail ... MX (if needed)"), published by the zone's owner."""
 
 
 class BootstrapConfig(ConfigModel):
@@ -57,6 +81,8 @@ class BootstrapConfig(ConfigModel):
     """Extra tags on every taggable resource (on top of Project, Environment, Owner, ManagedBy)."""
     state: StateConfig = StateConfig()
     github: GithubConfig = GithubConfig()
+    dns: DnsConfig | None = None
+    """The account's public hosted zone; none: the account has no zone of this project's."""
 
 
 class BootstrapConfigError(Exception):

@@ -3,45 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 from pulumi import Output, ResourceOptions
 
-GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
-STS_AUDIENCE = "sts.amazonaws.com"
+from stackconfig.github import GITHUB_OIDC_HOST, STS_AUDIENCE, GithubRepository, oidc_provider_arn, trust_policy
+
 # Describe/List/Get on resource metadata, no data reads (S3 objects, table items, secret values): what a
 # preview's lookups need, and nothing a pull request could use to read production data.
 VIEW_ONLY_POLICY = "iam::aws:policy/job-function/ViewOnlyAccess"
-
-
-def github_trust_policy(provider_arn: str, subjects: Sequence[str]) -> dict[str, Any]:
-    """Trust GitHub's OIDC tokens for exactly these `sub` claims and the STS audience; no wildcards."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "GithubActions",
-                "Effect": "Allow",
-                "Principal": {"Federated": provider_arn},
-                "Action": "sts:AssumeRoleWithWebIdentity",
-                "Condition": {
-                    "StringEquals": {
-                        f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE,
-                        f"{GITHUB_OIDC_HOST}:sub": list(subjects),
-                    }
-                },
-            }
-        ],
-    }
-
-
-def pull_request_subject(repository: str) -> str:
-    """The `sub` claim of a job run for a pull request of `repository` (GitHub's default claim template)."""
-    return f"repo:{repository}:pull_request"
 
 
 @dataclass(frozen=True)
@@ -70,21 +42,19 @@ class GithubOidc(pulumi.ComponentResource):
             self.provider_arn = provider.arn
         else:
             account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
-            self.provider_arn = Output.concat(
-                "arn:", self._partition, ":iam::", account, f":oidc-provider/{GITHUB_OIDC_HOST}"
-            )
+            self.provider_arn = Output.all(self._partition, account).apply(lambda pa: oidc_provider_arn(pa[0], pa[1]))
         self.register_outputs({"providerArn": self.provider_arn})
 
-    def add_preview_role(self, repository: str) -> aws.iam.Role:
+    def add_preview_role(self, repository: GithubRepository) -> aws.iam.Role:
         """A role that `pulumi preview` in pull requests of `repository` assumes: view-only on AWS.
 
         Reading the state and its secrets is granted by the backend (`StateBackend.grant_read`).
         """
         role = aws.iam.Role(
             f"{self._base_name}-preview",
-            description=f"pulumi preview from pull requests of {repository} (view-only)",
+            description=f"pulumi preview from pull requests of {repository.name} (view-only)",
             assume_role_policy=self.provider_arn.apply(
-                lambda arn: json.dumps(github_trust_policy(arn, [pull_request_subject(repository)]), indent=2)
+                lambda arn: json.dumps(trust_policy(arn, [repository.pull_request_claim()]), indent=2)
             ),
             max_session_duration=3600,
             opts=ResourceOptions(parent=self),

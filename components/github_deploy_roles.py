@@ -5,14 +5,15 @@
   (`allow_image_push`, `allow_service_rollout`, and the site's `grant_deploy`), each scoped to one resource.
 - infra-deploy: what `pulumi up` does. It creates and changes nearly every kind of resource, so it is broad by
   nature: AWS's PowerUserAccess (everything but IAM, Organizations and Account) plus IAM limited to roles and
-  policies carrying this stack's tags, never its own role or the app-deploy role, and no destructive action on
-  another stack's tagged resources (stacks may share an account).
+  policies carrying this stack's tags, never its own role (an administrator changes that), and no destructive
+  action on another stack's tagged resources (stacks may share an account).
 
 Both trust exactly one GitHub `sub` claim with the STS audience: no wildcard in the trust policy.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -21,9 +22,8 @@ import pulumi_aws as aws
 
 from components.aws_context import AwsContext
 from components.iam_documents import Statement, document, statement
+from stackconfig.github import GITHUB_OIDC_HOST, STS_AUDIENCE, checked_subjects, oidc_provider_arn, trust_policy
 
-GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
-STS_AUDIENCE = "sts.amazonaws.com"
 POWER_USER_POLICY = "policy/PowerUserAccess"
 
 ECR_PUSH_ACTIONS = (
@@ -69,7 +69,9 @@ IAM_POLICY_WRITE_ACTIONS = (
     "iam:TagPolicy",
     "iam:UntagPolicy",
 )
-# A deploy role changing itself could widen its own trust or permissions: denied even if a tag matches.
+# The infra-deploy role changing itself could widen its own trust or permissions: denied even though it carries
+# the stack's tags. Changes to it are applied by an administrator (docs/first-deploy.md). The app-deploy role
+# is not listed: the stack manages its inline policies, and what it may do is a subset of the infra role's.
 SELF_PROTECTED_ACTIONS = (
     "iam:AttachRolePolicy",
     "iam:DeleteRole",
@@ -85,16 +87,8 @@ SELF_PROTECTED_ACTIONS = (
 
 def github_trust_policy(provider_arn: pulumi.Input[str], subject: str) -> pulumi.Output[str]:
     """Trust GitHub's OIDC tokens carrying exactly this `sub` and the STS audience."""
-    if "*" in subject or "?" in subject:
-        raise ValueError(f"GitHub subject {subject!r}: no wildcards; name one environment or branch")
-    return document(
-        statement(
-            ["sts:AssumeRoleWithWebIdentity"],
-            sid="GithubActions",
-            principal={"Federated": provider_arn},
-            conditions={"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE, f"{GITHUB_OIDC_HOST}:sub": subject}},
-        )
-    )
+    subjects = checked_subjects([subject])  # at declaration, not inside an apply
+    return pulumi.Output.from_input(provider_arn).apply(lambda arn: json.dumps(trust_policy(arn, subjects)))
 
 
 def ecr_push_statements(repository_arn: pulumi.Input[str]) -> list[Statement]:
@@ -167,7 +161,7 @@ def infra_iam_statements(
             sid="AttachOnlyListedPolicies",
             conditions={"StringEquals": resource_tags, "ArnLike": {"iam:PolicyARN": list(attachable_policy_arns)}},
         ),
-        statement(SELF_PROTECTED_ACTIONS, list(protected_role_arns), sid="NeverChangeDeployRoles", effect="Deny"),
+        statement(SELF_PROTECTED_ACTIONS, list(protected_role_arns), sid="NeverChangeItself", effect="Deny"),
     ]
 
 
@@ -232,11 +226,12 @@ class GithubDeployRolesArgs:
     """The one of `stack_tags` that tells stacks apart: destructive actions on resources where it holds another
     value are denied to the infra role."""
     create_oidc_provider: bool = False
-    """Create the account's GitHub OIDC provider (one per account); default: look it up."""
+    """Create the account's GitHub OIDC provider (one per account); default: use the bootstrap's, by its ARN."""
     attachable_policy_arns: Sequence[str] = ()
     """Managed policies `pulumi up` may attach to this stack's roles, ARN patterns allowed; default: AWS's
     service-role policies."""
-    max_session_seconds: int = 3600
+    max_session_seconds: int = 7200
+    """Longest session either role grants; a deploy job must end inside it (default two hours)."""
 
 
 class GithubDeployRoles(pulumi.ComponentResource):
@@ -264,9 +259,9 @@ class GithubDeployRoles(pulumi.ComponentResource):
                 opts=child,
             ).arn
         else:
-            self.provider_arn = aws.iam.get_open_id_connect_provider_output(
-                url=f"https://{GITHUB_OIDC_HOST}", opts=pulumi.InvokeOutputOptions(parent=self)
-            ).arn
+            # Named, not looked up: the data source lists every provider of the account first
+            # (iam:ListOpenIDConnectProviders), which neither CI role may do.
+            self.provider_arn = ctx.account_id.apply(lambda account: oidc_provider_arn(ctx.partition, account))
 
         def role(label: str, subject: GithubSubject, purpose: str) -> aws.iam.Role:
             return aws.iam.Role(
@@ -293,7 +288,7 @@ class GithubDeployRoles(pulumi.ComponentResource):
                     account_id=account,
                     partition=ctx.partition,
                     stack_tags=args.stack_tags,
-                    protected_role_arns=[self.app_role.arn, self.infra_role.arn],
+                    protected_role_arns=[self.infra_role.arn],
                     attachable_policy_arns=attachable,
                 ),
                 other_stacks_guard(args.stack_tag_key, args.stack_tags[args.stack_tag_key]),

@@ -338,14 +338,7 @@ def _hosted_zone(args: dict[str, Any]) -> State:
     }
 
 
-def _oidc_provider_lookup(args: dict[str, Any]) -> State:
-    url = str(args.get("url", "https://token.actions.githubusercontent.com"))
-    arn = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{url.removeprefix('https://')}"
-    return {"arn": arn, "id": arn, "url": url.removeprefix("https://"), "clientIdLists": ["sts.amazonaws.com"]}
-
-
 CALLS: dict[str, Callable[[dict[str, Any]], State]] = {
-    "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": _oidc_provider_lookup,
     "aws:ecr/getRepository:getRepository": lambda a: {"id": a["name"], **_ecr_repository_state(a["name"])},
     "aws:route53/getZone:getZone": _hosted_zone,
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,

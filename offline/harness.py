@@ -49,6 +49,8 @@ class Resource:
     property_dependencies: dict[str, list[str]]
     inputs: dict[str, Any]
     outputs: dict[str, Any] = field(default_factory=dict)
+    custom_timeouts: dict[str, str] = field(default_factory=dict)
+    """`create`/`update`/`delete` waits the program sets (Pulumi's customTimeouts); empty: the provider's."""
 
     def to_plan(self) -> dict[str, Any]:
         """The plan-document form: secrets replaced by "[secret]"."""
@@ -63,6 +65,7 @@ class Resource:
             "dependencies": self.dependencies,
             "propertyDependencies": self.property_dependencies,
             "inputs": redacted(self.inputs),
+            **({"customTimeouts": self.custom_timeouts} if self.custom_timeouts else {}),
         }
 
 
@@ -147,6 +150,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             },
             inputs=_struct(request.object),
             outputs=_struct(response.object),
+            custom_timeouts={k: v for k, v in _struct(request.customTimeouts).items() if v},
         )
         return response
 

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from stackconfig.base import ConfigModel, Problem, raise_problems
+from stackconfig.github import GithubRepository
 
 HOST_LABEL = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 DOMAIN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
@@ -68,11 +69,13 @@ class DnsConfig(ConfigModel):
     domain: str = Field(pattern=DOMAIN)
     """The public hosted zone's domain (seed: socialclub.example.com); certificates cover it and *.domain."""
     create_zone: bool = False
-    """True in the one stack that owns the zone (production); the other stacks look it up by name, so the owner
-    is deployed first. Default false."""
+    """Default false: the zone is the account bootstrap's and is looked up by name. True makes this stack create
+    it, which only suits an account without the bootstrap's zone: the certificate then validates in the same
+    `up` as the zone is born, and fails unless the registrar already delegates to the new name servers."""
     hosts: HostsConfig = HostsConfig()
     mx: MxConfig | None = None
-    """Optional MX record (seed: "mail ... MX (if needed)"); only the zone's owner publishes it. Default none."""
+    """Optional MX record (seed: "mail ... MX (if needed)"); only a stack that creates the zone publishes it
+    (the account's zone takes it from the bootstrap's `dns.mx`). Default none."""
     health_checks: HealthChecksConfig = HealthChecksConfig()
 
     @model_validator(mode="after")
@@ -83,7 +86,8 @@ class DnsConfig(ConfigModel):
                     Problem(
                         ("mx",),
                         self.mx.model_dump(by_alias=True),
-                        "only the stack with createZone: true publishes MX; remove it here",
+                        "MX belongs to the zone's owner: set it in the bootstrap (socialclub-bootstrap:dns.mx), or "
+                        "here only with createZone: true",
                     )
                 ]
             )
@@ -146,6 +150,12 @@ class GithubSubject(ConfigModel):
 
     repository: str = Field(pattern=GITHUB_REPOSITORY)
     """`owner/name` of the repository whose workflows assume the role."""
+    owner_id: int | None = Field(default=None, ge=1)
+    """The owner's numeric id (`gh api repos/<owner>/<name> --jq .owner.id`). With `repositoryId`, the role
+    trusts GitHub's immutable subject claim (`repo:<owner>@<id>/<name>@<id>:...`) instead of the name form:
+    required for repositories created or renamed since 2026-07-15 (see stackconfig/github.py)."""
+    repository_id: int | None = Field(default=None, ge=1)
+    """The repository's numeric id (`gh api repos/<owner>/<name> --jq .id`); given with `ownerId`."""
     environment: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._-]{1,255}$")
     """A GitHub environment (sub `repo:<owner>/<name>:environment:<env>`); its protection rules (required
     reviewers, allowed branches) are what make the role safe, so prefer it."""
@@ -154,17 +164,33 @@ class GithubSubject(ConfigModel):
 
     @model_validator(mode="after")
     def _exactly_one(self) -> GithubSubject:
+        problems: list[Problem] = []
         if (self.environment is None) == (self.branch is None):
-            raise_problems(
-                [Problem((), {"environment": self.environment, "branch": self.branch}, "accepted: exactly one")]
+            problems.append(
+                Problem((), {"environment": self.environment, "branch": self.branch}, "accepted: exactly one")
             )
+        if (self.owner_id is None) != (self.repository_id is None):
+            problems.append(
+                Problem(
+                    ("ownerId" if self.owner_id is None else "repositoryId",),
+                    None,
+                    "ownerId and repositoryId go together (the immutable subject claim needs both)",
+                )
+            )
+        raise_problems(problems)
         return self
 
     @property
+    def github_repository(self) -> GithubRepository:
+        return GithubRepository(self.repository, self.owner_id, self.repository_id)
+
+    @property
     def claim(self) -> str:
+        repo = self.github_repository
         if self.environment is not None:
-            return f"repo:{self.repository}:environment:{self.environment}"
-        return f"repo:{self.repository}:ref:refs/heads/{self.branch}"
+            return repo.environment_claim(self.environment)
+        assert self.branch is not None  # _exactly_one
+        return repo.branch_claim(self.branch)
 
 
 class DeployConfig(ConfigModel):
@@ -177,8 +203,10 @@ class DeployConfig(ConfigModel):
     infra_deploy: GithubSubject
     """Who may assume the infra-deploy role (`pulumi up`): the infrastructure repository's protected
     environment or branch of this stack."""
-    max_session_seconds: int = Field(default=3600, ge=900, le=43200)
-    """Longest session either role grants (default one hour)."""
+    max_session_seconds: int = Field(default=7200, ge=3600, le=43200)
+    """Longest session either role grants (default two hours). A deploy job must finish inside its session or
+    `pulumi up` loses its credentials half-way (a Multi-AZ RDS change alone can take an hour): the deploy
+    workflow's job timeout and `role-duration-seconds` are checked against this default by the tests."""
 
     @model_validator(mode="after")
     def _roles_are_separate(self) -> DeployConfig:

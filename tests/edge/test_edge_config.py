@@ -26,7 +26,8 @@ BAD = [
             "dns", {"domain": "socialclub.example.com", "mx": {"hosts": [{"priority": 10, "host": "mx.example.net"}]}}
         ),
         'socialclub:dns.mx = {"name": "", "hosts": [{"priority": 10, "host": "mx.example.net"}], "ttl": 3600}: '
-        "only the stack with createZone: true publishes MX; remove it here",
+        "MX belongs to the zone's owner: set it in the bootstrap (socialclub-bootstrap:dns.mx), or here only "
+        "with createZone: true",
     ),
     (
         "health check interval Route 53 does not offer",
