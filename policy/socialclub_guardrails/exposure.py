@@ -4,9 +4,13 @@ its origin. The ALB on 80/443 is the only thing the internet may reach."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
 
 from pulumi_policy import Policy, PolicyResource, ResourceValidationArgs
 
+from . import address_ranges
 from .helpers import (
     ADVISORY,
     BUCKET,
@@ -14,17 +18,17 @@ from .helpers import (
     DEFAULT_SECURITY_GROUP,
     DISTRIBUTION,
     ECS_SERVICE,
-    INGRESS_RULE,
     LOAD_BALANCERS,
     NAT_GATEWAY,
     RDS_INSTANCE,
     REPLICATION_GROUP,
-    SECURITY_GROUP,
+    SECURITY_GROUP_RULE,
     SUBNET,
     VPC,
     Config,
     Rule,
     Stack,
+    family,
     findings,
     get,
     is_set,
@@ -69,13 +73,12 @@ def _rds_private(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
         yield "publiclyAccessible is true."
 
 
-WORLD = ("0.0.0.0/0", "::/0")
-
 WORLD_INGRESS = Rule(
     name="security-group-world-ingress",
     control="EC2.18, EC2.19",
     description="Only an internet-facing load balancer's security group accepts traffic from anywhere, and only "
-    "on the allowed ports.",
+    "on the allowed ports. Sources are compared as address ranges across every rule of the group, whatever "
+    "resource type declares them.",
     fix="reference the source security group (referenced_security_group_id) instead of 0.0.0.0/0, or restrict "
     "the world-open rule to the load balancer's group and ports 80/443.",
     schema={
@@ -84,35 +87,93 @@ WORLD_INGRESS = Rule(
             "items": {"type": "integer", "minimum": 0, "maximum": 65535},
             "uniqueItems": True,
             "default": [80, 443],
-            "description": "Ports a load balancer may open to 0.0.0.0/0 and ::/0.",
-        }
+            "description": "Ports a load balancer may open to the world.",
+        },
+        "worldIpv4PrefixLength": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 32,
+            "default": 8,
+            "description": "Sources that admit at least as many public IPv4 addresses as one network of this "
+            "prefix length count as the world.",
+        },
+        "worldIpv6PrefixLength": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 128,
+            "default": 32,
+            "description": "The same for IPv6.",
+        },
     },
 )
 
+ALL_PROTOCOLS = "all"
+_PROTOCOL_NAMES = {"-1": ALL_PROTOCOLS, "all": ALL_PROTOCOLS, "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
+_ALL_PORTS = (0, 65535)
 
-def _world_rules(group: PolicyResource, stack: Stack) -> list[tuple[str, float, float]]:
-    """(protocol, from, to) of the ingress rules that admit 0.0.0.0/0 or ::/0 into `group`."""
-    found: list[tuple[str, float, float]] = []
-    for rule in stack.referencing(group, "securityGroupId", INGRESS_RULE):
-        if get(rule.props, "cidrIpv4") in WORLD or get(rule.props, "cidrIpv6") in WORLD:
-            protocol = str(get(rule.props, "ipProtocol", default="-1"))
-            found.append((protocol, get(rule.props, "fromPort", default=0), get(rule.props, "toPort", default=65535)))
+
+@dataclass(frozen=True)
+class Ingress:
+    protocol: str
+    low: int
+    high: int
+    source: address_ranges.Network
+
+
+def _entries(protocol: Any, low: Any, high: Any, cidrs: list[Any]) -> Iterator[Ingress]:
+    name = _PROTOCOL_NAMES.get(str(protocol).lower(), str(protocol).lower())
+    ports = (
+        _ALL_PORTS if name not in ("tcp", "udp") or low is None or high is None or low < 0 else (int(low), int(high))
+    )
+    for cidr in cidrs:
+        network = address_ranges.parse(str(cidr))
+        if network is not None:
+            yield Ingress(name, ports[0], ports[1], network)
+
+
+def _ingress(group: PolicyResource, stack: Stack) -> list[Ingress]:
+    """Every CIDR-sourced ingress of `group`: inline, ec2.SecurityGroupRule and vpc.SecurityGroupIngressRule."""
+    found: list[Ingress] = []
     for inline in items(get(group.props, "ingress")):
-        cidrs = [str(c) for c in items(get(inline, "cidrBlocks")) + items(get(inline, "ipv6CidrBlocks"))]
-        if any(c in WORLD for c in cidrs):
-            found.append(
-                (
-                    str(get(inline, "protocol", default="-1")),
-                    get(inline, "fromPort", default=0),
-                    get(inline, "toPort", default=0),
-                )
-            )
+        cidrs = items(get(inline, "cidrBlocks")) + items(get(inline, "ipv6CidrBlocks"))
+        found += _entries(get(inline, "protocol"), get(inline, "fromPort"), get(inline, "toPort"), cidrs)
+    for rule in stack.referencing(group, "securityGroupId", *family("ingress-rules")):
+        props = rule.props
+        if rule.resource_type == SECURITY_GROUP_RULE:
+            if get(props, "type") != "ingress":
+                continue
+            cidrs = items(get(props, "cidrBlocks")) + items(get(props, "ipv6CidrBlocks"))
+            found += _entries(get(props, "protocol"), get(props, "fromPort"), get(props, "toPort"), cidrs)
+        else:
+            cidrs = [c for c in (get(props, "cidrIpv4"), get(props, "cidrIpv6")) if c]
+            found += _entries(get(props, "ipProtocol"), get(props, "fromPort"), get(props, "toPort"), cidrs)
     return found
 
 
+def world_open(entries: list[Ingress], threshold: address_ranges.WorldThreshold) -> list[tuple[str, int, int]]:
+    """(protocol, from, to) ranges the entries together open to the world, port by port and protocol by protocol."""
+    opened: list[tuple[str, int, int]] = []
+    protocols = sorted({e.protocol for e in entries} - {ALL_PROTOCOLS})
+    for protocol in [ALL_PROTOCOLS, *protocols]:
+        relevant = [e for e in entries if e.protocol in (protocol, ALL_PROTOCOLS)]
+        cuts = sorted({e.low for e in relevant} | {e.high + 1 for e in relevant})
+        for low, next_low in pairwise(cuts):
+            sources = [e.source for e in relevant if e.low <= low and next_low - 1 <= e.high]
+            if not sources or not threshold.is_world(sources):
+                continue
+            if opened and opened[-1][0] == protocol and opened[-1][2] == low - 1:
+                opened[-1] = (protocol, opened[-1][1], next_low - 1)
+            else:
+                opened.append((protocol, low, next_low - 1))
+        if protocol == ALL_PROTOCOLS and opened:
+            return opened  # every protocol is open already; the per-protocol ranges would repeat it
+    return opened
+
+
 def _world_ingress(group: PolicyResource, stack: Stack, config: Config) -> Iterator[str]:
-    rules = _world_rules(group, stack)
-    if not rules:
+    threshold = address_ranges.WorldThreshold(config["worldIpv4PrefixLength"], config["worldIpv6PrefixLength"])
+    opened = world_open(_ingress(group, stack), threshold)
+    if not opened:
         return
     facing = [
         lb
@@ -121,11 +182,11 @@ def _world_ingress(group: PolicyResource, stack: Stack, config: Config) -> Itera
         and any(g.urn == group.urn for g in stack.related(lb, "securityGroups"))
     ]
     allowed = set(config["allowedPorts"])
-    for protocol, low, high in rules:
-        ports = "all ports" if protocol in ("-1", "all") else f"{protocol} {low:g}-{high:g}"
+    for protocol, low, high in opened:
+        ports = "all traffic" if protocol == ALL_PROTOCOLS else f"{protocol} {low}-{high}"
         if not facing:
             yield f"{ports} open to the internet on a group no internet-facing load balancer uses."
-        elif protocol in ("-1", "all") or low != high or low not in allowed:
+        elif protocol != "tcp" or low != high or low not in allowed:
             yield f"{ports} open to the internet; allowed: {sorted(allowed)}."
 
 
@@ -259,7 +320,7 @@ def _invalid_headers(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
 POLICIES: list[Policy] = [
     stack_rule(PUBLIC_ACCESS_BLOCK, [BUCKET], _public_access_block),
     resource_rule(RDS_PRIVATE, [RDS_INSTANCE], _rds_private),
-    stack_rule(WORLD_INGRESS, [SECURITY_GROUP], _world_ingress),
+    stack_rule(WORLD_INGRESS, family("security-groups"), _world_ingress),
     stack_rule(DEFAULT_SG, [VPC], _default_sg),
     resource_rule(ECS_PUBLIC_IP, [ECS_SERVICE], _ecs_public_ip),
     stack_rule(SUBNET_PUBLIC_IP, [SUBNET], _subnet_public_ip),

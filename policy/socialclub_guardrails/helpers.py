@@ -5,9 +5,12 @@ project's baseline values) plus a check function that yields findings. `resource
 into the pulumi-policy objects, so every violation message has the same shape: the finding, then how to fix it.
 
 Property keys are the wire names (camelCase), numbers arrive as floats, a missing key means the AWS default.
-During a real preview some values are unknown: reading one raises UnknownValueError, which the SDK reports as an
-advisory "can't run policy during preview". Rules that only need to know whether a value is *set* use `is_set`,
-which counts an unknown value as set, so a key ARN computed at deploy time never blocks a preview.
+During a real preview some values are unknown. Reading one raises UnknownValueError, which the SDK would turn into
+an *advisory* "can't run policy during preview": a mandatory check would silently pass whenever the deciding value is
+computed. So the rule builders catch it and report "cannot be verified during preview: <property> is unknown" as a
+violation of the rule, at the rule's own level (fail closed). Rules that only need to know whether a value is *set*
+use `is_set`, which counts an unknown value as set, so a key ARN computed at deploy time never blocks a preview;
+every other unknown that a rule reads decides compliance.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from pulumi_policy import (
@@ -30,6 +34,8 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
+from .aws_types import FAMILIES
+
 ADVISORY = EnforcementLevel.ADVISORY
 MANDATORY = EnforcementLevel.MANDATORY
 
@@ -41,7 +47,7 @@ SUBNET = "aws:ec2/subnet:Subnet"
 NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 KMS_KEY = "aws:kms/key:Key"
 SECRET = "aws:secretsmanager/secret:Secret"
@@ -121,6 +127,26 @@ def _is_fsbp(control: str) -> bool:
     return "." in head and head.split(".")[0].isalnum() and head.split(".")[-1].isdigit()
 
 
+def unverifiable(error: UnknownValueError) -> str:
+    """The finding for a value the check needs but a preview does not know yet."""
+    path = ".".join(str(p) for p in error.props)
+    return (
+        f"cannot be verified during preview: {path} is unknown until deploy, and this rule does not pass what it "
+        "cannot see (build the value from names known at preview, or deploy its dependency first)."
+    )
+
+
+def collect(findings_of: Callable[[], Iterable[str]]) -> list[str]:
+    """Every finding of a check; an unknown value it meets becomes one more finding instead of an advisory."""
+    found: list[str] = []
+    try:
+        for finding in findings_of():
+            found.append(finding)
+    except UnknownValueError as error:
+        found.append(unverifiable(error))
+    return found
+
+
 def resource_rule(rule: Rule, types: Sequence[str] | None, check: ResourceCheck) -> ResourceValidationPolicy:
     """A policy that runs `check` on every resource whose type is in `types` (None: on every resource)."""
     wanted = None if types is None else frozenset(types)
@@ -128,7 +154,7 @@ def resource_rule(rule: Rule, types: Sequence[str] | None, check: ResourceCheck)
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         if wanted is not None and args.resource_type not in wanted:
             return
-        found = list(check(args, rule.settings(args.get_config())))
+        found = collect(lambda: check(args, rule.settings(args.get_config())))
         if found:
             report(rule.message(found), None)
 
@@ -167,24 +193,16 @@ StackCheck = Callable[[PolicyResource, Stack, Config], Iterable[str]]
 def stack_rule(rule: Rule, types: Sequence[str], check: StackCheck) -> StackValidationPolicy:
     """A policy that runs `check` on every resource of `types`, with the whole stack at hand.
 
-    A value unknown during preview only stops the check of the resource that has it; the others are still
-    reported, then the first UnknownValueError is re-raised so the SDK adds its advisory diagnostic.
+    A value unknown during preview is reported on the resource whose check met it, at the rule's level.
     """
 
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
         config = rule.settings(args.get_config())
         stack = Stack(args.resources)
-        unknown: UnknownValueError | None = None
         for resource in stack.of_type(*types):
-            try:
-                found = list(check(resource, stack, config))
-            except UnknownValueError as error:
-                unknown = unknown or error
-                continue
+            found = collect(partial(check, resource, stack, config))
             if found:
                 report(rule.message(found), resource.urn)
-        if unknown is not None:
-            raise unknown
 
     return StackValidationPolicy(name=rule.name, validate=validate, **rule.metadata())
 
@@ -257,3 +275,8 @@ def findings(*pairs: tuple[bool, str]) -> Iterator[str]:
     for ok, message in pairs:
         if not ok:
             yield message
+
+
+def family(name: str) -> tuple[str, ...]:
+    """The resource types of a rule family (see families.py), as generated from the provider's type list."""
+    return FAMILIES[name]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any
 
 WILDCARD_CHARS = ("*", "?")
@@ -205,3 +206,195 @@ def web_identity_problems(statement: Statement, audiences: frozenset[str]) -> li
         elif _has_wildcard(value):
             problems.append(f"{statement.label()} trusts subject '{value}' by wildcard")
     return problems
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """IAM action matching: case-insensitive, `*` and `?` wildcards anywhere (`iam:*Role*` covers PutRolePolicy)."""
+    return fnmatchcase(action.lower(), pattern.strip().lower())
+
+
+def grants(statement: Statement, action: str) -> bool:
+    """Whether an Allow statement's Action (or NotAction) covers `action`."""
+    if not statement.allows:
+        return False
+    if statement.not_actions:
+        return not any(action_matches(p, action) for p in statement.not_actions)
+    return any(action_matches(p, action) for p in statement.actions)
+
+
+def _is_broad(resource: str) -> bool:
+    """A resource that names no single thing: '*' or an ARN with a wildcard (role/*, user/deploy-*)."""
+    return _has_wildcard(resource)
+
+
+def broad_resources(statement: Statement) -> list[str]:
+    if statement.not_resources:
+        return [f"everything except {list(statement.not_resources)}"]
+    return [r for r in statement.resources if _is_broad(r)]
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """A set of actions that together let an identity raise its own privileges."""
+
+    what: str
+    actions: tuple[str, ...]
+    """All of these must be granted on a broad resource."""
+    with_any: tuple[str, ...] = ()
+    """...and, when given, at least one of these on any resource (the compute that runs with a passed role)."""
+    neutralised_by: tuple[str, ...] = ("iam:permissionsboundary",)
+    """Condition keys that pin what the action can do (e.g. the boundary every new role must carry)."""
+
+
+# Launching compute that runs with a role of the caller's choosing: with iam:PassRole on any role, the new compute
+# holds that role's permissions (Rhino Security Labs' IAM privilege-escalation methods).
+RUNS_WITH_A_ROLE = (
+    "ec2:RunInstances",
+    "ec2:RequestSpotInstances",
+    "ec2:AssociateIamInstanceProfile",
+    "ec2:ReplaceIamInstanceProfileAssociation",
+    "autoscaling:CreateAutoScalingGroup",
+    "autoscaling:CreateLaunchConfiguration",
+    "lambda:CreateFunction",
+    "lambda:UpdateFunctionConfiguration",
+    "ecs:RunTask",
+    "ecs:StartTask",
+    "ecs:CreateService",
+    "ecs:UpdateService",
+    "ecs:RegisterTaskDefinition",
+    "glue:CreateDevEndpoint",
+    "glue:CreateJob",
+    "cloudformation:CreateStack",
+    "cloudformation:UpdateStack",
+    "datapipeline:CreatePipeline",
+    "codebuild:CreateProject",
+    "codebuild:UpdateProject",
+    "sagemaker:CreateNotebookInstance",
+    "sagemaker:CreateTrainingJob",
+    "sagemaker:CreateProcessingJob",
+    "states:CreateStateMachine",
+    "batch:SubmitJob",
+    "scheduler:CreateSchedule",
+    "events:PutTargets",
+    "apprunner:CreateService",
+)
+
+ATTACHES = ("iam:permissionsboundary", "iam:policyarn")
+
+ESCALATIONS: tuple[Escalation, ...] = (
+    Escalation("rewrite any customer-managed policy", ("iam:CreatePolicyVersion",), neutralised_by=()),
+    Escalation("switch any managed policy to an older version", ("iam:SetDefaultPolicyVersion",), neutralised_by=()),
+    Escalation("attach any policy to a role", ("iam:AttachRolePolicy",), neutralised_by=ATTACHES),
+    Escalation("attach any policy to a user", ("iam:AttachUserPolicy",), neutralised_by=ATTACHES),
+    Escalation("attach any policy to a group", ("iam:AttachGroupPolicy",), neutralised_by=ATTACHES),
+    Escalation("write an inline policy on any role", ("iam:PutRolePolicy",)),
+    Escalation("write an inline policy on any user", ("iam:PutUserPolicy",)),
+    Escalation("write an inline policy on any group", ("iam:PutGroupPolicy",)),
+    Escalation("rewrite the trust policy of any role", ("iam:UpdateAssumeRolePolicy",), neutralised_by=()),
+    Escalation("create a role with any permissions", ("iam:CreateRole",)),
+    Escalation("create access keys for any user", ("iam:CreateAccessKey",), neutralised_by=()),
+    Escalation("set the console password of any user", ("iam:CreateLoginProfile",), neutralised_by=()),
+    Escalation("change the console password of any user", ("iam:UpdateLoginProfile",), neutralised_by=()),
+    Escalation("add any user to any group", ("iam:AddUserToGroup",), neutralised_by=()),
+    Escalation("remove a role's permissions boundary", ("iam:DeleteRolePermissionsBoundary",), neutralised_by=()),
+    Escalation("remove a user's permissions boundary", ("iam:DeleteUserPermissionsBoundary",), neutralised_by=()),
+    Escalation("replace a role's permissions boundary", ("iam:PutRolePermissionsBoundary",)),
+    Escalation("replace a user's permissions boundary", ("iam:PutUserPermissionsBoundary",)),
+    Escalation("assume any role", ("sts:AssumeRole",), neutralised_by=()),
+    Escalation("pass any role to compute it launches", ("iam:PassRole",), with_any=RUNS_WITH_A_ROLE, neutralised_by=()),
+)
+
+
+def _denied_everywhere(statements: list[Statement], action: str) -> bool:
+    return any(
+        s.effect == "Deny"
+        and not s.conditions
+        and "*" in s.resources
+        and any(action_matches(p, action) for p in s.actions)
+        for s in statements
+    )
+
+
+def _broad_grant(statements: list[Statement], action: str, neutralised_by: tuple[str, ...]) -> Statement | None:
+    if _denied_everywhere(statements, action):
+        return None
+    for statement in statements:
+        if not grants(statement, action) or not broad_resources(statement):
+            continue
+        if any(statement.has_condition_key(key) for key in neutralised_by):
+            continue
+        return statement
+    return None
+
+
+def escalation_problems(statements: list[Statement], escalations: tuple[Escalation, ...] = ESCALATIONS) -> list[str]:
+    """The escalation paths `statements` (one identity's or one document's) open, each named once."""
+    problems: list[str] = []
+    for escalation in escalations:
+        found = [_broad_grant(statements, a, escalation.neutralised_by) for a in escalation.actions]
+        if not all(found):
+            continue
+        if escalation.with_any and not any(any(grants(s, a) for s in statements) for a in escalation.with_any):
+            continue
+        first = found[0]
+        assert first is not None
+        problems.append(
+            f"{first.label()} can {escalation.what}: {', '.join(escalation.actions)} on "
+            f"{broad_resources(first)} without a condition pinning it"
+            + (f" ({' or '.join(escalation.neutralised_by)})" if escalation.neutralised_by else "")
+        )
+    return problems
+
+
+# Condition keys that pin an Allow for "*" to this account, organisation or a named source.
+RESTRICTING_KEYS = (
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:sourceaccount",
+    "aws:sourcearn",
+    "aws:sourceowner",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "kms:calleraccount",
+)
+_POSITIVE = ("stringequals", "stringlike", "arnequals", "arnlike")
+
+
+def is_public_principal(statement: Statement) -> bool:
+    if statement.not_principal:
+        return True
+    return any(kind in ("*", "AWS") and "*" in ids for kind, ids in statement.principals.items())
+
+
+def public_principal_problems(statement: Statement) -> list[str]:
+    """An Allow to everyone ('*') must be pinned by a condition to an account, organisation or source.
+
+    kms:ViaService alone does not count: any account's principals can call through the same service.
+    """
+    if not statement.allows or not is_public_principal(statement):
+        return []
+    for operator, keys in statement.conditions.items():
+        if _base_operator(operator) not in _POSITIVE or operator.startswith("forallvalues:"):
+            continue
+        for key, values in keys.items():
+            if key in RESTRICTING_KEYS and values and all(v.strip() not in ("", "*") for v in values):
+                return []
+    return [f"{statement.label()} allows any principal ('*') without a condition pinning the account or source"]
+
+
+def denies_plain_http(statement: Statement) -> bool:
+    """A Deny to everyone of every S3 action when aws:SecureTransport is false (Bool or BoolIfExists)."""
+    return (
+        statement.effect == "Deny"
+        and is_public_principal(statement)
+        and any(a.strip().lower() in ("*", "s3:*") for a in statement.actions)
+        and ("aws:securetransport", "false") in statement.condition_values("aws:securetransport", ("bool",))
+    )
+
+
+def uncovered_bucket_arns(statements: list[Statement], bucket_arns: list[str]) -> list[str]:
+    """Of `bucket_arns` (the bucket and its objects), those no TLS-only deny statement covers."""
+    patterns = [r for s in statements if denies_plain_http(s) for r in s.resources]
+    return [arn for arn in bucket_arns if not any(fnmatchcase(arn, p) for p in patterns)]

@@ -35,14 +35,18 @@ def test_analyze_needs_configure_first() -> None:
         pack.analyze([])
 
 
-def test_a_value_unknown_in_preview_gives_an_advisory_not_a_failure(analyze: Analyze) -> None:
+def test_a_value_unknown_in_preview_fails_closed_at_the_rules_level(analyze: Analyze) -> None:
+    # The SDK alone would turn an unknown into an advisory, so a mandatory check would pass unseen; the pack
+    # reports it as a violation of the rule at the rule's own level instead.
     stack = compliant_stack()
     stack.set("db", "multiAz", UNKNOWN)  # a value computed by another resource, unknown during preview
-    stack["db"].inputs["kmsKeyId"] = UNKNOWN  # the key's ARN, unknown until it exists; the dependency stays
+    stack["db"].inputs["kmsKeyId"] = UNKNOWN  # the key's ARN, unknown until it exists; being set is all that counts
     result = analyze("production", stack.resources)
-    assert [(v.policy, v.enforcement_level) for v in result.violations] == [("rds-multi-az", "advisory")]
-    assert "can't run policy 'rds-multi-az'" in result.violations[0].message
+    assert [(v.policy, v.enforcement_level) for v in result.violations] == [("rds-multi-az", "mandatory")]
+    assert "cannot be verified during preview: multiAz is unknown" in result.violations[0].message
     assert result.violations[0].urn.endswith("aws:rds/instance:Instance::db")
+    staging = analyze("staging", compliant_stack("staging").resources)
+    assert staging.violations == []
 
 
 def test_provider_default_tags_may_also_arrive_as_an_object(analyze: Analyze) -> None:
@@ -79,12 +83,13 @@ def test_the_report_groups_by_level_and_gives_each_fix_once(analyze: Analyze) ->
     assert "2 mandatory, 1 advisory" in report
 
 
-def test_an_unknown_value_stops_only_the_resource_that_has_it(analyze: Analyze) -> None:
+def test_an_unknown_value_in_a_stack_rule_is_reported_on_the_resource_that_has_it(analyze: Analyze) -> None:
     stack = compliant_stack()
     stack["logs-bucket-versioning"].inputs["versioningConfiguration"] = {"status": UNKNOWN}
     stack.remove("site-bucket-versioning")
     result = analyze("production", stack.resources)
-    assert sorted((v.enforcement_level, v.urn.rsplit("::", 1)[-1]) for v in result.of_policy("s3-versioning")) == [
-        ("advisory", "socialclub-production"),  # "can't run during preview", on the stack
-        ("mandatory", "site-bucket"),
-    ]
+    found = sorted(
+        (v.enforcement_level, v.urn.rsplit("::", 1)[-1], v.message) for v in result.of_policy("s3-versioning")
+    )
+    assert [(level, name) for level, name, _ in found] == [("mandatory", "logs-bucket"), ("mandatory", "site-bucket")]
+    assert "versioningConfiguration.status is unknown" in found[0][2]

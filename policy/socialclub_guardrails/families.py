@@ -1,0 +1,109 @@
+"""Rule families: which pulumi-aws resource types create the same thing, so a rule covers every spelling of it.
+
+Each family says what its members mean and how to recognise them in the provider's type list: token patterns
+(regular expressions over `aws:<module>/<name>:<Class>`) and the tokens those patterns match that mean something
+else. The members themselves are not written here: `policy/generate_aws_types.py` applies these patterns to the
+installed pulumi-aws and writes `aws_types.py`, and a test regenerates it, so a provider release that adds a type
+of the same kind fails the tests until it is classified (a member the rules know, or an exclusion with a reason).
+
+Pure data and functions: the pack imports this module, so it must not import pulumi_aws.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Family:
+    meaning: str
+    patterns: tuple[str, ...]
+    excluded: Mapping[str, str] = field(default_factory=dict)
+    """Token -> why it matches a pattern but does not create the family's thing."""
+
+    def matches(self, token: str) -> bool:
+        return any(re.search(pattern, token) for pattern in self.patterns)
+
+
+FAMILIES: dict[str, Family] = {
+    "database-storage": Family(
+        "a managed database that stores data: at-rest encryption, deletion protection, backups, credentials",
+        (
+            r"^aws:(rds|docdb|neptune|redshift|redshiftserverless|neptunegraph|dsql)/"
+            r"(instance|cluster|globalCluster|elasticCluster|namespace|graph):",
+        ),
+    ),
+    "database-endpoints": Family(
+        "a database instance or endpoint that accepts connections: public accessibility",
+        (
+            r"^aws:(rds|docdb|neptune)/(instance|cluster|clusterInstance):",
+            r"^aws:redshift/cluster:",
+            r"^aws:redshiftserverless/workgroup:",
+            r"^aws:neptunegraph/graph:",
+        ),
+    ),
+    "caches": Family(
+        "an in-memory cache or store (Redis, Valkey, Memcached): encryption at rest and in transit, authentication",
+        (
+            r"^aws:(elasticache|memorydb)/(cluster|replicationGroup|globalReplicationGroup|serverlessCache|"
+            r"multiRegionCluster):",
+        ),
+    ),
+    "buckets": Family(
+        "a general-purpose S3 bucket",
+        (r"^aws:s3/(bucket|bucketV2|directoryBucket):",),
+        {
+            "aws:s3/directoryBucket:DirectoryBucket": "S3 Express directory buckets: public access always blocked, "
+            "no ACLs, no versioning, SSE always on",
+        },
+    ),
+    "bucket-encryption": Family("a bucket's default encryption", (r"^aws:s3/bucketServerSideEncryptionConfiguration",)),
+    "bucket-versioning": Family("a bucket's versioning", (r"^aws:s3/bucketVersioning",)),
+    "bucket-public-access-blocks": Family("a bucket's public access block", (r"^aws:s3/bucketPublicAccessBlock:",)),
+    "bucket-policies": Family("a bucket's resource policy", (r"^aws:s3/bucketPolicy:",)),
+    "bucket-acls": Family("a bucket's access control list", (r"^aws:s3/bucketAcl",)),
+    "object-acls": Family("an S3 object with a canned ACL", (r"^aws:s3/(bucketObject|bucketObjectv2|objectCopy):",)),
+    "security-groups": Family(
+        "a security group with inline rules", (r"^aws:ec2/(securityGroup|defaultSecurityGroup):",)
+    ),
+    "ingress-rules": Family(
+        "one ingress rule of a security group", (r"^aws:ec2/securityGroupRule:", r"^aws:vpc/securityGroupIngressRule:")
+    ),
+    "managed-policy-attachments": Family(
+        "attaches a managed policy (by ARN) to a role, user or group",
+        (r"^aws:iam/\w*PolicyAttachments?(Exclusive)?:", r"^aws:iam/role:"),
+    ),
+    "permission-documents": Family(
+        "an identity-based IAM policy document (managed, inline, or a role's inline policies)",
+        (r"^aws:iam/(policy|rolePolicy|userPolicy|groupPolicy|role):",),
+    ),
+    "key-policies": Family(
+        "a KMS key's resource policy", (r"^aws:kms/(key|keyPolicy|externalKey|replicaKey|replicaExternalKey):",)
+    ),
+    "listeners": Family("a load balancer listener", (r"^aws:(lb|alb)/listener:",)),
+    "listener-rules": Family("a rule of a load balancer listener", (r"^aws:(lb|alb)/listenerRule:",)),
+    "workload-environments": Family(
+        "a container or function definition with environment variables",
+        (
+            r"^aws:ecs/(taskDefinition|daemonTaskDefinition|expressGatewayService):",
+            r"^aws:batch/jobDefinition:",
+            r"^aws:lambda/function:",
+            r"^aws:apprunner/service:",
+        ),
+    ),
+    "ec2-compute": Family(
+        "an EC2 instance, or a template instances are launched from",
+        (r"^aws:ec2/(instance|spotInstanceRequest|launchTemplate|launchConfiguration|spotFleetRequest):",),
+    ),
+}
+
+
+def classify(tokens: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Family name -> the sorted tokens of `tokens` that belong to it."""
+    known = sorted(set(tokens))
+    return {
+        name: tuple(t for t in known if family.matches(t) and t not in family.excluded)
+        for name, family in FAMILIES.items()
+    }
