@@ -7,7 +7,7 @@ Each entry below names the provider file it was read from (hashicorp/terraform-p
 name, nested blocks as `block.attribute` (the plan holds a block as a list of objects; the index is ignored).
 
 Only what the schema says is listed. Conditional replacements decided in `CustomizeDiff` (ElastiCache engine or
-engine-version downgrades, a changed `nodeGroupConfiguration`, a subnet's IPv6 block) are listed where the
+engine-version downgrades, a changed `nodeGroupConfigurations`, a subnet's IPv6 block) are listed where the
 program can trigger them, with the condition in `conditional`. Notable non-entries, also read from the source:
 an RDS instance's `identifier`, `dbSubnetGroupName`, `engineVersion`, `instanceClass` and
 `masterUserSecretKmsKeyId` update in place (a new identifier renames the instance and its endpoint); a log
@@ -71,7 +71,7 @@ FORCE_NEW: dict[str, ForceNew] = {
         conditional={
             "engine": "only a change back from valkey to redis (customizeDiffEngineForceNewOnDowngrade)",
             "engineVersion": "only a downgrade (customizeDiffEngineVersionForceNewOnDowngrade)",
-            "nodeGroupConfiguration": "a significant node group change (customdiff.ForceNewIf)",
+            "nodeGroupConfigurations": "a significant node group change (customdiff.ForceNewIf)",
         },
     ),
     "aws:dynamodb/table:Table": _entry(
