@@ -20,7 +20,7 @@ import pulumi_aws as aws
 
 from components.aws_context import AwsContext
 from components.iam_documents import Statement, document, service_trust, statement
-from components.kms_key import ADMIN_ACTIONS, USE_ACTIONS
+from components.kms_key import ADMIN_ACTIONS, USE_ACTIONS, topic_publisher_statements
 
 # Chatbot's control plane is global and answers only in a few regions; us-east-1 has no endpoint.
 CHATBOT_API_REGION = "us-east-2"
@@ -90,7 +90,7 @@ def topic_policy_statements(
 
 def topic_key_policy_statements(*, account_id: str, region: str, partition: str) -> list[Statement]:
     """Policy of the key of a topic outside the stack's region: the account administers it, SNS uses it for
-    this account, and CloudWatch and EventBridge may encrypt what they publish (same conditions as the stack key).
+    this account, and CloudWatch and EventBridge may encrypt what they publish (as on the stack key).
     """
     root = {"AWS": f"arn:{partition}:iam::{account_id}:root"}
     return [
@@ -105,13 +105,7 @@ def topic_key_policy_statements(*, account_id: str, region: str, partition: str)
                 "StringEquals": {"kms:CallerAccount": account_id, "kms:ViaService": f"sns.{region}.amazonaws.com"}
             },
         ),
-        statement(
-            ["kms:Decrypt", "kms:GenerateDataKey"],
-            ["*"],
-            sid="AlarmsAndEventsPublishToEncryptedTopics",
-            principal={"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
-            conditions={"StringEquals": {"aws:SourceAccount": account_id}},
-        ),
+        *topic_publisher_statements(account_id),
     ]
 
 

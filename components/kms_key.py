@@ -61,6 +61,28 @@ USE_ACTIONS: tuple[str, ...] = (
 )
 
 
+def topic_publisher_statements(account_id: str) -> list[Statement]:
+    """What CloudWatch alarms and EventBridge rules need of the key of an encrypted SNS topic they publish to."""
+    return [
+        statement(
+            ["kms:Decrypt", "kms:GenerateDataKey"],
+            ["*"],
+            sid="AlarmsPublishToEncryptedTopics",
+            principal={"Service": "cloudwatch.amazonaws.com"},
+            conditions={"StringEquals": {"aws:SourceAccount": account_id}},
+        ),
+        # No condition: the SNS developer guide (encryption at rest, "key policy for AWS service event sources")
+        # says aws:SourceAccount and aws:SourceArn are not supported for EventBridge publishing to an encrypted
+        # topic: with them every delivery of the rules (the ECS rollback alert) fails.
+        statement(
+            ["kms:Decrypt", "kms:GenerateDataKey"],
+            ["*"],
+            sid="EventBridgePublishesToEncryptedTopics",
+            principal={"Service": "events.amazonaws.com"},
+        ),
+    ]
+
+
 def key_policy_statements(
     *, account_id: str, region: str, partition: str, log_group_prefixes: Sequence[str]
 ) -> list[Statement]:
@@ -98,13 +120,7 @@ def key_policy_statements(
             principal={"Service": f"logs.{region}.amazonaws.com"},
             conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_arns}},
         ),
-        statement(
-            ["kms:Decrypt", "kms:GenerateDataKey"],
-            ["*"],
-            sid="AlarmsAndEventsPublishToEncryptedTopics",
-            principal={"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
-            conditions={"StringEquals": {"aws:SourceAccount": account_id}},
-        ),
+        *topic_publisher_statements(account_id),
         statement(
             ["kms:Decrypt"],
             ["*"],

@@ -31,10 +31,16 @@ def test_key_policy_grants_services_only_under_conditions() -> None:
     statements = key_policy_statements(
         account_id="111122223333", region="us-east-1", partition="aws", log_group_prefixes=["/aws/vpc/x/"]
     )
+    # EventBridge is the one service AWS forbids a source condition for (SNS developer guide): its statement
+    # names the service principal alone and only Decrypt/GenerateDataKey.
+    unconditioned = [s for s in statements if not s.get("Condition") and "Service" in s["Principal"]]
+    assert [(s["Principal"], s["Action"]) for s in unconditioned] == [
+        ({"Service": "events.amazonaws.com"}, ["kms:Decrypt", "kms:GenerateDataKey"])
+    ]
     for st in statements:
         principal = st["Principal"]
         assert principal != "*"
-        if principal.get("AWS") == "*" or "Service" in principal:
+        if principal.get("AWS") == "*" or ("Service" in principal and st not in unconditioned):
             assert st.get("Condition"), f"{st['Sid']} lets a broad principal use the key without a condition"
         assert "kms:*" not in st["Action"]
     logs = next(s for s in statements if s["Sid"] == "CloudWatchLogsEncryptsThisStacksGroups")
