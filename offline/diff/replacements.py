@@ -132,6 +132,19 @@ FORCE_NEW: dict[str, ForceNew] = {
         "vpcId",
     ),
     "aws:ecs/cluster:Cluster": _entry("ecs/cluster.go", "name"),
+    "aws:ecs/service:Service": _entry(
+        "ecs/service.go",
+        "cluster",
+        "deploymentController.type",
+        "iamRole",
+        "launchType",
+        "name",
+        "schedulingStrategy",
+        conditional={
+            "capacityProviderStrategies": "unless forceNewDeployment is set and neither list is empty "
+            "(capacityProviderStrategyCustomizeDiff)"
+        },
+    ),
     "aws:route53/record:Record": _entry("route53/record.go", "name", "zoneId"),
     "aws:acm/certificate:Certificate": _entry(
         "acm/certificate.go",
@@ -163,6 +176,12 @@ STATEFUL: dict[str, str] = {
     "aws:route53/zone:Zone": "the zone: new name servers, the domain's delegation breaks",
 }
 
+# Since provider v6 every regional resource has a top-level `region`, and "changing the value of `region` will
+# force resource replacement" (website/docs/guides/enhanced-region-support.html.markdown). The guide's global
+# services have none.
+REGION = "region"
+GLOBAL_SERVICES = frozenset({"cloudfront", "iam", "route53"})
+
 _INDEX = re.compile(r"\[[^\]]*\]")
 
 
@@ -177,10 +196,12 @@ def forced_by(type_token: str, path: str) -> str | None:
     A nested path is forced by its own entry or by any enclosing block's entry (a ForceNew block replaces the
     resource whatever changes inside it).
     """
+    parts = schema_path(path).split(".")
+    if parts == [REGION] and type_token.split(":")[1].split("/", maxsplit=1)[0] not in GLOBAL_SERVICES:
+        return REGION
     entry = FORCE_NEW.get(type_token)
     if entry is None:
         return None
-    parts = schema_path(path).split(".")
     for end in range(len(parts), 0, -1):
         candidate = ".".join(parts[:end])
         if candidate in entry.properties:

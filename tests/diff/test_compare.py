@@ -12,6 +12,7 @@ import pytest
 from offline.diff.__main__ import EXIT_DATA_LOSS, EXIT_ERROR, main
 from offline.diff.compare import CREATE, DELETE, KNOWN_AFTER_APPLY, REPLACE, UPDATE, DiffError, compare
 from offline.diff.render import Sides, markdown, text
+from offline.diff.replacements import forced_by
 from tests.diff import pair
 
 HERE = Path(__file__).resolve().parent
@@ -49,6 +50,13 @@ def test_a_force_new_change_replaces_with_its_reason(name: str, prop: str, value
     assert (found.action, found.replace_reasons) == (REPLACE, [prop])
     assert found.loses_data and found.refused  # stateful and protected: data loss, and `pulumi up` refuses
     assert found.changes[0].forces_replacement == prop
+
+
+def test_a_region_change_replaces_a_regional_resource_but_is_not_an_input_of_a_global_one() -> None:
+    head = pair.base()
+    by_name(head)["alerts-old"]["inputs"]["region"] = "eu-west-1"
+    assert changed(pair.base(), head)["alerts-old"].replace_reasons == ["region"]
+    assert forced_by("aws:iam/role:Role", "region") is None
 
 
 def test_an_rds_identifier_change_renames_in_place_as_the_provider_schema_says() -> None:

@@ -14,7 +14,8 @@ from offline.diff import sources
 from offline.diff.__main__ import EXIT_ERROR, main
 from offline.diff.compare import compare
 from offline.diff.replacements import FORCE_NEW, STATEFUL, forced_by
-from offline.diff.sources import ROOT, SourceError, git, plans, resolve
+from offline.diff.sources import SourceError, git, plans, resolve
+from offline.harness import ROOT
 
 # Besides the stateful types: the ones whose replacement interrupts traffic or access.
 DISRUPTIVE = {
@@ -22,6 +23,7 @@ DISRUPTIVE = {
     "aws:lb/loadBalancer:LoadBalancer",
     "aws:lb/targetGroup:TargetGroup",
     "aws:ecs/cluster:Cluster",
+    "aws:ecs/service:Service",
     "aws:route53/zone:Zone",
     "aws:route53/record:Record",
     "aws:acm/certificate:Certificate",
