@@ -167,6 +167,7 @@ cache = RedisCluster(
         snapshot_window=cache_config.snapshot_window,
         maintenance_window=cache_config.maintenance_window,
         log_retention_days=cache_config.log_retention_days,
+        auth_token_update_strategy=cache_config.auth_token_update_strategy,
         protect=config.is_production,
     ),
     opts,

@@ -10,7 +10,7 @@ import pulumi_aws as aws
 
 from components.aws_context import AwsContext
 from components.iam_documents import service_trust
-from components.naming import check_identifier
+from components.naming import check_identifier, final_snapshot_identifier
 from components.secret_set import SecretSet
 from components.security_groups import allow_tcp_from_group, closed_security_group
 
@@ -190,7 +190,7 @@ class PostgresDb(pulumi.ComponentResource):
             delete_automated_backups=False,
             deletion_protection=args.deletion_protection,
             skip_final_snapshot=False,
-            final_snapshot_identifier=f"{identifier}-final",
+            final_snapshot_identifier=final_snapshot_identifier(name, identifier, self),
             performance_insights_enabled=True,
             performance_insights_kms_key_id=args.kms_key_arn,
             performance_insights_retention_period=args.performance_insights_retention_days,

@@ -107,6 +107,9 @@ class SecretSet(pulumi.ComponentResource):
             f"{self._name}-{label}-rotation",
             secret_id=secret_arn,
             rotation_rules=aws.secretsmanager.SecretRotationRotationRulesArgs(automatically_after_days=days),
+            # The provider's default (true) rotates the password the moment the schedule is created, while the
+            # first tasks start with the password they just read; the first rotation waits for the schedule.
+            rotate_immediately=False,
             opts=pulumi.ResourceOptions(parent=self),
         )
 

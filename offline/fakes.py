@@ -270,8 +270,14 @@ def _random_password(args: MockResourceArgs, rid: str) -> State:
     return {"result": "".join(alphabet[b % len(alphabet)] for b in digest)}
 
 
+def _random_id(args: MockResourceArgs, rid: str) -> State:
+    """Deterministic hex of the requested byte length, like the real `hex` attribute."""
+    return {"hex": hashlib.shake_256(args.name.encode()).hexdigest(int(args.inputs.get("byteLength", 8)))}
+
+
 COMPUTED: dict[str, Callable[[MockResourceArgs, str], State]] = {
     "random:index/randomPassword:RandomPassword": _random_password,
+    "random:index/randomId:RandomId": _random_id,
     "aws:kms/key:Key": _kms_key,
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,

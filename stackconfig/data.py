@@ -11,9 +11,10 @@ import re
 from collections.abc import Iterator
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from stackconfig.aws_facts import CACHE_NODE_TYPES
 from stackconfig.base import ConfigModel, Path, Problem, RetentionDays, raise_problems
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -181,8 +182,9 @@ class CacheConfig(ConfigModel):
 
     engine: Literal["redis", "valkey"] = "redis"
     """`redis` (the seed: Redis 7.x) or `valkey` (same protocol and clients, lower node price)."""
-    node_type: str = Field(default="cache.t3.small", pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
-    """Node type (seed: cache.t3.small staging, cache.r6g.xlarge production)."""
+    node_type: str = "cache.t3.small"
+    """Node type (seed: cache.t3.small staging, cache.r6g.xlarge production); one of the current-generation
+    types in stackconfig/aws_facts.py."""
     nodes: int = Field(default=1, ge=1, le=6)
     """Nodes: one primary plus replicas (seed: 1 staging, 3 production). From 2, Multi-AZ and failover are on."""
     snapshot_retention_days: int = Field(default=1, ge=1, le=35)
@@ -193,6 +195,21 @@ class CacheConfig(ConfigModel):
     """Weekly maintenance window, ddd:hh:mm-ddd:hh:mm UTC, 60 minutes to 24 hours, not overlapping snapshots."""
     log_retention_days: RetentionDays = 3
     """Retention of the slow-log and engine-log groups (seed: 3 days)."""
+    auth_token_update_strategy: Literal["SET", "ROTATE"] = "SET"
+    """How a change of the AUTH token reaches the cache. SET (default): only the current token is accepted.
+    ROTATE: the old and the new token are both accepted, for the length of a rotation; set it back to SET
+    (one more `pulumi up`) to revoke the old token (docs/first-deploy.md, "Rotating the Redis AUTH token")."""
+
+    @field_validator("node_type")
+    @classmethod
+    def _known_node_type(cls, node_type: str) -> str:
+        if node_type not in CACHE_NODE_TYPES:
+            families = sorted({t.split(".")[1] for t in CACHE_NODE_TYPES})
+            raise ValueError(
+                f"not a current-generation ElastiCache node type; accepted: cache.<family>.<size> with family one "
+                f"of {', '.join(families)} (e.g. cache.t4g.small, cache.r7g.xlarge)"
+            )
+        return node_type
 
     @model_validator(mode="after")
     def _consistent(self) -> CacheConfig:

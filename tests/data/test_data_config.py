@@ -137,7 +137,11 @@ def test_malformed_or_short_windows(section: str, key: str, value: str, message:
         ("cache", "engine", "memcached", "'redis' or 'valkey'"),
         ("cache", "nodes", 7, "less than or equal to 6"),
         ("cache", "snapshotRetentionDays", 0, "greater than or equal to 1"),
-        ("cache", "nodeType", "r6g.xlarge", "String should match pattern"),
+        ("cache", "nodeType", "r6g.xlarge", "not a current-generation ElastiCache node type"),
+        # Well formed but not a node type AWS offers: the create would fail half-way through `pulumi up`.
+        ("cache", "nodeType", "cache.r6g.huge", "accepted: cache.<family>.<size> with family one of"),
+        ("cache", "nodeType", "cache.x9.large", "not a current-generation ElastiCache node type"),
+        ("cache", "authTokenUpdateStrategy", "DELETE", "'SET' or 'ROTATE'"),
         ("tables", "billingMode", "ON_DEMAND", "'PAY_PER_REQUEST' or 'PROVISIONED'"),
         ("tables", "targetUtilizationPercent", 95, "less than or equal to 90"),
         ("tables", "pointInTimeRecoveryDays", 36, "less than or equal to 35"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -76,7 +77,8 @@ def test_defaults_are_the_secure_seed_database(plan: Plan) -> None:
     assert db["deleteAutomatedBackups"] is False
     assert db["deletionProtection"] is True
     assert db["skipFinalSnapshot"] is False
-    assert db["finalSnapshotIdentifier"] == "socialclub-test-postgres-final"
+    # A suffix drawn at creation, so a second stack with the same identifier can still be destroyed.
+    assert re.fullmatch(r"socialclub-test-postgres-final-[0-9a-f]{8}", db["finalSnapshotIdentifier"])
     assert plan.one(INSTANCE).protect is True
 
 
@@ -126,6 +128,8 @@ def test_url_secret_has_no_password_and_master_secret_rotates_every_30_days(plan
     rotation = inputs(plan.one("aws:secretsmanager/secretRotation:SecretRotation"))
     assert rotation["secretId"] == instance.outputs["masterUserSecrets"][0]["secretArn"]
     assert rotation["rotationRules"] == {"automaticallyAfterDays": 30}
+    # Not at creation (the provider's default): the first tasks start with the password they just read.
+    assert rotation["rotateImmediately"] is False
 
 
 def test_allow_from_opens_5432_to_exactly_that_group(plan: Plan) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -66,7 +67,8 @@ def test_defaults_are_the_seed_staging_cache(single: Plan) -> None:
     assert group["autoMinorVersionUpgrade"] is True
     assert (group["snapshotRetentionLimit"], group["snapshotWindow"]) == (1, "02:00-03:00")
     assert group["maintenanceWindow"] == "sun:05:00-sun:06:00"
-    assert group["finalSnapshotIdentifier"] == "socialclub-test-redis-final"
+    # A suffix drawn at creation, so a second stack with the same identifier can still be destroyed.
+    assert re.fullmatch(r"socialclub-test-redis-final-[0-9a-f]{8}", group["finalSnapshotIdentifier"])
     assert single.one(GROUP).protect is True
 
 
@@ -96,6 +98,8 @@ def test_encrypted_at_rest_and_in_transit(fixture: str, request: pytest.FixtureR
 def test_auth_token_is_generated_secret_and_lands_only_in_the_url_secret(single: Plan) -> None:
     resource = single.one(GROUP)
     assert is_secret(resource.inputs["authToken"])
+    # SET unless a rotation is under way: ROTATE would leave every earlier token valid forever.
+    assert resource.inputs["authTokenUpdateStrategy"] == "SET"
     token = inputs(resource)["authToken"]
     assert len(token) == AUTH_TOKEN_LENGTH and token.isalnum()
     version = single.one(SECRET_VERSION, "secrets-database-redis-url-value")
