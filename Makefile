@@ -3,6 +3,8 @@
 
 STACK ?= staging
 JSON ?=
+BASE ?=
+MARKDOWN ?=
 PYTHON ?= python3
 UV_VERSION := 0.13.9
 
@@ -12,7 +14,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SYNCED := $(VENV)/.synced
 
-.PHONY: plan test lint bench venv policy-venv uv-path clean
+.PHONY: plan diff test lint bench venv policy-venv uv-path clean
 
 venv: $(SYNCED)
 
@@ -44,6 +46,13 @@ $(SYNCED): pyproject.toml uv.lock | $(UV)
 
 plan: $(SYNCED)
 	$(PY) -m offline.plan --stack $(STACK) $(if $(JSON),--json $(JSON))
+
+# What the working tree changes in STACK against BASE (default: the merge base with main), both planned offline;
+# JSON= and MARKDOWN= also write the diff document and the markdown report. Exit 4: a stateful resource of a
+# production stack would be replaced or deleted (see README "Plan diff").
+diff: $(SYNCED)
+	$(PY) -m offline.diff --stack $(STACK) $(if $(BASE),--base $(BASE)) $(if $(JSON),--json $(JSON)) \
+		$(if $(MARKDOWN),--markdown $(MARKDOWN))
 
 test: $(SYNCED)
 	$(PY) -m pytest
