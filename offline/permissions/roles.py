@@ -1,0 +1,450 @@
+"""The CI roles, their effective policies (read from the programs' plans), and what each must be allowed.
+
+Roles:
+- infra-deploy (one per stack, `components/github_deploy_roles.py`): `pulumi up` of its stack in CI, so every
+  action of every resource type in the plan (create, read, update, delete) and of every invoke, the state
+  backend (read, write, lock, history; `pkg/backend/diy/backend.go`: Update takes a lock and writes snapshots,
+  history and a backup), and the deploy job's AWS CLI steps (ECR login/push/tag move, S3 sync, invalidation).
+- preview (bootstrap's `add_preview_role`): `pulumi preview` in pull requests. A preview without `--refresh`
+  reads no managed resource (Check and Diff make no AWS call) and takes no lock (`diy/backend.go` Preview:
+  DryRun, no Lock, no snapshot manager): it needs the provider's configure, every invoke, and state read.
+- app-deploy (one per stack): an application release: push the image, register a task definition (passing the
+  service's task and execution roles to ECS), roll the service, publish the frontend.
+
+A deploy role never changes its own role or policies (the `NeverChangeDeployRoles` deny): for resources that
+make up the infra-deploy role itself, only read is expected; an administrator applies changes to them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from offline import fakes
+from offline.harness import Plan, Resource
+from offline.permissions.evaluator import Policy, PolicyError, Request, parse_policy
+from offline.permissions.managed import managed_policy
+from offline.permissions.plans import Invoke, RecordedPlan
+from offline.permissions.table import CALL, OPERATIONS, Entry, Table, TableError, render
+from offline.wire import unwrapped
+
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+PROVIDER = "pulumi:providers:aws"
+BUCKET = "aws:s3/bucket:Bucket"
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+KMS_KEY = "aws:kms/key:Key"
+
+# Keys this module puts in a request's context when they apply: their absence is then known, not unknown.
+TAG_KEYS = frozenset({"aws:resourcetag/", "aws:requesttag/", "aws:tagkeys"})
+ALWAYS_MODELLED = frozenset({"aws:securetransport", "iam:passedtoservice", "iam:policyarn", "kms:viaservice"})
+# What Pulumi's S3 backend and `aws s3 sync/cp` send on PutObject: no SSE headers (pulumi/pulumi#9341).
+S3_PUT_HEADERS = frozenset(
+    {"s3:x-amz-server-side-encryption", "s3:x-amz-server-side-encryption-aws-kms-key-id", "s3:x-amz-acl"}
+)
+
+
+@dataclass(frozen=True)
+class Need:
+    """One request the role must be able to make, and why."""
+
+    request: Request
+    because: str
+    """e.g. "aws:iam/rolePolicy:RolePolicy deploy-app-deploy-ecr: update"."""
+    resource_policies: tuple[Policy, ...] = ()
+    """Policies on the resource itself (a bucket policy) that take part in the decision."""
+
+
+@dataclass(frozen=True)
+class Role:
+    label: str
+    """e.g. "production infra-deploy"."""
+    arn: str
+    policies: tuple[Policy, ...]
+    sources: tuple[str, ...]
+    """Where each policy came from (inline policy resource, managed policy version), for the report."""
+    needs: tuple[Need, ...]
+    exempt: tuple[str, ...] = field(default=())
+    """Needs left out on purpose, each with its reason (reported, never silent)."""
+
+
+def _inputs(resource: Resource) -> dict[str, Any]:
+    value = unwrapped(resource.inputs)
+    return value if isinstance(value, dict) else {}
+
+
+def _path(values: Mapping[str, Any], dotted: str) -> Any:
+    value: Any = values
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def role_name(role: Resource) -> str:
+    return str(role.inputs.get("name") or role.outputs.get("name") or role.outputs.get("id"))
+
+
+def _belongs_to(resource: Resource, role: Resource) -> bool:
+    return resource.inputs.get("role") in {role_name(role), role.outputs.get("id")}
+
+
+def find_role(plan: Plan, suffix: str) -> Resource:
+    found = [r for r in plan.of_type(ROLE) if r.name.endswith(suffix)]
+    if len(found) != 1:
+        names = ", ".join(r.name for r in plan.of_type(ROLE))
+        raise LookupError(f"{plan.stack}: expected one role named *{suffix}, found {len(found)} among: {names}")
+    return found[0]
+
+
+def effective_policies(role: Resource, plans: Sequence[Plan]) -> tuple[tuple[Policy, ...], tuple[str, ...]]:
+    """The role's inline policies and the stored versions of the managed policies it attaches, from every plan
+    that declares policies for it."""
+    policies: list[Policy] = []
+    sources: list[str] = []
+    for plan in plans:
+        for resource in plan.of_type(ROLE_POLICY):
+            if _belongs_to(resource, role):
+                policies.append(parse_policy(str(_inputs(resource)["policy"]), f"{plan.stack}:{resource.name}"))
+                sources.append(f"inline {resource.name} ({plan.stack})")
+        for resource in plan.of_type(ATTACHMENT):
+            if _belongs_to(resource, role):
+                managed = managed_policy(str(resource.inputs["policyArn"]))
+                policies.append(managed.policy)
+                sources.append(f"managed {managed.label()}")
+    inline = role.inputs.get("inlinePolicies") or role.inputs.get("managedPolicyArns")
+    if inline:
+        raise PolicyError(f"{role.name}: inline_policy/managed_policy_arns on the role itself are not read here")
+    return tuple(policies), tuple(sources)
+
+
+def default_tags(plan: Plan) -> dict[str, str]:
+    """The tags the stack's default AWS provider puts on every taggable resource."""
+    providers = [r for r in plan.of_type(PROVIDER) if r.inputs.get("defaultTags")]
+    if not providers:
+        return {}
+    raw = providers[0].inputs["defaultTags"]
+    tags = (json.loads(raw) if isinstance(raw, str) else raw).get("tags", {})
+    return {str(k): str(v) for k, v in tags.items()}
+
+
+def _tag_context(prefix: str, tags: Mapping[str, str]) -> dict[str, list[str]]:
+    return {f"{prefix}/{k}": [v] for k, v in tags.items()}
+
+
+def _carries_tags(action: str) -> bool:
+    name = action.partition(":")[2]
+    return name.startswith(("Tag", "AddTags", "CreateTags", "ChangeTags"))
+
+
+def _values() -> dict[str, Any]:
+    return {"partition": fakes.PARTITION, "region": fakes.REGION, "account": fakes.ACCOUNT}
+
+
+def _request(
+    action: str,
+    resource: str,
+    *,
+    resource_tags: Mapping[str, str] | None = None,
+    request_tags: Mapping[str, str] | None = None,
+    extra: Mapping[str, Sequence[str]] | None = None,
+    modelled: frozenset[str] = frozenset(),
+) -> Request:
+    context: dict[str, list[str]] = {"aws:SecureTransport": ["true"]}
+    known = set(ALWAYS_MODELLED | modelled)
+    if resource_tags is not None:
+        context.update(_tag_context("aws:ResourceTag", resource_tags))
+        known.add("aws:resourcetag/")
+    if request_tags is not None:
+        context.update(_tag_context("aws:RequestTag", request_tags))
+        context["aws:TagKeys"] = sorted(request_tags)
+        known |= {"aws:requesttag/", "aws:tagkeys"}
+    elif resource_tags is not None:
+        known |= {"aws:requesttag/", "aws:tagkeys"}
+    for key, values in (extra or {}).items():
+        context[key] = list(values)
+    return Request(action=action, resource=resource, context=context, modelled=frozenset(known))
+
+
+def resource_needs(
+    plan: Plan,
+    table: Table,
+    *,
+    operations: Sequence[str] = OPERATIONS,
+    read_only: frozenset[str] = frozenset(),
+    types: frozenset[str] | None = None,
+) -> Iterator[Need]:
+    """Every request the resources of `plan` (of `types`, default all) need, operation by operation. Resources
+    whose URN is in `read_only` need only their read."""
+    tags = default_tags(plan)
+    roles_by_arn = {str(r.outputs.get("arn")): r for r in plan.of_type(ROLE)}
+    for resource in plan.resources:
+        if not resource.custom or (types is not None and resource.type not in types):
+            continue
+        entry = table.resources.get(resource.type)
+        if entry is None:
+            raise TableError(f"{resource.type} ({resource.name}) has no entry in the table of required actions")
+        own_tags = {**tags, **{str(k): str(v) for k, v in (_inputs(resource).get("tags") or {}).items()}}
+        values = {**_values(), "inputs": _inputs(resource), "outputs": resource.outputs}
+        wanted = ("read",) if resource.urn in read_only else operations
+        for operation in wanted:
+            why = f"{resource.type} {resource.name}: {operation}"
+            for action in entry.operations[operation]:
+                if action in entry.no_permission_needed:
+                    continue
+                creating = action == entry.creates and operation == "create"
+                extra: dict[str, list[str]] = {}
+                if entry.policy_arn:
+                    extra["iam:PolicyARN"] = [render(entry.policy_arn, values)]
+                yield Need(
+                    _request(
+                        action,
+                        "*" if action in entry.unscoped else render(entry.resource, values),
+                        resource_tags=None if creating else own_tags,
+                        request_tags=own_tags if creating or _carries_tags(action) else None,
+                        extra=extra,
+                    ),
+                    why,
+                )
+            if operation in ("create", "update"):
+                yield from _pass_role_needs(entry, resource, why, roles_by_arn, tags)
+
+
+def _pass_role_needs(
+    entry: Entry, resource: Resource, why: str, roles_by_arn: Mapping[str, Resource], tags: Mapping[str, str]
+) -> Iterator[Need]:
+    for path, service in entry.pass_role.items():
+        arn = _path(_inputs(resource), path)
+        if not isinstance(arn, str):
+            continue
+        # A role of this plan carries the stack's tags; one from elsewhere has tags this check cannot know.
+        passed_tags = tags if arn in roles_by_arn else None
+        yield Need(
+            _request(
+                "iam:PassRole",
+                arn,
+                resource_tags=passed_tags,
+                request_tags=None,
+                extra={"iam:PassedToService": [service]},
+            ),
+            f"{why} (passes {path})",
+        )
+
+
+def invoke_needs(invokes: Sequence[Invoke], table: Table) -> Iterator[Need]:
+    for invoke in _unique(invokes):
+        entry = table.invokes.get(invoke.token)
+        if entry is None:
+            raise TableError(f"invoke {invoke.token} has no entry in the table of required actions")
+        values = {**_values(), "args": invoke.args, "result": invoke.result}
+        for action in entry.operations[CALL]:
+            if action in entry.no_permission_needed:
+                continue
+            resource = "*" if action in entry.unscoped else render(entry.resource, values)
+            # The looked-up object's tags are not this stack's to know: a tag condition stays an assumption.
+            yield Need(_request(action, resource), f"invoke {invoke.token}")
+
+
+def _unique(invokes: Sequence[Invoke]) -> list[Invoke]:
+    seen: set[str] = set()
+    unique = []
+    for invoke in invokes:
+        key = json.dumps([invoke.token, invoke.args], sort_keys=True, default=str)
+        if key not in seen:
+            seen.add(key)
+            unique.append(invoke)
+    return unique
+
+
+# ------------------------------------------------------------------------------------------- state backend
+
+ECR_PUSH = (
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:InitiateLayerUpload",
+    "ecr:UploadLayerPart",
+    "ecr:CompleteLayerUpload",
+    "ecr:PutImage",
+    "ecr:BatchGetImage",
+)
+# The stack outputs the deploy workflow reads (deploy.yml's OUTPUT_* variables).
+OUTPUT_FRONTEND_BUCKET = "frontendBucketName"
+OUTPUT_DISTRIBUTION_ID = "frontendDistributionId"
+
+
+def _s3_endpoint() -> str:
+    return f"s3.{fakes.REGION}.amazonaws.com"
+
+
+def _public_statements(document: Mapping[str, Any] | str, name: str) -> Policy:
+    """A bucket policy's statements that apply to every principal (Principal "*"); those naming a service
+    (CloudFront reading the site) do not concern a CI role."""
+    data = json.loads(document) if isinstance(document, str) else dict(document)
+    statements = data.get("Statement", [])
+    kept = [s for s in statements if s.get("Principal") in ("*", {"AWS": "*"})]
+    return parse_policy({"Version": data.get("Version", "2012-10-17"), "Statement": kept}, name)
+
+
+def bucket_policies(plans: Sequence[Plan]) -> dict[str, Policy]:
+    """Bucket name -> its policy's statements for every principal, from every plan."""
+    found: dict[str, Policy] = {}
+    for plan in plans:
+        names = {
+            str(b.outputs.get("id")): str(b.outputs.get("bucket") or b.outputs.get("id")) for b in plan.of_type(BUCKET)
+        }
+        for resource in plan.of_type(BUCKET_POLICY):
+            bucket = str(resource.inputs.get("bucket"))
+            found[names.get(bucket, bucket)] = _public_statements(
+                str(_inputs(resource)["policy"]), f"{plan.stack}:{resource.name}"
+            )
+    return found
+
+
+def bucket_kms_key(plan: Plan, bucket_id: str) -> str | None:
+    """The KMS key a bucket's default encryption uses, if any."""
+    for resource in plan.of_type(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    ):
+        if resource.inputs.get("bucket") != bucket_id:
+            continue
+        for rule in _inputs(resource).get("rules", []):
+            key = (rule.get("applyServerSideEncryptionByDefault") or {}).get("kmsMasterKeyId")
+            if key:
+                return str(key)
+    return None
+
+
+def _object_needs(
+    bucket: str, key: str | None, policies: Mapping[str, Policy], *, write: bool, delete: bool, why: str
+) -> Iterator[Need]:
+    """List and read (and write, delete) objects of one bucket, with the KMS calls S3 makes for the caller."""
+    arn = f"arn:{fakes.PARTITION}:s3:::{bucket}"
+    on_bucket = tuple(p for name, p in policies.items() if name == bucket)
+    yield Need(_request("s3:ListBucket", arn), why, on_bucket)
+    yield Need(_request("s3:GetObject", f"{arn}/*"), why, on_bucket)
+    via_s3 = {"kms:ViaService": [_s3_endpoint()]}
+    if key:
+        yield Need(_request("kms:Decrypt", key, extra=via_s3), f"{why} (SSE-KMS read)")
+    if write:
+        yield Need(_request("s3:PutObject", f"{arn}/*", modelled=S3_PUT_HEADERS), why, on_bucket)
+        if key:
+            yield Need(_request("kms:GenerateDataKey", key, extra=via_s3), f"{why} (SSE-KMS write)")
+    if delete:
+        yield Need(_request("s3:DeleteObject", f"{arn}/*"), why, on_bucket)
+
+
+def state_needs(bootstrap: Plan, policies: Mapping[str, Policy], *, write: bool) -> Iterator[Need]:
+    """Pulumi's S3 backend: read the stack's state and decrypt its secrets (awskms:// data key); `pulumi up`
+    also writes snapshots, history and backups and creates and deletes its lock file."""
+    bucket = bootstrap.one(BUCKET)
+    key = str(bootstrap.one(KMS_KEY).outputs["arn"])
+    name = str(bucket.outputs.get("bucket") or bucket.outputs["id"])
+    why = "state backend (pulumi up)" if write else "state backend (pulumi preview)"
+    yield from _object_needs(
+        name, bucket_kms_key(bootstrap, str(bucket.outputs["id"])), policies, write=write, delete=write, why=why
+    )
+    yield Need(_request("kms:Decrypt", key), f"{why}: secrets provider")
+
+
+def repository_arn(recorded: RecordedPlan) -> str:
+    """The stack's ECR repository: declared (production) or looked up (staging)."""
+    for resource in recorded.plan.of_type("aws:ecr/repository:Repository"):
+        return str(resource.outputs["arn"])
+    for invoke in recorded.invokes:
+        if invoke.token == "aws:ecr/getRepository:getRepository":
+            return str(invoke.result["arn"])
+    raise LookupError(f"{recorded.plan.stack}: no ECR repository declared or looked up")
+
+
+def publish_needs(plan: Plan, policies: Mapping[str, Policy], why: str) -> Iterator[Need]:
+    """Upload the frontend (`aws s3 sync`/`cp`, with `--delete` for the app release) and invalidate the CDN."""
+    bucket = str(plan.outputs[OUTPUT_FRONTEND_BUCKET])
+    bucket_id = next((str(b.outputs["id"]) for b in plan.of_type(BUCKET) if b.outputs.get("bucket") == bucket), bucket)
+    yield from _object_needs(bucket, bucket_kms_key(plan, bucket_id), policies, write=True, delete=True, why=why)
+    distribution = (
+        f"arn:{fakes.PARTITION}:cloudfront::{fakes.ACCOUNT}:distribution/{plan.outputs[OUTPUT_DISTRIBUTION_ID]}"
+    )
+    for action in ("cloudfront:CreateInvalidation", "cloudfront:GetInvalidation"):
+        yield Need(_request(action, distribution), why)
+
+
+def image_push_needs(recorded: RecordedPlan, why: str) -> Iterator[Need]:
+    yield Need(_request("ecr:GetAuthorizationToken", "*"), why)
+    for action in ECR_PUSH:
+        yield Need(_request(action, repository_arn(recorded)), why)
+
+
+def rollout_needs(plan: Plan, table: Table) -> Iterator[Need]:
+    """An application release: register a task definition like the stack's (passing its roles) and roll the
+    service to it."""
+    task_definition = plan.one("aws:ecs/taskDefinition:TaskDefinition")
+    entry = table.resources[task_definition.type]
+    why = "app release: register task definition"
+    for action in ("ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition"):
+        yield Need(_request(action, "*"), why)
+    roles_by_arn = {str(r.outputs.get("arn")): r for r in plan.of_type(ROLE)}
+    yield from _pass_role_needs(entry, task_definition, why, roles_by_arn, default_tags(plan))
+    service = str(plan.one("aws:ecs/service:Service").outputs["arn"])
+    for action in ("ecs:DescribeServices", "ecs:UpdateService"):
+        yield Need(
+            _request(action, service, resource_tags=default_tags(plan), request_tags=None),
+            "app release: roll the service",
+        )
+
+
+# ------------------------------------------------------------------------------------------- the roles
+
+SELF_MANAGED_REASON = (
+    "a deploy role never changes its own role or policies (NeverChangeDeployRoles): an administrator applies "
+    "changes to them; CI only reads them"
+)
+
+
+def _self_urns(plan: Plan, role: Resource) -> frozenset[str]:
+    own = [r for r in plan.resources if r.type in (ROLE_POLICY, ATTACHMENT) and _belongs_to(r, role)]
+    return frozenset({role.urn, *(r.urn for r in own)})
+
+
+def infra_deploy_role(recorded: RecordedPlan, bootstrap: RecordedPlan, table: Table) -> Role:
+    plan = recorded.plan
+    role = find_role(plan, "-infra-deploy")
+    policies, sources = effective_policies(role, [plan, bootstrap.plan])
+    buckets = bucket_policies([plan, bootstrap.plan])
+    read_only = _self_urns(plan, role)
+    needs = (
+        *resource_needs(plan, table, read_only=read_only),
+        *invoke_needs(recorded.invokes, table),
+        *state_needs(bootstrap.plan, buckets, write=True),
+        *image_push_needs(recorded, "deploy job: push the image, move the stack's tag"),
+        *publish_needs(plan, buckets, "deploy job: upload the frontend, invalidate"),
+    )
+    exempt = tuple(
+        f"{r.type} {r.name}: create/update/delete ({SELF_MANAGED_REASON})" for r in plan.resources if r.urn in read_only
+    )
+    return Role(f"{plan.stack} infra-deploy", str(role.outputs["arn"]), policies, sources, needs, exempt)
+
+
+def app_deploy_role(recorded: RecordedPlan, bootstrap: RecordedPlan, table: Table) -> Role:
+    plan = recorded.plan
+    role = find_role(plan, "-app-deploy")
+    policies, sources = effective_policies(role, [plan, bootstrap.plan])
+    buckets = bucket_policies([plan])
+    needs = (
+        *image_push_needs(recorded, "app release: push the image"),
+        *rollout_needs(plan, table),
+        *publish_needs(plan, buckets, "app release: publish the frontend"),
+    )
+    return Role(f"{plan.stack} app-deploy", str(role.outputs["arn"]), policies, sources, needs)
+
+
+def preview_role(stacks: Sequence[RecordedPlan], bootstrap: RecordedPlan, table: Table) -> Role:
+    role = find_role(bootstrap.plan, "-preview")
+    policies, sources = effective_policies(role, [bootstrap.plan, *(s.plan for s in stacks)])
+    buckets = bucket_policies([bootstrap.plan])
+    needs: list[Need] = []
+    for recorded in stacks:
+        needs += resource_needs(recorded.plan, table, operations=("read",), types=frozenset({PROVIDER}))
+        needs += invoke_needs(recorded.invokes, table)
+    needs += state_needs(bootstrap.plan, buckets, write=False)
+    return Role("preview", str(role.outputs["arn"]), policies, sources, tuple(needs))

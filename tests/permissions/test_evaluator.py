@@ -1,0 +1,123 @@
+"""The evaluator follows IAM: explicit deny wins, NotAction/NotResource, wildcards, conditions it cannot know
+become assumptions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from offline.permissions.evaluator import Outcome, PolicyError, Request, Verdict, evaluate, parse_policy
+
+
+def verdict(
+    *statements: dict[str, Any], action: str = "s3:GetObject", resource: str = "arn:aws:s3:::b/k", **req: Any
+) -> Verdict:
+    policy = parse_policy({"Version": "2012-10-17", "Statement": list(statements)}, "p")
+    return evaluate([policy], Request(action=action, resource=resource, **req))
+
+
+ALLOW_ALL = {"Sid": "All", "Effect": "Allow", "Action": "*", "Resource": "*"}
+
+
+def test_nothing_granted_is_not_allowed() -> None:
+    assert verdict().outcome is Outcome.NOT_ALLOWED
+
+
+def test_an_explicit_deny_wins_over_an_allow() -> None:
+    deny = {"Sid": "No", "Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"}
+    result = verdict(ALLOW_ALL, deny)
+    assert result.outcome is Outcome.DENIED
+    assert result.by == ("p#No",)
+    assert verdict(ALLOW_ALL, {**deny, "Action": "s3:PutObject"}).outcome is Outcome.ALLOWED
+
+
+def test_not_action_allows_everything_but_the_listed_actions() -> None:
+    power_user = {"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"}
+    assert verdict(power_user, action="s3:GetObject").outcome is Outcome.ALLOWED
+    assert verdict(power_user, action="iam:CreateRole").outcome is Outcome.NOT_ALLOWED
+
+
+def test_not_resource_allows_everything_but_the_listed_resources() -> None:
+    statement = {"Effect": "Allow", "Action": "s3:*", "NotResource": "arn:aws:s3:::secret/*"}
+    assert verdict(statement, resource="arn:aws:s3:::b/k").outcome is Outcome.ALLOWED
+    assert verdict(statement, resource="arn:aws:s3:::secret/k").outcome is Outcome.NOT_ALLOWED
+
+
+def test_actions_match_case_insensitively_with_wildcards_and_resources_case_sensitively() -> None:
+    statement = {"Effect": "Allow", "Action": "S3:get*", "Resource": "arn:aws:s3:::b?/*"}
+    assert verdict(statement, resource="arn:aws:s3:::b1/k").outcome is Outcome.ALLOWED
+    assert verdict(statement, resource="arn:aws:s3:::b12/k").outcome is Outcome.NOT_ALLOWED
+    assert verdict(statement, resource="arn:aws:s3:::B1/k").outcome is Outcome.NOT_ALLOWED
+    assert verdict(statement, action="s3:PutObject", resource="arn:aws:s3:::b1/k").outcome is Outcome.NOT_ALLOWED
+
+
+def test_a_condition_on_a_key_the_request_does_not_model_becomes_an_assumption() -> None:
+    statement = {
+        "Sid": "Mfa",
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": "*",
+        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+    }
+    result = verdict(statement)
+    assert result.outcome is Outcome.ALLOWED_ASSUMING
+    assert result.assumptions == ("Bool aws:MultiFactorAuthPresent ['true']",)
+
+
+def test_a_deny_on_an_unknown_condition_is_reported_as_may_be_denied() -> None:
+    deny = {
+        "Sid": "FromOffice",
+        "Effect": "Deny",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {"NotIpAddress": {"aws:SourceIp": "192.0.2.0/24"}},
+    }
+    result = verdict(ALLOW_ALL, deny)
+    assert result.outcome is Outcome.ALLOWED_ASSUMING
+    assert result.assumptions == ("not denied by p#FromOffice: NotIpAddress aws:SourceIp ['192.0.2.0/24']",)
+
+
+def test_known_conditions_are_evaluated() -> None:
+    tagged = {
+        "Effect": "Allow",
+        "Action": "iam:PutRolePolicy",
+        "Resource": "arn:aws:iam::1:role/*",
+        "Condition": {"StringEquals": {"aws:ResourceTag/Stack": "production"}},
+    }
+    role = "arn:aws:iam::1:role/r"
+    known = frozenset({"aws:resourcetag/"})
+    ours = {"aws:ResourceTag/Stack": ["production"]}
+    theirs = {"aws:ResourceTag/Stack": ["staging"]}
+    assert verdict(tagged, action="iam:PutRolePolicy", resource=role, context=ours, modelled=known).outcome is (
+        Outcome.ALLOWED
+    )
+    assert verdict(tagged, action="iam:PutRolePolicy", resource=role, context=theirs, modelled=known).outcome is (
+        Outcome.NOT_ALLOWED
+    )
+    # Untagged (the key is known to be absent): a positive operator is false.
+    assert verdict(tagged, action="iam:PutRolePolicy", resource=role, modelled=known).outcome is Outcome.NOT_ALLOWED
+
+
+def test_if_exists_and_null_follow_iam_when_the_key_is_known_absent() -> None:
+    # A bucket policy that wants SSE headers denies a PutObject that sends none (...IfExists: absent -> true).
+    deny = {
+        "Sid": "Sse",
+        "Effect": "Deny",
+        "Action": "s3:PutObject",
+        "Resource": "*",
+        "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+    }
+    headers = frozenset({"s3:x-amz-server-side-encryption"})
+    assert verdict(ALLOW_ALL, deny, action="s3:PutObject", modelled=headers).outcome is Outcome.DENIED
+    sent = {"s3:x-amz-server-side-encryption": ["aws:kms"]}
+    assert verdict(ALLOW_ALL, deny, action="s3:PutObject", context=sent, modelled=headers).outcome is Outcome.ALLOWED
+    null = {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"Null": {"aws:RequestTag/Stack": "true"}}}
+    tags = frozenset({"aws:requesttag/"})
+    assert verdict(null, modelled=tags).outcome is Outcome.ALLOWED
+    assert verdict(null, modelled=tags, context={"aws:RequestTag/Stack": ["x"]}).outcome is Outcome.NOT_ALLOWED
+
+
+def test_a_statement_with_both_action_and_not_action_is_refused() -> None:
+    with pytest.raises(PolicyError, match="exactly one of Action and NotAction"):
+        verdict({"Effect": "Allow", "Action": "*", "NotAction": "iam:*", "Resource": "*"})
