@@ -9,8 +9,6 @@ from pulumi_policy import Policy, PolicyResource, ResourceValidationArgs
 
 from .helpers import (
     ADVISORY,
-    BUCKET,
-    BUCKET_VERSIONING,
     DYNAMODB_TABLE,
     KMS_KEY,
     LOAD_BALANCERS,
@@ -21,6 +19,7 @@ from .helpers import (
     Config,
     Rule,
     Stack,
+    family,
     findings,
     get,
     is_set,
@@ -141,10 +140,10 @@ S3_VERSIONING = Rule(
 def _s3_versioning(bucket: PolicyResource, stack: Stack, _: Config) -> Iterator[str]:
     statuses = [
         get(v.props, "versioningConfiguration", "status")
-        for v in stack.referencing(bucket, "bucket", BUCKET_VERSIONING)
+        for v in stack.referencing(bucket, "bucket", *family("bucket-versioning"))
     ]
-    if "Enabled" not in statuses:
-        yield "no BucketVersioning with status Enabled targets this bucket."
+    if "Enabled" not in statuses and get(bucket.props, "versioning", "enabled") is not True:
+        yield "no versioning configuration (resource or inline) with status Enabled for this bucket."
 
 
 REDIS_SNAPSHOTS = Rule(
@@ -265,7 +264,7 @@ POLICIES: list[Policy] = [
     resource_rule(PROTECT, None, _protect),
     resource_rule(DYNAMODB_PITR, [DYNAMODB_TABLE], _dynamodb_pitr),
     resource_rule(DYNAMODB_DELETION, [DYNAMODB_TABLE], _dynamodb_deletion),
-    stack_rule(S3_VERSIONING, [BUCKET], _s3_versioning),
+    stack_rule(S3_VERSIONING, family("buckets"), _s3_versioning),
     resource_rule(REDIS_SNAPSHOTS, [REPLICATION_GROUP], _redis_snapshots),
     resource_rule(RECOVERY_WINDOW, [SECRET], _recovery_window),
     stack_rule(ROTATION, [SECRET], _rotation),

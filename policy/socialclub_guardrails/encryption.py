@@ -7,8 +7,6 @@ from collections.abc import Callable, Iterator
 from pulumi_policy import Policy, PolicyResource, ResourceValidationArgs
 
 from .helpers import (
-    BUCKET,
-    BUCKET_ENCRYPTION,
     DYNAMODB_TABLE,
     ECR_REPOSITORY,
     KMS_KEY,
@@ -21,6 +19,7 @@ from .helpers import (
     Config,
     Rule,
     Stack,
+    family,
     findings,
     get,
     is_set,
@@ -121,21 +120,29 @@ S3_KMS = Rule(
 )
 
 
-def _sse_rules(config: PolicyResource) -> list[tuple[str, bool]]:
-    rules = []
-    for rule in items(get(config.props, "rules")):
-        default = get(rule, "applyServerSideEncryptionByDefault", default={})
-        rules.append((str(get(default, "sseAlgorithm", default="")), is_set(default, "kmsMasterKeyId")))
-    return rules
+def _sse_rules(bucket: PolicyResource, stack: Stack) -> list[tuple[str, bool]] | None:
+    """(algorithm, has a key) of the bucket's default encryption, from any configuration resource or the bucket's
+    own inline configuration; None when there is none at all."""
+    defaults = [
+        get(rule, "applyServerSideEncryptionByDefault", default={})
+        for config in stack.referencing(bucket, "bucket", *family("bucket-encryption"))
+        for rule in items(get(config.props, "rules"))
+    ]
+    inline = get(bucket.props, "serverSideEncryptionConfiguration", "rule")
+    if inline is not None:
+        defaults.append(get(inline, "applyServerSideEncryptionByDefault", default={}))
+    if not defaults and not stack.referencing(bucket, "bucket", *family("bucket-encryption")):
+        return None
+    return [(str(get(d, "sseAlgorithm", default="")), is_set(d, "kmsMasterKeyId")) for d in defaults]
 
 
 def _s3_kms(bucket: PolicyResource, stack: Stack, _: Config) -> Iterator[str]:
-    configs = stack.referencing(bucket, "bucket", BUCKET_ENCRYPTION)
-    if not configs:
-        yield "no BucketServerSideEncryptionConfiguration targets this bucket."
+    rules = _sse_rules(bucket, stack)
+    if rules is None:
+        yield "no default-encryption configuration (resource or inline) for this bucket."
         return
     alb_logs = bool(stack.referencing(bucket, "accessLogs", *LOAD_BALANCERS))
-    for algorithm, has_key in (r for c in configs for r in _sse_rules(c)):
+    for algorithm, has_key in rules:
         if algorithm.startswith("aws:kms") and not has_key:
             yield f"{algorithm} without kmsMasterKeyId: the AWS-managed aws/s3 key would be used."
         elif algorithm == "AES256" and not alb_logs:
@@ -214,7 +221,7 @@ KEY_INPUTS: dict[str, tuple[str, ...]] = {
     RDS_INSTANCE: ("kmsKeyId", "performanceInsightsKmsKeyId", "masterUserSecretKmsKeyId"),
     REPLICATION_GROUP: ("kmsKeyId",),
     DYNAMODB_TABLE: ("serverSideEncryption",),
-    BUCKET_ENCRYPTION: ("rules",),
+    **{config: ("rules",) for config in family("bucket-encryption")},
     SECRET: ("kmsKeyId",),
     LOG_GROUP: ("kmsKeyId",),
     SNS_TOPIC: ("kmsMasterKeyId",),
@@ -286,7 +293,7 @@ POLICIES: list[Policy] = [
     resource_rule(RDS_PI_KMS, [RDS_INSTANCE], _rds_pi_kms),
     resource_rule(ELASTICACHE_AT_REST, [REPLICATION_GROUP], _elasticache_at_rest),
     resource_rule(DYNAMODB_KMS, [DYNAMODB_TABLE], _dynamodb_kms),
-    stack_rule(S3_KMS, [BUCKET], _s3_kms),
+    stack_rule(S3_KMS, family("buckets"), _s3_kms),
     resource_rule(SECRETS_KMS, [SECRET], _needs_key("kmsKeyId", "the AWS-managed aws/secretsmanager key is used")),
     resource_rule(LOG_GROUP_KMS, [LOG_GROUP], _needs_key("kmsKeyId", "the log group is encrypted by AWS only")),
     resource_rule(SNS_KMS, [SNS_TOPIC], _needs_key("kmsMasterKeyId", "messages are stored unencrypted")),

@@ -13,8 +13,6 @@ from pulumi_policy import Policy, PolicyResource, ResourceValidationArgs
 from . import address_ranges
 from .helpers import (
     ADVISORY,
-    BUCKET,
-    BUCKET_PUBLIC_ACCESS_BLOCK,
     DEFAULT_SECURITY_GROUP,
     DISTRIBUTION,
     ECS_SERVICE,
@@ -51,7 +49,7 @@ PUBLIC_ACCESS_BLOCK = Rule(
 
 
 def _public_access_block(bucket: PolicyResource, stack: Stack, _: Config) -> Iterator[str]:
-    blocks = stack.referencing(bucket, "bucket", BUCKET_PUBLIC_ACCESS_BLOCK)
+    blocks = stack.referencing(bucket, "bucket", *family("bucket-public-access-blocks"))
     if not blocks:
         yield "no BucketPublicAccessBlock targets this bucket."
     for block in blocks:
@@ -318,7 +316,7 @@ def _invalid_headers(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
 
 
 POLICIES: list[Policy] = [
-    stack_rule(PUBLIC_ACCESS_BLOCK, [BUCKET], _public_access_block),
+    stack_rule(PUBLIC_ACCESS_BLOCK, family("buckets"), _public_access_block),
     resource_rule(RDS_PRIVATE, [RDS_INSTANCE], _rds_private),
     stack_rule(WORLD_INGRESS, family("security-groups"), _world_ingress),
     stack_rule(DEFAULT_SG, [VPC], _default_sg),

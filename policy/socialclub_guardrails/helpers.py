@@ -46,7 +46,6 @@ VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
 NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 KMS_KEY = "aws:kms/key:Key"
@@ -58,15 +57,9 @@ RDS_INSTANCE = "aws:rds/instance:Instance"
 RDS_PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 DYNAMODB_TABLE = "aws:dynamodb/table:Table"
-BUCKET = "aws:s3/bucket:Bucket"
-BUCKET_ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
-BUCKET_VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
-BUCKET_PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 # aws.alb.* are aliases of aws.lb.* with their own tokens; a program may use either.
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
-LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 ECS_CLUSTER = "aws:ecs/cluster:Cluster"
 ECS_SERVICE = "aws:ecs/service:Service"
 ECS_TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
@@ -280,3 +273,14 @@ def findings(*pairs: tuple[bool, str]) -> Iterator[str]:
 def family(name: str) -> tuple[str, ...]:
     """The resource types of a rule family (see families.py), as generated from the provider's type list."""
     return FAMILIES[name]
+
+
+def bucket_policies(bucket: PolicyResource, stack: Stack) -> list[tuple[str, object]]:
+    """(where, document) of every policy of a bucket: bucket policy resources and the bucket's inline policy."""
+    found: list[tuple[str, object]] = [
+        (f"bucket policy '{policy.name}'", get(policy.props, "policy", default="{}"))
+        for policy in stack.referencing(bucket, "bucket", *family("bucket-policies"))
+    ]
+    if get(bucket.props, "policy") is not None:
+        found.append(("the bucket's inline policy", get(bucket.props, "policy")))
+    return found

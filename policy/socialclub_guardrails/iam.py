@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 
-from pulumi_policy import Policy, ResourceValidationArgs
+from pulumi_policy import Policy, PolicyResource, ResourceValidationArgs
 
 from . import iam_documents
 from .helpers import (
@@ -13,44 +14,33 @@ from .helpers import (
     IAM_ROLE_POLICY,
     RDS_INSTANCE,
     Config,
+    Props,
     Rule,
-    as_json,
+    Stack,
+    family,
     findings,
     get,
     items,
     resource_rule,
+    stack_rule,
     true_flag,
 )
 
-IDENTITY_TYPES = [
-    IAM_POLICY,
-    IAM_ROLE_POLICY,
-    IAM_ROLE,
-    "aws:iam/userPolicy:UserPolicy",
-    "aws:iam/groupPolicy:GroupPolicy",
-]
+IDENTITY_TYPES = family("permission-documents")
+
+
+def documents_of(resource_type: str, props: Props) -> Iterator[tuple[str, object]]:
+    """(where, document) of the permission policies a resource declares; a role's trust policy is not one."""
+    if resource_type == IAM_ROLE:
+        for inline in items(get(props, "inlinePolicies")):
+            if get(inline, "policy") is not None:
+                yield f"inline policy '{get(inline, 'name', default='?')}'", get(inline, "policy")
+    elif get(props, "policy") is not None:
+        yield "policy", get(props, "policy")
 
 
 def identity_documents(args: ResourceValidationArgs) -> Iterator[tuple[str, object]]:
-    """(where, document) of the permission policies a resource declares; a role's trust policy is not one."""
-    if args.resource_type == IAM_ROLE:
-        for inline in items(get(args.props, "inlinePolicies")):
-            if get(inline, "policy") is not None:
-                yield f"inline policy '{get(inline, 'name', default='?')}'", get(inline, "policy")
-    elif get(args.props, "policy") is not None:
-        yield "policy", get(args.props, "policy")
-
-
-def _statements(
-    documents: Iterator[tuple[str, object]],
-) -> Iterator[tuple[str, iam_documents.Statement | str]]:
-    """(where, statement), or (where, error text) for a document AWS would reject."""
-    for where, document in documents:
-        try:
-            for statement in iam_documents.parse(as_json(document)):
-                yield where, statement
-        except (iam_documents.PolicyDocumentError, ValueError) as error:
-            yield where, f"is not a valid policy document: {error}"
+    return documents_of(args.resource_type, args.props)
 
 
 def _each(
@@ -62,7 +52,7 @@ def _each(
     """A check applying `problems` to every statement; one rule per document kind reports unparsable ones."""
 
     def check(args: ResourceValidationArgs, config: Config) -> Iterator[str]:
-        for where, statement in _statements(documents(args)):
+        for where, statement in iam_documents.statements_of(documents(args)):
             if isinstance(statement, str):
                 if report_invalid:
                     yield f"{where} {statement}."
@@ -185,6 +175,116 @@ def _rds_iam_auth(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
     yield from findings(true_flag(args.props, "iamDatabaseAuthenticationEnabled"))
 
 
+ADMIN_ATTACHMENT = Rule(
+    name="iam-no-admin-policy-attachment",
+    control="IAM.1 (no full administrative privileges); brief: least privilege",
+    description="No role, user or group gets an AWS managed policy that grants administrator or full IAM access, "
+    "whichever resource type attaches it (policy attachments, exclusive attachments, a role's managedPolicyArns).",
+    fix="attach a policy listing the actions the identity needs; for deployments, a generated least-privilege "
+    "policy bounded by a permissions boundary.",
+    schema={
+        "forbiddenPolicies": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "uniqueItems": True,
+            "default": [
+                "AdministratorAccess",
+                "IAMFullAccess",
+                "AdministratorAccess-Amplify",
+                "AdministratorAccess-AWSElasticBeanstalk",
+                "AWSOrganizationsFullAccess",
+            ],
+            "description": "Names of AWS managed policies (arn:aws:iam::aws:policy/[path/]<name>) never attached.",
+        }
+    },
+)
+
+# Where each attachment form holds the policy ARNs it attaches (every member of the family).
+ATTACHED_ARNS: dict[str, str] = {
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": "policyArn",
+    "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive": "policyArns",
+    "aws:iam/role:Role": "managedPolicyArns",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "policyArn",
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": "policyArns",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment": "policyArn",
+    "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive": "policyArns",
+}
+_AWS_MANAGED = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/(?:.*/)?([^/]+)$")
+
+
+def attached_arns(resource_type: str, props: Props) -> list[str]:
+    value = get(props, ATTACHED_ARNS[resource_type])
+    return [str(v) for v in items(value)] if not isinstance(value, str) else [value]
+
+
+def _admin_attachment(args: ResourceValidationArgs, config: Config) -> Iterator[str]:
+    forbidden = set(config["forbiddenPolicies"])
+    for arn in attached_arns(args.resource_type, args.props):
+        managed = _AWS_MANAGED.match(arn)
+        if managed and managed.group(1) in forbidden:
+            yield f"attaches the AWS managed policy {managed.group(1)} ({arn})."
+
+
+ESCALATION = Rule(
+    name="iam-no-privilege-escalation",
+    control="IAM.1; brief: no path from a CI job or the app to admin (IAM privilege-escalation methods)",
+    description="No identity holds a known privilege-escalation action set (policy versions, attaching or writing "
+    "policies, rewriting trust, access keys and passwords, PassRole with compute, AssumeRole) on wildcard "
+    "resources, counting every policy of a role together, unless a permissions-boundary condition pins it.",
+    fix="name the exact roles/policies/users (no wildcard), or add Condition StringEquals "
+    "iam:PermissionsBoundary=<boundary ARN> to create/put/attach actions; pass roles only by ARN.",
+)
+
+# What the AWS managed policies a stack may attach grant, where it matters for escalation.
+MANAGED_DOCUMENTS: dict[str, dict[str, object]] = {
+    "AdministratorAccess": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+    "IAMFullAccess": {"Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]},
+    "PowerUserAccess": {
+        "Statement": [
+            {"Effect": "Allow", "NotAction": ["iam:*", "organizations:*", "account:*"], "Resource": "*"},
+            {
+                "Effect": "Allow",
+                "Action": ["iam:CreateServiceLinkedRole", "iam:DeleteServiceLinkedRole", "iam:ListRoles"],
+                "Resource": "*",
+            },
+        ]
+    },
+}
+
+ROLE_DOCUMENTS = (IAM_ROLE_POLICY,)
+ROLE_ATTACHMENTS = (
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+)
+
+
+def _role_documents(role: PolicyResource, stack: Stack) -> Iterator[tuple[str, object]]:
+    """Every permission document of a role in the stack: inline, role policies, attached managed policies."""
+    yield from documents_of(IAM_ROLE, role.props)
+    for inline in stack.referencing(role, "role", *ROLE_DOCUMENTS):
+        yield from ((f"role policy '{inline.name}' {w}", d) for w, d in documents_of(IAM_ROLE_POLICY, inline.props))
+    attachments = [role] + [a for key in ("role", "roleName") for a in stack.referencing(role, key, *ROLE_ATTACHMENTS)]
+    for attachment in attachments:
+        key = ATTACHED_ARNS[attachment.resource_type]
+        for policy in stack.related(attachment, key, IAM_POLICY):
+            yield from ((f"attached policy '{policy.name}' {w}", d) for w, d in documents_of(IAM_POLICY, policy.props))
+        for arn in attached_arns(attachment.resource_type, attachment.props):
+            managed = _AWS_MANAGED.match(arn)
+            if managed and managed.group(1) in MANAGED_DOCUMENTS:
+                yield f"attached {managed.group(1)}", MANAGED_DOCUMENTS[managed.group(1)]
+
+
+def _escalation(resource: PolicyResource, stack: Stack, _: Config) -> Iterator[str]:
+    if resource.resource_type == IAM_ROLE:
+        documents: Iterable[tuple[str, object]] = _role_documents(resource, stack)
+    elif resource.resource_type == IAM_ROLE_POLICY and stack.related(resource, "role", IAM_ROLE):
+        return  # judged with the rest of its role's permissions
+    else:
+        documents = documents_of(resource.resource_type, resource.props)
+    statements = [(w, s) for w, s in iam_documents.statements_of(documents) if not isinstance(s, str)]
+    yield from (f"{p}." for p in iam_documents.escalation_problems(statements))
+
+
 POLICIES: list[Policy] = [
     resource_rule(
         WILDCARD_ACTIONS,
@@ -203,4 +303,6 @@ POLICIES: list[Policy] = [
         _each(trust_documents, lambda s, _: iam_documents.wildcard_principal_problems(s), report_invalid=True),
     ),
     resource_rule(RDS_IAM_AUTH, [RDS_INSTANCE], _rds_iam_auth),
+    resource_rule(ADMIN_ATTACHMENT, family("managed-policy-attachments"), _admin_attachment),
+    stack_rule(ESCALATION, IDENTITY_TYPES, _escalation),
 ]

@@ -7,7 +7,7 @@ condition operator and key names are case-insensitive: everything here is normal
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
@@ -105,7 +105,7 @@ def _statement(raw: Any) -> Statement:
     )
 
 
-def parse(document: str | Mapping[str, Any]) -> list[Statement]:
+def parse(document: object) -> list[Statement]:
     """The statements of a policy document given as JSON text or as an object."""
     try:
         data = json.loads(document) if isinstance(document, str) else document
@@ -119,6 +119,16 @@ def parse(document: str | Mapping[str, Any]) -> list[Statement]:
     if not isinstance(statements, list) or not statements:
         raise PolicyDocumentError("a policy document needs a non-empty Statement")
     return [_statement(s) for s in statements]
+
+
+def statements_of(documents: Iterable[tuple[str, object]]) -> Iterator[tuple[str, Statement | str]]:
+    """(where, statement), or (where, error text) for a document AWS would reject."""
+    for where, document in documents:
+        try:
+            for statement in parse(document):
+                yield where, statement
+        except PolicyDocumentError as error:
+            yield where, f"is not a valid policy document: {error}"
 
 
 def is_service_wildcard(action: str) -> bool:
@@ -327,21 +337,24 @@ def _broad_grant(statements: list[Statement], action: str, neutralised_by: tuple
     return None
 
 
-def escalation_problems(statements: list[Statement], escalations: tuple[Escalation, ...] = ESCALATIONS) -> list[str]:
-    """The escalation paths `statements` (one identity's or one document's) open, each named once."""
+def escalation_problems(
+    statements: list[tuple[str, Statement]], escalations: tuple[Escalation, ...] = ESCALATIONS
+) -> list[str]:
+    """The escalation paths that (where, statement) pairs, one identity's or one document's, open together."""
+    bare = [s for _, s in statements]
+    where = {id(s): w for w, s in statements}
     problems: list[str] = []
     for escalation in escalations:
-        found = [_broad_grant(statements, a, escalation.neutralised_by) for a in escalation.actions]
-        if not all(found):
-            continue
-        if escalation.with_any and not any(any(grants(s, a) for s in statements) for a in escalation.with_any):
-            continue
+        found = [_broad_grant(bare, a, escalation.neutralised_by) for a in escalation.actions]
         first = found[0]
-        assert first is not None
+        if first is None or not all(found):
+            continue
+        if escalation.with_any and not any(any(grants(s, a) for s in bare) for a in escalation.with_any):
+            continue
+        unless = f" (no {' or '.join(escalation.neutralised_by)} condition)" if escalation.neutralised_by else ""
         problems.append(
-            f"{first.label()} can {escalation.what}: {', '.join(escalation.actions)} on "
-            f"{broad_resources(first)} without a condition pinning it"
-            + (f" ({' or '.join(escalation.neutralised_by)})" if escalation.neutralised_by else "")
+            f"{where[id(first)]}: {first.label()} can {escalation.what}: {', '.join(escalation.actions)} on "
+            f"{broad_resources(first)}{unless}"
         )
     return problems
 

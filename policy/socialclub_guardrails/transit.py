@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from pulumi_policy import Policy, PolicyResource, ResourceValidationArgs
 
 from . import iam_documents
 from .helpers import (
-    BUCKET,
-    BUCKET_POLICY,
     DISTRIBUTION,
-    LISTENERS,
     RDS_INSTANCE,
     RDS_PARAMETER_GROUP,
     REPLICATION_GROUP,
     Config,
     Rule,
     Stack,
-    as_json,
+    bucket_policies,
     engine_of,
+    family,
     findings,
     get,
     is_set,
@@ -32,21 +31,38 @@ from .helpers import (
 HTTP_REDIRECT = Rule(
     name="alb-http-redirects-to-https",
     control="ELB.1",
-    description="Load balancer listeners on plain HTTP only redirect to HTTPS.",
+    description="Load balancer listeners on plain HTTP only redirect to HTTPS: the default action and every "
+    "listener rule attached to them.",
     fix="give the HTTP listener a single default action type='redirect' with redirect protocol='HTTPS', "
     "port='443', status_code='HTTP_301'.",
 )
 
 
-def _http_redirect(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
-    if get(args.props, "protocol", default="HTTP") != "HTTP":
-        return
-    for action in items(get(args.props, "defaultActions")):
+def _redirect_problems(where: str, actions: list[object]) -> Iterator[str]:
+    for action in actions:
         kind = get(action, "type")
         if kind != "redirect":
-            yield f"the HTTP listener's default action is '{kind}', not a redirect to HTTPS."
+            yield f"{where} is '{kind}', not a redirect to HTTPS."
         elif get(action, "redirect", "protocol", default="#{protocol}") != "HTTPS":
-            yield "the HTTP listener redirects without switching to HTTPS."
+            yield f"{where} redirects without switching to HTTPS."
+
+
+def _is_http(listener: PolicyResource) -> bool:
+    return get(listener.props, "protocol", default="HTTP") == "HTTP"  # the provider's default for an ALB
+
+
+def _http_redirect(resource: PolicyResource, stack: Stack, _: Config) -> Iterator[str]:
+    if resource.resource_type in family("listeners"):
+        if _is_http(resource):
+            yield from _redirect_problems(
+                "the HTTP listener's default action", items(get(resource.props, "defaultActions"))
+            )
+        return
+    for listener in stack.related(resource, "listenerArn", *family("listeners")):
+        if _is_http(listener):
+            yield from _redirect_problems(
+                f"a rule of HTTP listener '{listener.name}'", items(get(resource.props, "actions"))
+            )
 
 
 TLS_POLICIES = [
@@ -229,38 +245,54 @@ S3_TLS = Rule(
     control="S3.5",
     description="Every S3 bucket has a bucket policy that denies requests not made over TLS.",
     fix="add to the bucket policy: Effect Deny, Principal '*', Action 's3:*', Resource the bucket and "
-    "bucket/*, Condition Bool aws:SecureTransport 'false'.",
+    "bucket/*, Condition Bool aws:SecureTransport 'false' (a NumericLessThan s3:TlsVersion 1.2 deny is a "
+    "welcome extra, not a replacement).",
 )
 
 
-def _denies_plain_http(statement: iam_documents.Statement) -> bool:
-    return (
-        statement.effect == "Deny"
-        and "*" in statement.principals.get("*", ()) + statement.principals.get("AWS", ())
-        and any(a in ("s3:*", "*") for a in statement.actions)
-        and ("aws:securetransport", "false") in statement.condition_values("aws:securetransport", ("bool",))
-    )
+def _tls_gaps(bucket: PolicyResource, statements: list[iam_documents.Statement]) -> list[str]:
+    """What of the bucket (itself, its objects) no TLS-only deny covers.
+
+    The bucket's name is known in a real preview (the provider's Check fills in an autoname); under mocks only
+    its prefix is, so the bucket-level ARNs the deny statements name stand for it.
+    """
+    name = get(bucket.props, "bucket")
+    if name is None:
+        prefix = str(get(bucket.props, "bucketPrefix", default=""))
+        named = [
+            r.split(":::", 1)[1]
+            for s in statements
+            if iam_documents.denies_plain_http(s)
+            for r in s.resources
+            if re.fullmatch(r"arn:aws[a-z-]*:s3:::[^/*?]+", r) and r.split(":::", 1)[1].startswith(prefix)
+        ]
+        name = named[0] if named else f"{prefix}<bucket>"
+    arns = [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"]
+    return iam_documents.uncovered_bucket_arns(statements, arns)
 
 
 def _s3_tls(bucket: PolicyResource, stack: Stack, _: Config) -> Iterator[str]:
-    policies = stack.referencing(bucket, "bucket", BUCKET_POLICY)
     statements: list[iam_documents.Statement] = []
-    for policy in policies:
-        try:
-            statements += iam_documents.parse(as_json(get(policy.props, "policy", default="{}")))
-        except (iam_documents.PolicyDocumentError, ValueError) as error:
-            yield f"bucket policy '{policy.name}' is not a valid policy document: {error}."
-    if not any(_denies_plain_http(s) for s in statements):
-        yield "no bucket policy statement denies aws:SecureTransport=false."
+    for where, statement in iam_documents.statements_of(bucket_policies(bucket, stack)):
+        if isinstance(statement, str):
+            yield f"{where} {statement}."
+        else:
+            statements.append(statement)
+    if not any(iam_documents.denies_plain_http(s) for s in statements):
+        yield "no bucket policy statement denies s3:* to every principal when aws:SecureTransport is false."
+        return
+    gaps = _tls_gaps(bucket, statements)
+    if gaps:
+        yield f"the TLS-only deny does not cover {gaps} (it must cover the bucket and bucket/*)."
 
 
 POLICIES: list[Policy] = [
-    resource_rule(HTTP_REDIRECT, LISTENERS, _http_redirect),
-    resource_rule(LISTENER_TLS, LISTENERS, _listener_tls),
+    stack_rule(HTTP_REDIRECT, family("listeners") + family("listener-rules"), _http_redirect),
+    resource_rule(LISTENER_TLS, family("listeners"), _listener_tls),
     resource_rule(VIEWER_HTTPS, [DISTRIBUTION], _viewer_https),
     resource_rule(VIEWER_TLS, [DISTRIBUTION], _viewer_tls),
     resource_rule(ORIGIN_TLS, [DISTRIBUTION], _origin_tls),
     stack_rule(RDS_FORCE_SSL, [RDS_INSTANCE], _rds_force_ssl),
     resource_rule(ELASTICACHE_TRANSIT, [REPLICATION_GROUP], _elasticache_transit),
-    stack_rule(S3_TLS, [BUCKET], _s3_tls),
+    stack_rule(S3_TLS, family("buckets"), _s3_tls),
 ]

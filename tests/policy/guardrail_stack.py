@@ -622,6 +622,14 @@ def _statement(name: str, statement: dict[str, Any]) -> Mutation:
     return lambda b: b.edit_json(name, "policy", lambda document: document["Statement"].append(statement))
 
 
+def _inline_statement(b: StackBuilder, role: str, statement: dict[str, Any]) -> None:
+    """Append a statement to the first inline policy of a role."""
+    inline = b[role].inputs["inlinePolicies"][0]
+    document = json.loads(inline["policy"])
+    document["Statement"].append(statement)
+    inline["policy"] = json.dumps(document)
+
+
 def _origin(origin_id: str, change: Callable[[dict[str, Any]], None]) -> Mutation:
     def mutate(b: StackBuilder) -> None:
         b.edit("site-cdn", "origins", lambda origins: change(next(o for o in origins if o["originId"] == origin_id)))
@@ -761,6 +769,16 @@ INSECURE: dict[str, Mutation] = {
         _policy({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}),
     ),
     "rds-iam-auth": lambda b: b.set("db", "iamDatabaseAuthenticationEnabled", False),
+    "iam-no-admin-policy-attachment": lambda b: b.add(
+        "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+        "ops-admin",
+        {"user": "ops", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
+    ),
+    "iam-no-privilege-escalation": lambda b: _inline_statement(
+        b,
+        "deploy-role",
+        {"Effect": "Allow", "Action": "iam:PutRolePolicy", "Resource": f"arn:aws:iam::{ACCOUNT}:role/*"},
+    ),
     # logging
     "log-group-retention": lambda b: b.drop("api-logs", "retentionInDays"),
     "vpc-flow-logs": lambda b: b.remove("net-flow-log"),
