@@ -10,7 +10,6 @@ from pulumi_policy import Policy, PolicyResource, ResourceValidationArgs
 from .helpers import (
     ADVISORY,
     DYNAMODB_TABLE,
-    KMS_KEY,
     LOAD_BALANCERS,
     RDS_INSTANCE,
     REPLICATION_GROUP,
@@ -27,11 +26,13 @@ from .helpers import (
     stack_rule,
     true_flag,
 )
+from .stores import DATABASES
 
 RDS_BACKUPS = Rule(
     name="rds-backup-retention",
     control="RDS.11; seed: RDS 'Backup: Retention: 30 days'",
-    description="RDS automated backups are kept at least the configured number of days.",
+    description="Database automated backups (RDS, Aurora, DocumentDB, Neptune, Redshift) are kept at least the "
+    "configured number of days.",
     fix="set backup_retention_period to at least the configured minimum (AWS allows up to 35).",
     schema={
         "minimumDays": {
@@ -47,7 +48,10 @@ RDS_BACKUPS = Rule(
 
 
 def _rds_backups(args: ResourceValidationArgs, config: Config) -> Iterator[str]:
-    days = get(args.props, "backupRetentionPeriod", default=1)  # the RDS API default
+    key = DATABASES[args.resource_type].backup_days
+    if key is None:
+        return
+    days = get(args.props, key, default=1)  # the API default of every type that has the setting
     if days < config["minimumDays"]:
         yield f"backupRetentionPeriod is {days:g} day(s), below {config['minimumDays']:g}."
 
@@ -55,13 +59,16 @@ def _rds_backups(args: ResourceValidationArgs, config: Config) -> Iterator[str]:
 RDS_DELETION = Rule(
     name="rds-deletion-protection",
     control="RDS.8",
-    description="RDS instances cannot be deleted until deletion protection is turned off.",
+    description="Databases (RDS, Aurora, DocumentDB, Neptune, global clusters, DSQL) cannot be deleted until "
+    "deletion protection is turned off.",
     fix="set deletion_protection=True (staging may leave it off: policy/staging.json makes this advisory).",
 )
 
 
 def _rds_deletion(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
-    yield from findings(true_flag(args.props, "deletionProtection"))
+    key = DATABASES[args.resource_type].deletion_protection
+    if key is not None:
+        yield from findings(true_flag(args.props, key))
 
 
 RDS_FINAL_SNAPSHOT = Rule(
@@ -79,7 +86,10 @@ def _rds_final_snapshot(args: ResourceValidationArgs, _: Config) -> Iterator[str
         yield "no finalSnapshotIdentifier: the delete would fail, or be retried with skipFinalSnapshot."
 
 
-PROTECTED_TYPES = [RDS_INSTANCE, REPLICATION_GROUP, DYNAMODB_TABLE, KMS_KEY]
+PROTECTED_TYPES = sorted(
+    {*family("database-storage"), *family("caches"), DYNAMODB_TABLE, *family("key-policies")}
+    - {"aws:kms/keyPolicy:KeyPolicy"}
+)
 
 PROTECT = Rule(
     name="stateful-resources-protected",
@@ -258,8 +268,8 @@ def _copy_tags(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
 
 
 POLICIES: list[Policy] = [
-    resource_rule(RDS_BACKUPS, [RDS_INSTANCE], _rds_backups),
-    resource_rule(RDS_DELETION, [RDS_INSTANCE], _rds_deletion),
+    resource_rule(RDS_BACKUPS, family("database-storage"), _rds_backups),
+    resource_rule(RDS_DELETION, family("database-storage"), _rds_deletion),
     resource_rule(RDS_FINAL_SNAPSHOT, [RDS_INSTANCE], _rds_final_snapshot),
     resource_rule(PROTECT, None, _protect),
     resource_rule(DYNAMODB_PITR, [DYNAMODB_TABLE], _dynamodb_pitr),

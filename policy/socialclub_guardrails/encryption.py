@@ -13,10 +13,10 @@ from .helpers import (
     LOAD_BALANCERS,
     LOG_GROUP,
     RDS_INSTANCE,
-    REPLICATION_GROUP,
     SECRET,
     SNS_TOPIC,
     Config,
+    Props,
     Rule,
     Stack,
     family,
@@ -24,46 +24,62 @@ from .helpers import (
     get,
     is_set,
     items,
+    known,
     resource_rule,
     stack_rule,
     true_flag,
 )
+from .stores import AWS_OWNED_KEY, CACHES, DATABASES, Cache
 
 RDS_ENCRYPTED = Rule(
     name="rds-storage-encrypted",
-    control="RDS.3",
-    description="RDS instances encrypt their storage with a customer-managed KMS key.",
-    fix="set storage_encrypted=True and kms_key_id=<the stack's KMS key ARN> (changing it replaces the instance).",
+    control="RDS.3, RDS.27, DocumentDB.1, Neptune.1, Redshift.10",
+    description="Databases (RDS, Aurora, DocumentDB, Neptune, Redshift, DSQL, in any resource spelling) encrypt "
+    "their storage with a customer-managed KMS key.",
+    fix="set the type's encryption flag (storage_encrypted=True) and its KMS key input (kms_key_id / kms_key_arn) "
+    "to the stack's key (changing it replaces the database).",
 )
 
 
+def _unowned_key(props: Props, key: str) -> bool:
+    """No customer-managed key in `key`: unset, or the literal for AWS's own key (an unknown ARN counts as set)."""
+    return not is_set(props, key) or known(props, key) == AWS_OWNED_KEY
+
+
 def _rds_encrypted(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
-    yield from findings(
-        true_flag(args.props, "storageEncrypted"),
-        (is_set(args.props, "kmsKeyId"), "no kmsKeyId: the AWS-managed aws/rds key would be used."),
-    )
+    spec = DATABASES[args.resource_type]
+    if spec.encryption_flag and get(args.props, spec.encryption_flag, default=spec.encrypted_by_default) is not True:
+        yield f"{spec.encryption_flag} is not true."
+    if spec.key and _unowned_key(args.props, spec.key):
+        yield f"no {spec.key}: an AWS-managed or AWS-owned key would be used."
 
 
 RDS_MASTER_PASSWORD = Rule(
     name="rds-managed-master-password",
     control="seed: RDS 'Password: AWS Secrets Manager'",
-    description="RDS master passwords are generated and rotated by RDS in Secrets Manager, under the stack's key.",
-    fix="set manage_master_user_password=True and master_user_secret_kms_key_id=<the stack's KMS key ARN>; "
-    "drop password.",
+    description="Database master passwords are generated and rotated by the service in Secrets Manager, under "
+    "the stack's key, never written in the program (any database type).",
+    fix="set manage_master_user_password=True (manage_master_password / manage_admin_password) and its secret's "
+    "KMS key to the stack's key; drop the password input.",
 )
 
 
+ELASTIC_DOCDB = "aws:docdb/elasticCluster:ElasticCluster"
+
+
 def _rds_master_password(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
-    if get(args.props, "replicateSourceDb"):
-        return  # a read replica inherits the source's credentials
-    yield from findings(
-        (not is_set(args.props, "password"), "a master password is set in the program (it lands in state)."),
-        true_flag(args.props, "manageMasterUserPassword"),
-        (
-            is_set(args.props, "masterUserSecretKmsKeyId"),
-            "no masterUserSecretKmsKeyId: the secret would use the AWS-managed key.",
-        ),
-    )
+    spec = DATABASES[args.resource_type]
+    props = args.props
+    if args.resource_type == ELASTIC_DOCDB and get(props, "authType") == "SECRET_ARN":
+        return  # adminUserPassword then holds the ARN of a Secrets Manager secret, not a password
+    for key in spec.passwords:
+        if is_set(props, key):
+            yield f"a master password is set in the program ({key}; it lands in state or config)."
+    if spec.managed_password is None or any(is_set(props, k) for k in spec.copy_of):
+        return  # replicas, restores and global members take their credentials from the source
+    yield from findings(true_flag(props, spec.managed_password))
+    if spec.secret_key and not is_set(props, spec.secret_key):
+        yield f"no {spec.secret_key}: the secret would use the AWS-managed key."
 
 
 RDS_PI_KMS = Rule(
@@ -81,17 +97,34 @@ def _rds_pi_kms(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
 
 ELASTICACHE_AT_REST = Rule(
     name="elasticache-encryption-at-rest",
-    control="ElastiCache.4",
-    description="ElastiCache replication groups encrypt data at rest with a customer-managed KMS key.",
-    fix="set at_rest_encryption_enabled=True and kms_key_id=<the stack's KMS key ARN>.",
+    control="ElastiCache.4, MemoryDB.2",
+    description="Caches (ElastiCache replication groups, clusters, serverless caches, MemoryDB) encrypt data at "
+    "rest with a customer-managed KMS key.",
+    fix="use a replication group (or serverless cache / MemoryDB cluster) with at_rest_encryption_enabled=True "
+    "and kms_key_id=<the stack's KMS key ARN>.",
 )
 
 
+def cache_spec(resource_type: str, props: Props) -> Cache | None:
+    """The cache's row, or None when another resource (its replication group, its global group) holds the
+    settings."""
+    spec = CACHES[resource_type]
+    if spec.inherits or (spec.member_of and is_set(props, spec.member_of)):
+        return None
+    return spec
+
+
 def _elasticache_at_rest(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
-    yield from findings(
-        true_flag(args.props, "atRestEncryptionEnabled"),
-        (is_set(args.props, "kmsKeyId"), "no kmsKeyId: the AWS-managed key would be used."),
-    )
+    spec = cache_spec(args.resource_type, args.props)
+    if spec is None:
+        return
+    if spec.standalone_limits:
+        yield f"{spec.standalone_limits}."
+        return
+    if spec.at_rest_flag:
+        yield from findings(true_flag(args.props, spec.at_rest_flag))
+    if spec.key and not is_set(args.props, spec.key):
+        yield f"no {spec.key}: the AWS-managed key would be used."
 
 
 DYNAMODB_KMS = Rule(
@@ -218,8 +251,9 @@ STACK_KEY = Rule(
 
 # Which inputs of which types carry a KMS key. The dependency is recorded on the top-level input.
 KEY_INPUTS: dict[str, tuple[str, ...]] = {
+    **{t: tuple(k for k in (d.key, d.secret_key) if k) for t, d in DATABASES.items() if d.key},
     RDS_INSTANCE: ("kmsKeyId", "performanceInsightsKmsKeyId", "masterUserSecretKmsKeyId"),
-    REPLICATION_GROUP: ("kmsKeyId",),
+    **{t: (c.key,) for t, c in CACHES.items() if c.key},
     DYNAMODB_TABLE: ("serverSideEncryption",),
     **{config: ("rules",) for config in family("bucket-encryption")},
     SECRET: ("kmsKeyId",),
@@ -288,10 +322,10 @@ def _deletion_window(args: ResourceValidationArgs, config: Config) -> Iterator[s
 
 
 POLICIES: list[Policy] = [
-    resource_rule(RDS_ENCRYPTED, [RDS_INSTANCE], _rds_encrypted),
-    resource_rule(RDS_MASTER_PASSWORD, [RDS_INSTANCE], _rds_master_password),
+    resource_rule(RDS_ENCRYPTED, family("database-storage"), _rds_encrypted),
+    resource_rule(RDS_MASTER_PASSWORD, family("database-storage"), _rds_master_password),
     resource_rule(RDS_PI_KMS, [RDS_INSTANCE], _rds_pi_kms),
-    resource_rule(ELASTICACHE_AT_REST, [REPLICATION_GROUP], _elasticache_at_rest),
+    resource_rule(ELASTICACHE_AT_REST, family("caches"), _elasticache_at_rest),
     resource_rule(DYNAMODB_KMS, [DYNAMODB_TABLE], _dynamodb_kms),
     stack_rule(S3_KMS, family("buckets"), _s3_kms),
     resource_rule(SECRETS_KMS, [SECRET], _needs_key("kmsKeyId", "the AWS-managed aws/secretsmanager key is used")),

@@ -11,6 +11,7 @@ from typing import Any
 from pulumi_policy import Policy, PolicyResource, ResourceValidationArgs
 
 from . import address_ranges
+from .encryption import cache_spec
 from .helpers import (
     ADVISORY,
     DEFAULT_SECURITY_GROUP,
@@ -18,8 +19,6 @@ from .helpers import (
     ECS_SERVICE,
     LOAD_BALANCERS,
     NAT_GATEWAY,
-    RDS_INSTANCE,
-    REPLICATION_GROUP,
     SECURITY_GROUP_RULE,
     SUBNET,
     VPC,
@@ -35,6 +34,7 @@ from .helpers import (
     stack_rule,
     true_flag,
 )
+from .stores import DATABASES
 
 BLOCK_SETTINGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
@@ -60,15 +60,17 @@ def _public_access_block(bucket: PolicyResource, stack: Stack, _: Config) -> Ite
 
 RDS_PRIVATE = Rule(
     name="rds-not-public",
-    control="RDS.2",
-    description="RDS instances are not publicly accessible.",
-    fix="set publicly_accessible=False and place the instance in the data subnets.",
+    control="RDS.2, Redshift.1",
+    description="Database instances and endpoints (RDS, Aurora cluster instances, Neptune, Redshift, in any "
+    "resource spelling) are not publicly accessible.",
+    fix="set publicly_accessible=False (public_connectivity=False) and place the database in the data subnets.",
 )
 
 
 def _rds_private(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
-    if get(args.props, "publiclyAccessible") is True:
-        yield "publiclyAccessible is true."
+    key = DATABASES[args.resource_type].public
+    if key and get(args.props, key) is True:
+        yield f"{key} is true."
 
 
 WORLD_INGRESS = Rule(
@@ -290,15 +292,24 @@ def _root_object(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
 REDIS_AUTH = Rule(
     name="elasticache-auth",
     control="ElastiCache.6; seed: Redis 'Auth token: AWS Secrets Manager'",
-    description="ElastiCache replication groups require clients to authenticate (AUTH token or RBAC user group).",
-    fix="set auth_token from a generated secret (stored in Secrets Manager) or user_group_ids; both need "
-    "transit encryption.",
+    description="Caches (ElastiCache, serverless caches, MemoryDB) require clients to authenticate (AUTH token, "
+    "RBAC user group or ACL).",
+    fix="set auth_token from a generated secret (stored in Secrets Manager) or user_group_ids / user_group_id / "
+    "an acl_name other than open-access; all need transit encryption.",
 )
 
 
 def _redis_auth(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
-    if not is_set(args.props, "authToken") and not is_set(args.props, "userGroupIds"):
-        yield "neither authToken nor userGroupIds: any client in the network can connect."
+    spec = cache_spec(args.resource_type, args.props)
+    if spec is None:
+        return
+    if spec.standalone_limits:
+        yield f"{spec.standalone_limits}."
+        return
+    if spec.open_access and get(args.props, spec.open_access[0]) == spec.open_access[1]:
+        yield f"{spec.open_access[0]} is '{spec.open_access[1]}': any client in the network can connect."
+    elif spec.auth and not any(is_set(args.props, key) for key in spec.auth):
+        yield f"none of {list(spec.auth)} is set: any client in the network can connect."
 
 
 INVALID_HEADERS = Rule(
@@ -317,7 +328,7 @@ def _invalid_headers(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
 
 POLICIES: list[Policy] = [
     stack_rule(PUBLIC_ACCESS_BLOCK, family("buckets"), _public_access_block),
-    resource_rule(RDS_PRIVATE, [RDS_INSTANCE], _rds_private),
+    resource_rule(RDS_PRIVATE, family("database-endpoints"), _rds_private),
     stack_rule(WORLD_INGRESS, family("security-groups"), _world_ingress),
     stack_rule(DEFAULT_SG, [VPC], _default_sg),
     resource_rule(ECS_PUBLIC_IP, [ECS_SERVICE], _ecs_public_ip),
@@ -325,6 +336,6 @@ POLICIES: list[Policy] = [
     resource_rule(ORIGIN_ACCESS, [DISTRIBUTION], _origin_access),
     resource_rule(WAF, [DISTRIBUTION], _waf),
     resource_rule(ROOT_OBJECT, [DISTRIBUTION], _root_object),
-    resource_rule(REDIS_AUTH, [REPLICATION_GROUP], _redis_auth),
+    resource_rule(REDIS_AUTH, family("caches"), _redis_auth),
     resource_rule(INVALID_HEADERS, LOAD_BALANCERS, _invalid_headers),
 ]

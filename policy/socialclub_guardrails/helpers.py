@@ -230,6 +230,15 @@ def is_set(props: Props, key: str) -> bool:
     return not (isinstance(value, Mapping | Sequence) and not isinstance(value, str) and len(value) == 0)
 
 
+def known(props: Props, key: str, default: Any = None) -> Any:
+    """The value of `key`, or `default` when it is missing or unknown during preview (for checks where an
+    unknown value is as good as a set one)."""
+    try:
+        return get(props, key, default=default)
+    except UnknownValueError:
+        return default
+
+
 def items(value: Any) -> list[Any]:
     """A list input as a list (a missing one is empty)."""
     if isinstance(value, Sequence) and not isinstance(value, str):

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from pulumi_policy import Policy, PolicyResource, ResourceValidationArgs
 
 from . import iam_documents
+from .encryption import cache_spec
 from .helpers import (
     DISTRIBUTION,
     RDS_INSTANCE,
     RDS_PARAMETER_GROUP,
-    REPLICATION_GROUP,
     Config,
     Rule,
     Stack,
@@ -25,7 +25,6 @@ from .helpers import (
     items,
     resource_rule,
     stack_rule,
-    true_flag,
 )
 
 HTTP_REDIRECT = Rule(
@@ -224,15 +223,22 @@ def _rds_force_ssl(instance: PolicyResource, stack: Stack, _: Config) -> Iterato
 
 ELASTICACHE_TRANSIT = Rule(
     name="elasticache-encryption-in-transit",
-    control="ElastiCache.5",
-    description="ElastiCache replication groups require TLS from every client.",
-    fix="set transit_encryption_enabled=True and leave transit_encryption_mode unset or 'required'.",
+    control="ElastiCache.5, MemoryDB.3",
+    description="Caches (ElastiCache replication groups and clusters, MemoryDB) require TLS from every client.",
+    fix="set transit_encryption_enabled=True (tls_enabled on MemoryDB) and leave transit_encryption_mode unset or "
+    "'required'.",
 )
 
 
 def _elasticache_transit(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
+    spec = cache_spec(args.resource_type, args.props)
+    if spec is None or spec.transit_flag is None:
+        return
     yield from findings(
-        true_flag(args.props, "transitEncryptionEnabled"),
+        (
+            get(args.props, spec.transit_flag, default=spec.transit_by_default) is True,
+            f"{spec.transit_flag} is not true.",
+        ),
         (
             get(args.props, "transitEncryptionMode", default="required") == "required",
             "transitEncryptionMode 'preferred' still accepts plaintext clients.",
@@ -293,6 +299,6 @@ POLICIES: list[Policy] = [
     resource_rule(VIEWER_TLS, [DISTRIBUTION], _viewer_tls),
     resource_rule(ORIGIN_TLS, [DISTRIBUTION], _origin_tls),
     stack_rule(RDS_FORCE_SSL, [RDS_INSTANCE], _rds_force_ssl),
-    resource_rule(ELASTICACHE_TRANSIT, [REPLICATION_GROUP], _elasticache_transit),
+    resource_rule(ELASTICACHE_TRANSIT, family("caches"), _elasticache_transit),
     stack_rule(S3_TLS, family("buckets"), _s3_tls),
 ]

@@ -1,0 +1,163 @@
+"""How each database and cache type of pulumi-aws v7 spells the settings the data rules check.
+
+One row per member of the families `database-storage`, `database-endpoints` and `caches` (a test holds the tables
+to exactly those members), so an Aurora cluster, a DocumentDB or Neptune cluster, Redshift, a standalone
+ElastiCache cluster, a serverless cache or MemoryDB is judged like the RDS instance and replication group the
+project uses. Input names are the wire (camelCase) names; "unset" means the AWS default written here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Database:
+    encryption_flag: str | None = None
+    """The input that turns at-rest encryption on; None when the type is always encrypted or inherits it."""
+    encrypted_by_default: bool = False
+    key: str | None = None
+    """The input naming a customer-managed KMS key; None when the type takes none."""
+    public: str | None = None
+    """The input that makes the endpoint reachable from the internet; None when it cannot be."""
+    deletion_protection: str | None = None
+    backup_days: str | None = None
+    """The input holding the automated backup retention in days (AWS default 1)."""
+    passwords: tuple[str, ...] = ()
+    """Inputs that carry a master password written in the program."""
+    managed_password: str | None = None
+    """The input that has the service generate and rotate the master password in Secrets Manager."""
+    copy_of: tuple[str, ...] = ()
+    """Inputs that make it a replica, restore or member that takes its credentials from elsewhere."""
+    secret_key: str | None = None
+    """The input naming the KMS key of the managed master-password secret."""
+
+
+_RDS_COPY = ("replicateSourceDb", "snapshotIdentifier", "replicationSourceIdentifier", "globalClusterIdentifier")
+_GLOBAL = Database(
+    encryption_flag="storageEncrypted", deletion_protection="deletionProtection", copy_of=("sourceDbClusterIdentifier",)
+)
+
+DATABASES: dict[str, Database] = {
+    "aws:rds/instance:Instance": Database(
+        "storageEncrypted",
+        False,
+        "kmsKeyId",
+        "publiclyAccessible",
+        "deletionProtection",
+        "backupRetentionPeriod",
+        ("password", "passwordWo"),
+        "manageMasterUserPassword",
+        _RDS_COPY,
+        "masterUserSecretKmsKeyId",
+    ),
+    "aws:rds/cluster:Cluster": Database(
+        "storageEncrypted",
+        False,
+        "kmsKeyId",
+        "publiclyAccessible",
+        "deletionProtection",
+        "backupRetentionPeriod",
+        ("masterPassword", "masterPasswordWo"),
+        "manageMasterUserPassword",
+        _RDS_COPY,
+        "masterUserSecretKmsKeyId",
+    ),
+    # Cluster members: storage, backups and credentials belong to the cluster.
+    "aws:rds/clusterInstance:ClusterInstance": Database(public="publiclyAccessible"),
+    "aws:docdb/clusterInstance:ClusterInstance": Database(),
+    "aws:neptune/clusterInstance:ClusterInstance": Database(public="publiclyAccessible"),
+    "aws:rds/globalCluster:GlobalCluster": _GLOBAL,
+    "aws:docdb/globalCluster:GlobalCluster": _GLOBAL,
+    "aws:neptune/globalCluster:GlobalCluster": _GLOBAL,
+    "aws:docdb/cluster:Cluster": Database(
+        "storageEncrypted",
+        False,
+        "kmsKeyId",
+        None,
+        "deletionProtection",
+        "backupRetentionPeriod",
+        ("masterPassword", "masterPasswordWo"),
+        "manageMasterUserPassword",
+        _RDS_COPY,
+    ),
+    "aws:docdb/elasticCluster:ElasticCluster": Database(
+        None, True, "kmsKeyId", None, None, "backupRetentionPeriod", ("adminUserPassword",)
+    ),
+    "aws:neptune/cluster:Cluster": Database(
+        "storageEncrypted", False, "kmsKeyArn", None, "deletionProtection", "backupRetentionPeriod"
+    ),
+    "aws:neptunegraph/graph:Graph": Database(
+        None, True, "kmsKeyIdentifier", "publicConnectivity", "deletionProtection"
+    ),
+    "aws:dsql/cluster:Cluster": Database(None, True, "kmsEncryptionKey", None, "deletionProtectionEnabled"),
+    # The provider defaults `encrypted` to true since v6.
+    "aws:redshift/cluster:Cluster": Database(
+        "encrypted",
+        True,
+        "kmsKeyId",
+        "publiclyAccessible",
+        None,
+        "automatedSnapshotRetentionPeriod",
+        ("masterPassword", "masterPasswordWo"),
+        "manageMasterPassword",
+        ("snapshotIdentifier",),
+        "masterPasswordSecretKmsKeyId",
+    ),
+    "aws:redshiftserverless/namespace:Namespace": Database(
+        None,
+        True,
+        "kmsKeyId",
+        passwords=("adminUserPassword", "adminUserPasswordWo"),
+        managed_password="manageAdminPassword",
+        secret_key="adminPasswordSecretKmsKeyId",
+    ),
+    "aws:redshiftserverless/workgroup:Workgroup": Database(public="publiclyAccessible"),
+}
+
+# The literal some types accept instead of a key ARN to mean "AWS's own key".
+AWS_OWNED_KEY = "AWS_OWNED_KMS_KEY"
+
+
+@dataclass(frozen=True)
+class Cache:
+    at_rest_flag: str | None = None
+    """The input that turns at-rest encryption on; None when always on."""
+    key: str | None = None
+    transit_flag: str | None = None
+    """The input that turns TLS on; None when always on."""
+    transit_by_default: bool = False
+    auth: tuple[str, ...] = ()
+    """Inputs of which one must be set for clients to authenticate."""
+    open_access: tuple[str, str] | None = None
+    """(input, value) that switches authentication off."""
+    member_of: str | None = None
+    """The input that makes it a member of a replication group, which then holds every setting."""
+    standalone_limits: str | None = None
+    """Why a resource of this type, when not a member, cannot meet the cache rules at all."""
+    inherits: bool = False
+    """Every setting comes from the resources it is built from."""
+
+
+CACHES: dict[str, Cache] = {
+    "aws:elasticache/replicationGroup:ReplicationGroup": Cache(
+        "atRestEncryptionEnabled", "kmsKeyId", "transitEncryptionEnabled", False, ("authToken", "userGroupIds")
+    ),
+    "aws:elasticache/cluster:Cluster": Cache(
+        transit_flag="transitEncryptionEnabled",
+        member_of="replicationGroupId",
+        standalone_limits="a standalone ElastiCache cluster cannot encrypt at rest nor require AUTH; "
+        "create an aws.elasticache.ReplicationGroup instead",
+    ),
+    "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup": Cache(inherits=True),
+    "aws:elasticache/serverlessCache:ServerlessCache": Cache(key="kmsKeyId", auth=("userGroupId",)),
+    "aws:memorydb/cluster:Cluster": Cache(
+        key="kmsKeyArn",
+        transit_flag="tlsEnabled",
+        transit_by_default=True,
+        auth=("aclName",),
+        open_access=("aclName", "open-access"),
+    ),
+    # Regional member clusters (aws.memorydb.Cluster) hold the key and the ACL.
+    "aws:memorydb/multiRegionCluster:MultiRegionCluster": Cache(transit_flag="tlsEnabled", transit_by_default=True),
+}
