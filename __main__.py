@@ -13,7 +13,7 @@ from components.alerting import AlertTopic, AlertTopicArgs, SlackChannel
 from components.aws_context import AwsContext
 from components.cdn_site import CdnSite, CdnSiteArgs, GeoRestriction
 from components.certificate import EdgeCertificates, EdgeCertificatesArgs
-from components.container_registry import ContainerRegistry, ContainerRegistryArgs, lookup_repository
+from components.container_registry import ContainerRegistry, ContainerRegistryArgs, repository_ref
 from components.dashboards import Dashboards, DashboardsArgs
 from components.dns_zone import AliasTarget, DnsZone, DnsZoneArgs, MxHost
 from components.fargate_service import ContainerSecret, DockerBuild, FargateService, FargateServiceArgs, ScalingPolicy
@@ -214,7 +214,7 @@ pulumi.export("hostedZoneNameServers", zone.name_servers)
 
 # --- backend: FargateService with ECR and the ALB (issue 4) ---------------------------------------------------
 # One ECR repository per account (seed: socialclub/backend): the stack with `repository.create` owns it, the
-# other looks it up. Secrets reach the container only as ECS secrets; the database password comes from the
+# other names it. Secrets reach the container only as ECS secrets; the database password comes from the
 # RDS-managed master secret, which the API may also re-read at run time to survive its rotation.
 svc = config.service
 repository = (
@@ -226,13 +226,15 @@ repository = (
             moving_tags=svc.repository.moving_tags,
             release_tag_pattern=svc.repository.release_tag_pattern,
             keep_releases=svc.repository.keep_releases,
+            build_tag_prefix=svc.repository.build_tag_prefix,
+            keep_builds=svc.repository.keep_builds,
             untagged_expiry_days=svc.repository.untagged_expiry_days,
             protect=config.is_production,
         ),
         opts,
     ).ref
     if svc.repository.create
-    else lookup_repository(svc.repository.name, pulumi.InvokeOutputOptions(provider=provider))
+    else repository_ref(context.account_id, config.region, context.partition, svc.repository.name)
 )
 alb = LoadBalancer(
     "api",
@@ -370,7 +372,11 @@ deploy = GithubDeployRoles(
 deploy.allow_image_push(backend.repository_arn)
 deploy.allow_service_rollout(backend.service_arn, [backend.task_role_arn, backend.execution_role_arn])
 site.grant_deploy(deploy.app_role, "app-deploy")
+# The values the program knows; ECS cannot start a task whose secret has no version.
 secrets.set_value("aws/role-arn", deploy.app_role_arn)
+secrets.set_value("aws/ecr-registry", backend.repository_url.apply(lambda url: url.split("/", 1)[0]))
+secrets.set_value("api/vite-api-url", f"https://{api_host}")
+secrets.set_value("api/backend-url", f"https://{api_host}")
 pulumi.export("appUrl", f"https://{app_host}")
 pulumi.export("apiUrl", f"https://{api_host}")
 pulumi.export("frontendBucketName", site.bucket_name)

@@ -9,24 +9,32 @@ from __future__ import annotations
 from components.secret_set import SecretSpec
 
 SECRETS: tuple[SecretSpec, ...] = (
-    SecretSpec("aws/role-arn", "ARN of the GitHub Actions deploy role", rotation="none"),
-    SecretSpec("aws/ecr-registry", "ECR registry host of the backend image", rotation="none"),
+    SecretSpec("aws/role-arn", "ARN of the GitHub Actions deploy role", rotation="none", source="program"),
+    SecretSpec("aws/ecr-registry", "ECR registry host of the backend image", rotation="none", source="program"),
     SecretSpec(
         "database/database-url",
         "postgresql:// URL without the password; the password is the RDS-managed master secret",
         rotation="none",
+        source="program",
     ),
-    SecretSpec("database/redis-url", "rediss:// URL with the AUTH token, derived from the cache", rotation="none"),
-    SecretSpec("api/vite-api-url", "Public API base URL baked into the frontend build", rotation="none"),
-    SecretSpec("api/backend-url", "Backend base URL for server-to-server calls", rotation="none"),
+    SecretSpec(
+        "database/redis-url",
+        "rediss:// URL with the AUTH token, derived from the cache",
+        rotation="none",
+        source="program",
+    ),
+    SecretSpec(
+        "api/vite-api-url", "Public API base URL baked into the frontend build", rotation="none", source="program"
+    ),
+    SecretSpec("api/backend-url", "Backend base URL for server-to-server calls", rotation="none", source="program"),
     SecretSpec("integration/stripe-key", "Stripe secret API key"),
     SecretSpec("integration/stripe-webhook-secret", "Stripe webhook signing secret"),
     SecretSpec("integration/twilio-account-sid", "Twilio account SID"),
     SecretSpec("integration/twilio-key", "Twilio auth token"),
     SecretSpec("integration/sendgrid-key", "SendGrid API key"),
     SecretSpec("integration/google-maps-key", "Google Maps Platform key for venue search"),
-    SecretSpec("auth/jwt-secret", "Signing key of access tokens"),
-    SecretSpec("auth/jwt-refresh-secret", "Signing key of refresh tokens"),
+    SecretSpec("auth/jwt-secret", "Signing key of access tokens", source="generated"),
+    SecretSpec("auth/jwt-refresh-secret", "Signing key of refresh tokens", source="generated"),
     SecretSpec("monitoring/sentry-dsn", "Sentry DSN of the backend project"),
     SecretSpec("notifications/slack-webhook-url", "Slack incoming webhook for deploy and alarm notices"),
 )

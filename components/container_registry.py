@@ -61,39 +61,81 @@ class RepositoryRef:
     url: pulumi.Output[str]
 
 
-def lifecycle_policy(*, untagged_expiry_days: int, release_tag_pattern: str, keep_releases: int) -> str:
-    """Expire untagged images after some days; keep only the newest releases.
+def lifecycle_policy(
+    *,
+    untagged_expiry_days: int,
+    moving_tags: Sequence[str],
+    release_tag_pattern: str,
+    keep_releases: int,
+    build_tag_prefix: str,
+    keep_builds: int,
+) -> str:
+    """Expire untagged images after some days, and all but the newest releases and CI builds; never an image a
+    moving tag points at (what a stack runs).
 
-    Moving tags and other immutable tags are never expired by count: the image a stack runs keeps its tag.
+    ECR's evaluation rules (ECR user guide, "Lifecycle policies"): an image matched by a rule cannot be expired
+    by a lower-priority one, and a rule's tag list selects images carrying all of its tags. So one
+    keep-everything rule per moving tag comes first: the deployed image (tagged `build-...` and `production`)
+    is matched there and never reaches the build rule that expires old builds.
     """
-    return json.dumps(
+    keep_moving: list[dict[str, object]] = [
         {
-            "rules": [
-                {
-                    "rulePriority": 1,
-                    "description": f"Expire untagged images {untagged_expiry_days} days after push",
-                    "selection": {
-                        "tagStatus": "untagged",
-                        "countType": "sinceImagePushed",
-                        "countUnit": "days",
-                        "countNumber": untagged_expiry_days,
-                    },
-                    "action": {"type": "expire"},
-                },
-                {
-                    "rulePriority": 2,
-                    "description": f"Keep the newest {keep_releases} release images ({release_tag_pattern})",
-                    "selection": {
-                        "tagStatus": "tagged",
-                        "tagPatternList": [release_tag_pattern],
-                        "countType": "imageCountMoreThan",
-                        "countNumber": keep_releases,
-                    },
-                    "action": {"type": "expire"},
-                },
-            ]
+            # One image carries a moving tag at a time: "more than 1" never expires it, but matches it.
+            "description": f"Keep the image tagged {tag}",
+            "selection": {
+                "tagStatus": "tagged",
+                "tagPatternList": [tag],
+                "countType": "imageCountMoreThan",
+                "countNumber": 1,
+            },
+        }
+        for tag in moving_tags
+    ]
+    rules: list[dict[str, object]] = [
+        {
+            "description": f"Expire untagged images {untagged_expiry_days} days after push",
+            "selection": {
+                "tagStatus": "untagged",
+                "countType": "sinceImagePushed",
+                "countUnit": "days",
+                "countNumber": untagged_expiry_days,
+            },
         },
+        *keep_moving,
+        {
+            "description": f"Keep the newest {keep_releases} release images ({release_tag_pattern})",
+            "selection": {
+                "tagStatus": "tagged",
+                "tagPatternList": [release_tag_pattern],
+                "countType": "imageCountMoreThan",
+                "countNumber": keep_releases,
+            },
+        },
+        {
+            "description": f"Keep the newest {keep_builds} CI builds ({build_tag_prefix}*)",
+            "selection": {
+                "tagStatus": "tagged",
+                "tagPrefixList": [build_tag_prefix],
+                "countType": "imageCountMoreThan",
+                "countNumber": keep_builds,
+            },
+        },
+    ]
+    return json.dumps(
+        {"rules": [{"rulePriority": i, **rule, "action": {"type": "expire"}} for i, rule in enumerate(rules, 1)]},
         sort_keys=True,
+    )
+
+
+def repository_ref(account_id: pulumi.Input[str], region: str, partition: str, name: str) -> RepositoryRef:
+    """The repository another stack of this account owns, named rather than looked up: the data source needs
+    ecr:DescribeRepositories and ecr:DescribeImages, which the pull-request preview role lacks. A missing
+    repository then shows at the deploy's `docker push`, the step before `pulumi up`."""
+    account = pulumi.Output.from_input(account_id)
+    return RepositoryRef(
+        name=pulumi.Output.from_input(name),
+        arn=account.apply(lambda a: f"arn:{partition}:ecr:{region}:{a}:repository/{name}"),
+        url=account.apply(lambda a: f"{a}.dkr.ecr.{region}.amazonaws.com/{name}"),
     )
 
 
@@ -108,7 +150,13 @@ class ContainerRegistryArgs:
     release_tag_pattern: str = "v*"
     """Wildcard of release tags; the lifecycle policy keeps the newest `keep_releases` of them."""
     keep_releases: int = 30
+    """Release images kept (default 30)."""
+    build_tag_prefix: str = "build-"
+    """Prefix of the immutable tag CI gives each image it pushes (`build-<commit>-<run>-<attempt>`)."""
+    keep_builds: int = 50
+    """CI builds kept (default 50), beyond those a moving tag points at."""
     untagged_expiry_days: int = 14
+    """Days after which an untagged image expires (default 14)."""
     scan_on_push: bool = True
     """Basic scanning of every pushed image (CVE findings in the console and EventBridge)."""
     protect: bool = True
@@ -147,16 +195,13 @@ class ContainerRegistry(pulumi.ComponentResource):
             repository=self.repository.name,
             policy=lifecycle_policy(
                 untagged_expiry_days=args.untagged_expiry_days,
+                moving_tags=args.moving_tags,
                 release_tag_pattern=args.release_tag_pattern,
                 keep_releases=args.keep_releases,
+                build_tag_prefix=args.build_tag_prefix,
+                keep_builds=args.keep_builds,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.ref = RepositoryRef(name=self.repository.name, arn=self.repository.arn, url=self.repository.repository_url)
         self.register_outputs({"name": self.ref.name, "arn": self.ref.arn, "url": self.ref.url})
-
-
-def lookup_repository(name: str, opts: pulumi.InvokeOutputOptions | None = None) -> RepositoryRef:
-    """The repository another stack of this account owns (fails the preview if it does not exist yet)."""
-    found = aws.ecr.get_repository_output(name=name, opts=opts)
-    return RepositoryRef(name=found.name, arn=found.arn, url=found.repository_url)

@@ -9,11 +9,15 @@ from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
 from components.aws_context import AwsContext
 from components.iam_documents import document, read_secrets_statements, service_trust, statement
 
 RotationMode = Literal["managed", "manual", "none"]
+ValueSource = Literal["program", "generated", "operator"]
+GENERATED_LENGTH = 64
+"""Characters of a generated value (letters and digits): 64 x ~5.9 bits, well above HS256's 256-bit key."""
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,10 @@ class SecretSpec:
     rotation: RotationMode = "manual"
     """managed: AWS rotates it (RDS-managed password); manual: a third-party credential a person rotates on the
     reminder schedule; none: not a credential (a URL or an ARN kept beside the credentials for the app)."""
+    source: ValueSource = "operator"
+    """program: the program writes it (a URL or an ARN it knows; stack config may not set it); generated: the
+    program generates a random value unless stack config gives one (signing keys); operator: a person sets it,
+    in secret stack config or out of band (third-party credentials)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,10 @@ class SecretSet(pulumi.ComponentResource):
         unknown = sorted(set(args.values) - {s.key for s in args.specs})
         if unknown:
             raise ValueError(f"SecretSet {name}: values given for undeclared secrets {unknown}")
+        derived = sorted(s.key for s in args.specs if s.source == "program" and s.key in args.values)
+        if derived:
+            raise ValueError(f"SecretSet {name}: {derived} are written by the program; give them no value")
+        self._valued: set[str] = set()
         self.secrets = {}
         for spec in args.specs:
             tags: dict[str, str] = {"RotationMode": spec.rotation}
@@ -70,6 +82,8 @@ class SecretSet(pulumi.ComponentResource):
             )
             if spec.key in args.values:
                 self.set_value(spec.key, args.values[spec.key])
+            elif spec.source == "generated":
+                self.set_value(spec.key, self._generate(spec.key))
         self.register_outputs({"arns": {key: s.arn for key, s in self.secrets.items()}})
 
     def _child_name(self, key: str) -> str:
@@ -80,8 +94,20 @@ class SecretSet(pulumi.ComponentResource):
             raise KeyError(f"SecretSet {self._name} has no secret {key!r}; it has {sorted(self.secrets)}")
         return self.secrets[key].arn
 
+    def _generate(self, key: str) -> pulumi.Output[str]:
+        """A random value kept in state: stable across runs, new only on `pulumi up --replace` of it."""
+        return random.RandomPassword(
+            f"{self._child_name(key)}-generated",
+            length=GENERATED_LENGTH,
+            special=False,
+            opts=pulumi.ResourceOptions(parent=self),
+        ).result
+
     def set_value(self, key: str, value: pulumi.Input[str]) -> aws.secretsmanager.SecretVersion:
         """Store a value the program knows (from secret config, or derived, like the redis URL)."""
+        if key in self._valued:
+            raise ValueError(f"SecretSet {self._name}: {key!r} already has a value; a secret gets one writer")
+        self._valued.add(key)
         return aws.secretsmanager.SecretVersion(
             f"{self._child_name(key)}-value",
             secret_id=self.arn(key),

@@ -345,7 +345,6 @@ def _hosted_zone(args: dict[str, Any]) -> State:
 
 
 CALLS: dict[str, Callable[[dict[str, Any]], State]] = {
-    "aws:ecr/getRepository:getRepository": lambda a: {"id": a["name"], **_ecr_repository_state(a["name"])},
     "aws:route53/getZone:getZone": _hosted_zone,
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
     "aws:index/getRegion:getRegion": lambda _: {"name": REGION, "region": REGION, "id": REGION},

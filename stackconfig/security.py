@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from stackconfig.base import ConfigModel
+from catalog import SECRETS
+from stackconfig.base import ConfigModel, Path, Problem, raise_problems
 
 
 class KmsConfig(ConfigModel):
@@ -22,6 +23,28 @@ class SecretsConfig(ConfigModel):
     rotation_owner: str = Field(default="platform-team", min_length=1)
     """Who rotates third-party keys by hand; written on each such secret as a tag."""
     values: dict[str, str] = Field(default_factory=dict)
-    """Secret values by secret name, set only with `pulumi config set --secret --path`.
+    """Secret values by secret name, set only with `pulumi config set --secret --path`. Only secrets a person
+    provides (catalog.py: source operator or generated) take one; those the program writes refuse it."""
+    set_out_of_band: list[str] = Field(default_factory=list)
+    """Secrets whose value is put with `aws secretsmanager put-secret-value` instead of `values`: declaring
+    them tells `make plan` the value exists, so it stops warning that the tasks would not start."""
 
-    A secret without a value here is created empty and filled out of band (see README)."""
+    @model_validator(mode="after")
+    def _known_keys(self) -> SecretsConfig:
+        sources = {spec.key: spec.source for spec in SECRETS}
+        settable = ", ".join(sorted(k for k, v in sources.items() if v != "program"))
+        given: list[tuple[Path, str, object]] = [(("values", key), key, "[secret]") for key in self.values]
+        given += [(("setOutOfBand", i), key, key) for i, key in enumerate(self.set_out_of_band)]
+        problems = [
+            Problem(
+                path,
+                shown,
+                f"the program writes {key}; accepted keys: {settable}"
+                if sources.get(key) == "program"
+                else f"not a secret of catalog.py; accepted keys: {settable}",
+            )
+            for path, key, shown in given
+            if sources.get(key, "program") == "program"
+        ]
+        raise_problems(problems)
+        return self

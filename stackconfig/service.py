@@ -48,13 +48,18 @@ class RepositoryConfig(ConfigModel):
     """ECR repository name (seed: socialclub/backend), shared by every stack of the account."""
     create: bool = False
     """True in exactly one stack per account (production): it owns, protects and lifecycles the repository.
-    False: the stack looks the repository up by name, so that stack must be deployed after the owner."""
+    False: the stack names the repository of the owner (a stack of the same account), so the owner is deployed
+    first: its repository must exist before the first image is pushed."""
     moving_tags: list[str] = Field(default_factory=lambda: ["latest", "staging", "production"], max_length=5)
     """Tags CI moves from image to image (seed: latest, staging, production); every other tag is immutable."""
     release_tag_pattern: str = Field(default="v*", pattern=r"^[A-Za-z0-9._-]*\*?[A-Za-z0-9._-]*$")
     """Wildcard of release tags (seed: v1.0.0); the lifecycle policy keeps the newest `keepReleases` of them."""
     keep_releases: int = Field(default=30, ge=1, le=1000)
     """How many release-tagged images to keep (default 30); older ones expire."""
+    build_tag_prefix: str = Field(default="build-", pattern=r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$")
+    """Prefix of the immutable tag the deploy workflow gives every image it pushes (default `build-`)."""
+    keep_builds: int = Field(default=50, ge=1, le=1000)
+    """How many CI-built images to keep (default 50), besides those a moving tag points at; older ones expire."""
     untagged_expiry_days: int = Field(default=14, ge=1, le=3650)
     """Days after which an untagged image (a failed push, an image whose moving tag moved on) expires."""
 

@@ -10,8 +10,10 @@ import pulumi
 
 from components.aws_context import AwsContext
 from offline import fakes
-from offline.harness import Plan, Resource, run_callable, run_stack
+from offline.harness import Plan, Resource, read_stack_settings, run_callable, run_stack
 from offline.wire import unwrapped
+from stackconfig import StackConfig
+from stackconfig.loader import load_settings
 
 
 def run_component(build: Callable[[], object], stack: str = "test") -> Plan:
@@ -23,6 +25,12 @@ def run_component(build: Callable[[], object], stack: str = "test") -> Plan:
 def stack_plan(stack: str) -> Plan:
     """The whole program for a real stack file; cached because each run costs about a second."""
     return run_stack(stack)
+
+
+@cache
+def stack_config(stack: str) -> StackConfig:
+    """A real stack file's validated config, as the program reads it."""
+    return load_settings(read_stack_settings(stack)[0])
 
 
 def inputs(resource: Resource) -> dict[str, Any]:

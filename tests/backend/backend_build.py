@@ -7,10 +7,15 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-import pulumi
 import pytest
 
-from components.container_registry import ContainerRegistry, ContainerRegistryArgs, ImageRef, RepositoryRef
+from components.container_registry import (
+    ContainerRegistry,
+    ContainerRegistryArgs,
+    ImageRef,
+    RepositoryRef,
+    repository_ref,
+)
 from components.fargate_service import ContainerSecret, FargateService, FargateServiceArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from offline import fakes, harness
@@ -49,14 +54,8 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
 
 def fake_repository() -> RepositoryRef:
-    """The looked-up repository of a stack that does not own it (Outputs: call inside the program)."""
-    name = "socialclub/backend"
-    state = fakes.CALLS["aws:ecr/getRepository:getRepository"]({"name": name})
-    return RepositoryRef(
-        name=pulumi.Output.from_input(name),
-        arn=pulumi.Output.from_input(state["arn"]),
-        url=pulumi.Output.from_input(state["repositoryUrl"]),
-    )
+    """The named repository of a stack that does not own it (Outputs: call inside the program)."""
+    return repository_ref(fakes.ACCOUNT, fakes.REGION, fakes.PARTITION, "socialclub/backend")
 
 
 def service_args(load_balancer: LoadBalancer, **overrides: Any) -> FargateServiceArgs:

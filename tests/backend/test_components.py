@@ -445,12 +445,14 @@ def test_owned_repository_is_immutable_but_for_moving_tags_scanned_and_kms_encry
         "countUnit": "days",
         "countNumber": 14,
     }
-    assert selections[1] == {
-        "tagStatus": "tagged",
-        "tagPatternList": ["v*"],
-        "countType": "imageCountMoreThan",
-        "countNumber": 30,
-    }
+    assert selections[1:4] == [
+        {"tagStatus": "tagged", "tagPatternList": [tag], "countType": "imageCountMoreThan", "countNumber": 1}
+        for tag in ("latest", "staging", "production")
+    ]
+    assert selections[4:] == [
+        {"tagStatus": "tagged", "tagPatternList": ["v*"], "countType": "imageCountMoreThan", "countNumber": 30},
+        {"tagStatus": "tagged", "tagPrefixList": ["build-"], "countType": "imageCountMoreThan", "countNumber": 50},
+    ]
     # The service pulls from the repository this program owns.
     statements = {s["Sid"]: s for s in policy_statements(plan, "backend-execution")}
     assert statements["PullFromOwnRepository"]["Resource"] == [plan.one(REPOSITORY).outputs["arn"]]

@@ -59,15 +59,26 @@ def test_scaling_expressions_follow_the_numbers() -> None:
     assert scale_in_expression(p) == "IF(cpu < 20 AND memory < 50, 1, 0)"
 
 
-def test_lifecycle_policy_expires_untagged_first_then_old_releases() -> None:
-    rules = json.loads(lifecycle_policy(untagged_expiry_days=7, release_tag_pattern="release-*", keep_releases=5))[
-        "rules"
-    ]
-    assert [r["rulePriority"] for r in rules] == [1, 2]
+def test_lifecycle_policy_keeps_what_runs_and_expires_old_releases_and_builds() -> None:
+    rules = json.loads(
+        lifecycle_policy(
+            untagged_expiry_days=7,
+            moving_tags=["staging", "production"],
+            release_tag_pattern="release-*",
+            keep_releases=5,
+            build_tag_prefix="build-",
+            keep_builds=40,
+        )
+    )["rules"]
+    assert [r["rulePriority"] for r in rules] == [1, 2, 3, 4, 5]
     assert rules[0]["selection"]["tagStatus"] == "untagged"
     assert rules[0]["selection"]["countNumber"] == 7
-    assert rules[1]["selection"]["tagPatternList"] == ["release-*"]
-    assert rules[1]["selection"]["countNumber"] == 5
+    # Each moving tag on its own rule (a tag list selects images with ALL its tags), matched before the build
+    # rule, so the image a stack runs is never the oldest build that gets expired.
+    assert [r["selection"]["tagPatternList"] for r in rules[1:3]] == [["staging"], ["production"]]
+    assert all(r["selection"]["countNumber"] == 1 for r in rules[1:3])
+    assert (rules[3]["selection"]["tagPatternList"], rules[3]["selection"]["countNumber"]) == (["release-*"], 5)
+    assert (rules[4]["selection"]["tagPrefixList"], rules[4]["selection"]["countNumber"]) == (["build-"], 40)
     assert all(r["action"] == {"type": "expire"} for r in rules)
 
 

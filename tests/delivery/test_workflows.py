@@ -14,6 +14,7 @@ import yaml
 from components.container_registry import ImageRef, parse_image
 from offline.harness import run_stack
 from stackconfig.service import ServiceConfig
+from tests.support import stack_config
 
 ROOT = Path(__file__).resolve().parents[2]
 GITHUB = ROOT / ".github"
@@ -314,7 +315,11 @@ def test_pull_requests_lint_test_and_plan_both_stacks() -> None:
 
 def test_the_image_is_rolled_out_by_digest_through_stack_config() -> None:
     push = next(s for s in reusable_deploy_job().steps if s.get("id") == "push")
-    assert 'tag="$APP_SHA-$GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT"' in push["run"]
+    assert 'tag="$BUILD_TAG_PREFIX$APP_SHA-$GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT"' in push["run"]
+    # The prefix the repository's lifecycle policy expires old builds by: otherwise every CI image is kept.
+    for stack in ("staging", "production"):
+        prefix = stack_config(stack).service.repository.build_tag_prefix
+        assert workflow("deploy.yml")["env"]["BUILD_TAG_PREFIX"] == prefix, stack
     assert "@\\(sha256:[0-9a-f]\\{64\\}\\)" in push["run"]
     assert 'echo "image=$tag@$digest"' in push["run"]
     up = next(s for s in reusable_deploy_job().steps if "pulumi up" in str(s.get("run", "")))

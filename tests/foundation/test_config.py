@@ -179,6 +179,29 @@ BAD_CONFIGS = [
         ["socialclub:secrets.recoveryWindowDays = 31: Input should be less than or equal to 30"],
     ),
     (
+        # The program writes the URL itself: a second writer would collide on the secret's version.
+        "value for a secret the program writes",
+        _set("secrets.values", {"database/database-url": "postgresql://x", "auth/jwt-secret": "k" * 64}),
+        [
+            "socialclub:secrets.values.database/database-url = '[secret]': the program writes "
+            "database/database-url; accepted keys: auth/jwt-refresh-secret, auth/jwt-secret, "
+            "integration/google-maps-key, integration/sendgrid-key, integration/stripe-key, "
+            "integration/stripe-webhook-secret, integration/twilio-account-sid, integration/twilio-key, "
+            "monitoring/sentry-dsn, notifications/slack-webhook-url"
+        ],
+    ),
+    (
+        "out-of-band secret that does not exist",
+        _set("secrets.setOutOfBand", ["integration/stripe-key", "integration/paypal-key"]),
+        [
+            "socialclub:secrets.setOutOfBand[1] = 'integration/paypal-key': not a secret of catalog.py; "
+            "accepted keys: auth/jwt-refresh-secret, auth/jwt-secret, "
+            "integration/google-maps-key, integration/sendgrid-key, integration/stripe-key, "
+            "integration/stripe-webhook-secret, integration/twilio-account-sid, integration/twilio-key, "
+            "monitoring/sentry-dsn, notifications/slack-webhook-url"
+        ],
+    ),
+    (
         "name prefix with capitals",
         _set("namePrefix", "SocialClub"),
         ["socialclub:namePrefix = 'SocialClub': String should match pattern '^[a-z][a-z0-9-]{1,19}$'"],

@@ -9,9 +9,11 @@ import pytest
 
 from catalog import SECRETS
 from components.kms_key import key_policy_statements
-from components.secret_set import SecretSet, SecretSetArgs, SecretSpec
+from components.secret_set import SecretSet, SecretSetArgs, SecretSpec, ValueSource
 from offline.harness import HarnessError
 from tests.support import aws_context, inputs, run_component, stack_plan
+
+SOURCES: tuple[ValueSource, ...] = ("program", "generated", "operator")
 
 
 def policy_of(doc: str) -> list[dict[str, Any]]:
@@ -147,3 +149,23 @@ def test_duplicate_urns_fail_the_harness() -> None:
 
     with pytest.raises(HarnessError, match="duplicate URNs"):
         run_component(build)
+
+
+@pytest.mark.parametrize("stack", ["staging", "production"])
+def test_every_secret_the_program_can_fill_has_a_value(stack: str) -> None:
+    """ECS refuses to start a task whose secret has no version: the program writes what it knows (URLs, ARNs,
+    the registry) and generates the signing keys; only third-party credentials are left to a person."""
+    plan = stack_plan(stack)
+    valued = {
+        r.name.removeprefix("secrets-").removesuffix("-value")
+        for r in plan.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+    }
+    by_source = {source: {s.key.replace("/", "-") for s in SECRETS if s.source == source} for source in SOURCES}
+    assert by_source["program"] | by_source["generated"] <= valued
+    assert not valued & by_source["operator"], "no operator secret is valued in the committed stack files"
+    generated = {r.name for r in plan.of_type("random:index/randomPassword:RandomPassword")}
+    assert {f"secrets-{k}-generated" for k in by_source["generated"]} <= generated
+    api = plan.outputs["apiUrl"]
+    values = {r.name: inputs(r)["secretString"] for r in plan.of_type("aws:secretsmanager/secretVersion:SecretVersion")}
+    assert values["secrets-api-vite-api-url-value"] == values["secrets-api-backend-url-value"] == api
+    assert values["secrets-aws-ecr-registry-value"] == plan.outputs["ecrRepositoryUrl"].split("/")[0]
