@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from offline.permissions import plans
-from offline.permissions.evaluator import Outcome, Verdict, evaluate
-from offline.permissions.roles import Need, Role, app_deploy_role, infra_deploy_role, preview_role
+from offline.permissions.evaluator import Outcome, Verdict, evaluate, evaluate_with_key_policy
+from offline.permissions.roles import Need, Role, account_root, app_deploy_role, infra_deploy_role, preview_role
 from offline.permissions.table import load_table
 
 STACKS = ("staging", "production")
@@ -23,7 +23,7 @@ class Finding:
         request = self.need.request
         if self.verdict.outcome.granted:
             return f"{self.role}: {request.action} on {request.resource} is {self.verdict.describe()}"
-        denied = f"; {self.verdict.describe()}" if self.verdict.outcome is Outcome.DENIED else ""
+        denied = f"; {self.verdict.describe()}" if self.verdict.outcome is Outcome.DENIED or self.verdict.reason else ""
         needed = f"needed by {self.need.because}{denied}"
         return f"{self.role}: {request.action} on {request.resource} is not allowed ({needed})"
 
@@ -51,7 +51,14 @@ def check_role(role: Role) -> RoleReport:
         key = (request.action, request.resource, repr(sorted(request.context.items())))
         if key in findings:
             continue
-        verdict = evaluate((*role.policies, *need.resource_policies), request)
+        identity = (*role.policies, *need.resource_policies)
+        verdict = (
+            evaluate_with_key_policy(
+                identity, need.key_policy, request, principal=role.arn, account_root=account_root()
+            )
+            if need.key_policy
+            else evaluate(identity, request)
+        )
         findings[key] = Finding(role.label, need, verdict)
     return RoleReport(role, tuple(findings.values()))
 

@@ -45,6 +45,9 @@ class Statement:
     sid: str
     origin: str
     """The policy it came from, for messages."""
+    principals: tuple[str, ...] = ()
+    """A resource policy's Principal: AWS principals as written, `*` for everyone, `service:<name>` and
+    `federated:<name>` for the others; empty in an identity policy."""
 
     def label(self) -> str:
         return f"{self.origin}#{self.sid}" if self.sid else self.origin
@@ -69,6 +72,20 @@ def _condition_values(value: Any, origin: str) -> tuple[str, ...]:
     if not all(isinstance(v, str | bool | int | float) for v in values):
         raise PolicyError(f"{origin}: condition values must be scalars, got {value!r}")
     return tuple(str(v).lower() if isinstance(v, bool) else str(v) for v in values)
+
+
+def _principals(value: Any, origin: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if value == "*":
+        return ("*",)
+    if not isinstance(value, Mapping):
+        raise PolicyError(f'{origin}: Principal must be "*" or an object, got {value!r}')
+    found: list[str] = []
+    for kind, names in value.items():
+        prefix = "" if kind == "AWS" else f"{str(kind).lower()}:"
+        found += [f"{prefix}{name}" for name in _strings(names, f"Principal.{kind}", origin)]
+    return tuple(found)
 
 
 def _one_of(raw: Mapping[str, Any], plain: str, negated: str, origin: str) -> tuple[tuple[str, ...], bool]:
@@ -115,6 +132,7 @@ def parse_policy(document: Mapping[str, Any] | str, name: str) -> Policy:
                 conditions=tuple(conditions),
                 sid=str(raw.get("Sid", "")),
                 origin=origin,
+                principals=_principals(raw.get("Principal"), f"{name}: statement {index}"),
             )
         )
     return Policy(name, tuple(statements))
@@ -175,11 +193,15 @@ class Verdict:
     assumptions: tuple[str, ...] = ()
     """What must hold in AWS for the verdict: unknown conditions of the allowing statement, and of any Deny
     that may apply ("not denied by ...")."""
+    reason: str = ""
+    """Why it is not allowed, where more than "no statement allows it" (a key policy that does not delegate)."""
 
     def describe(self) -> str:
         text = self.outcome.value
         if self.by:
             text += f" by {', '.join(self.by)}"
+        if self.reason:
+            text += f": {self.reason}"
         if self.assumptions:
             text += f" ({'; '.join(self.assumptions)})"
         return text
@@ -278,3 +300,40 @@ def evaluate(policies: Iterable[Policy], request: Request) -> Verdict:
         label, unknown = allows[0]
         return Verdict(Outcome.ALLOWED_ASSUMING, by=(label,), assumptions=(*unknown, *deny_assumptions))
     return Verdict(Outcome.NOT_ALLOWED)
+
+
+def _concerning(policy: Policy, principals: Iterable[str]) -> Policy:
+    """The statements of a resource policy whose Principal names one of `principals` (or everyone)."""
+    wanted = {"*", *principals}
+    return Policy(policy.name, tuple(s for s in policy.statements if wanted & set(s.principals)))
+
+
+def evaluate_with_key_policy(
+    identity: Sequence[Policy], key_policy: Policy, request: Request, *, principal: str, account_root: str
+) -> Verdict:
+    """A KMS request (AWS KMS developer guide, "Key policies"): the key policy is the primary control. It either
+    allows the principal itself, or allows the account (`arn:...:root`), which lets IAM policies grant the
+    action; an explicit deny in either wins."""
+    direct = _concerning(key_policy, [principal])
+    delegated = _concerning(key_policy, [account_root])
+    denies = [Policy(p.name, tuple(s for s in p.statements if s.effect == "Deny")) for p in (direct, delegated)]
+    everything = evaluate([*identity, *denies], request)
+    if everything.outcome is Outcome.DENIED:
+        return everything
+    by_key = evaluate([direct], request)
+    if by_key.outcome is Outcome.ALLOWED:
+        return by_key
+    delegation = evaluate([delegated], request)
+    by_iam = evaluate(identity, request)
+    if delegation.outcome.granted and by_iam.outcome.granted:
+        assumptions = tuple(dict.fromkeys((*delegation.assumptions, *by_iam.assumptions, *everything.assumptions)))
+        if not assumptions or not by_key.outcome.granted:
+            outcome = Outcome.ALLOWED_ASSUMING if assumptions else Outcome.ALLOWED
+            return Verdict(outcome, by=(*by_iam.by, *delegation.by), assumptions=assumptions)
+    if by_key.outcome.granted:
+        return by_key
+    if delegation.outcome.granted:
+        return by_iam
+    return Verdict(
+        Outcome.NOT_ALLOWED, reason=f"key policy {key_policy.name} lets neither the role nor IAM policies grant it"
+    )

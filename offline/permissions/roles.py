@@ -17,6 +17,7 @@ make up the infra-deploy role itself, only read is expected; an administrator ap
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -56,6 +57,8 @@ class Need:
     """e.g. "aws:iam/rolePolicy:RolePolicy deploy-app-deploy-ecr: update"."""
     resource_policies: tuple[Policy, ...] = ()
     """Policies on the resource itself (a bucket policy) that take part in the decision."""
+    key_policy: Policy | None = None
+    """The key policy, when the request is a KMS call on a key of these programs: it decides first."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,9 @@ def _request(
         known |= {"aws:requesttag/", "aws:tagkeys"}
     elif resource_tags is not None:
         known |= {"aws:requesttag/", "aws:tagkeys"}
+    if action.lower().startswith("kms:"):
+        # The caller is a role of the account the program deploys to.
+        context["kms:CallerAccount"] = [fakes.ACCOUNT]
     for key, values in (extra or {}).items():
         context[key] = list(values)
     return Request(action=action, resource=resource, context=context, modelled=frozenset(known))
@@ -180,6 +186,7 @@ def resource_needs(
     whose URN is in `read_only` need only their read."""
     tags = default_tags(plan)
     roles_by_arn = {str(r.outputs.get("arn")): r for r in plan.of_type(ROLE)}
+    by_reference = {str(r.outputs[k]): r for r in plan.resources for k in ("id", "arn") if r.outputs.get(k)}
     for resource in plan.resources:
         if not resource.custom or (types is not None and resource.type not in types):
             continue
@@ -187,7 +194,10 @@ def resource_needs(
         if entry is None:
             raise TableError(f"{resource.type} ({resource.name}) has no entry in the table of required actions")
         own_tags = {**tags, **{str(k): str(v) for k, v in (_inputs(resource).get("tags") or {}).items()}}
-        values = {**_values(), "inputs": _inputs(resource), "outputs": resource.outputs}
+        inputs = _inputs(resource)
+        # {ref.<input>.<path>}: the inputs of the resource an input refers to (by id or ARN).
+        refs = {k: _inputs(by_reference[v]) for k, v in inputs.items() if isinstance(v, str) and v in by_reference}
+        values = {**_values(), "inputs": inputs, "outputs": resource.outputs, "ref": refs}
         wanted = ("read",) if resource.urn in read_only else operations
         for operation in wanted:
             why = f"{resource.type} {resource.name}: {operation}"
@@ -198,10 +208,12 @@ def resource_needs(
                 extra: dict[str, list[str]] = {}
                 if entry.policy_arn:
                     extra["iam:PolicyARN"] = [render(entry.policy_arn, values)]
+                if action in entry.via:
+                    extra["kms:ViaService"] = [_endpoint(entry.via[action])]
                 yield Need(
                     _request(
                         action,
-                        "*" if action in entry.unscoped else render(entry.resource, values),
+                        render(entry.resource_for(action), values),
                         resource_tags=None if creating else own_tags,
                         request_tags=own_tags if creating or _carries_tags(action) else None,
                         extra=extra,
@@ -242,7 +254,7 @@ def invoke_needs(invokes: Sequence[Invoke], table: Table) -> Iterator[Need]:
         for action in entry.operations[CALL]:
             if action in entry.no_permission_needed:
                 continue
-            resource = "*" if action in entry.unscoped else render(entry.resource, values)
+            resource = render(entry.resource_for(action), values)
             # The looked-up object's tags are not this stack's to know: a tag condition stays an assumption.
             yield Need(_request(action, resource), f"invoke {invoke.token}")
 
@@ -269,12 +281,13 @@ ECR_PUSH = (
     "ecr:BatchGetImage",
 )
 # The stack outputs the deploy workflow reads (deploy.yml's OUTPUT_* variables).
+OUTPUT_REPOSITORY_URL = "ecrRepositoryUrl"
 OUTPUT_FRONTEND_BUCKET = "frontendBucketName"
 OUTPUT_DISTRIBUTION_ID = "frontendDistributionId"
 
 
-def _s3_endpoint() -> str:
-    return f"s3.{fakes.REGION}.amazonaws.com"
+def _endpoint(service: str) -> str:
+    return f"{service}.{fakes.REGION}.amazonaws.com"
 
 
 def _public_statements(document: Mapping[str, Any] | str, name: str) -> Policy:
@@ -323,7 +336,7 @@ def _object_needs(
     on_bucket = tuple(p for name, p in policies.items() if name == bucket)
     yield Need(_request("s3:ListBucket", arn), why, on_bucket)
     yield Need(_request("s3:GetObject", f"{arn}/*"), why, on_bucket)
-    via_s3 = {"kms:ViaService": [_s3_endpoint()]}
+    via_s3 = {"kms:ViaService": [_endpoint("s3")]}
     if key:
         yield Need(_request("kms:Decrypt", key, extra=via_s3), f"{why} (SSE-KMS read)")
     if write:
@@ -347,14 +360,15 @@ def state_needs(bootstrap: Plan, policies: Mapping[str, Policy], *, write: bool)
     yield Need(_request("kms:Decrypt", key), f"{why}: secrets provider")
 
 
-def repository_arn(recorded: RecordedPlan) -> str:
-    """The stack's ECR repository: declared (production) or looked up (staging)."""
-    for resource in recorded.plan.of_type("aws:ecr/repository:Repository"):
-        return str(resource.outputs["arn"])
-    for invoke in recorded.invokes:
-        if invoke.token == "aws:ecr/getRepository:getRepository":
-            return str(invoke.result["arn"])
-    raise LookupError(f"{recorded.plan.stack}: no ECR repository declared or looked up")
+def repository_arn(plan: Plan) -> str:
+    """The stack's ECR repository, from the URL output the deploy job pushes to."""
+    url = str(plan.outputs[OUTPUT_REPOSITORY_URL])
+    host, _, name = url.partition("/")
+    account, _, rest = host.partition(".dkr.ecr.")
+    region = rest.partition(".")[0]
+    if not (account and region and name):
+        raise LookupError(f"{plan.stack}: output {OUTPUT_REPOSITORY_URL} {url!r} is not an ECR repository URL")
+    return f"arn:{fakes.PARTITION}:ecr:{region}:{account}:repository/{name}"
 
 
 def publish_needs(plan: Plan, policies: Mapping[str, Policy], why: str) -> Iterator[Need]:
@@ -369,10 +383,10 @@ def publish_needs(plan: Plan, policies: Mapping[str, Policy], why: str) -> Itera
         yield Need(_request(action, distribution), why)
 
 
-def image_push_needs(recorded: RecordedPlan, why: str) -> Iterator[Need]:
+def image_push_needs(plan: Plan, why: str) -> Iterator[Need]:
     yield Need(_request("ecr:GetAuthorizationToken", "*"), why)
     for action in ECR_PUSH:
-        yield Need(_request(action, repository_arn(recorded)), why)
+        yield Need(_request(action, repository_arn(plan)), why)
 
 
 def rollout_needs(plan: Plan, table: Table) -> Iterator[Need]:
@@ -391,6 +405,36 @@ def rollout_needs(plan: Plan, table: Table) -> Iterator[Need]:
             _request(action, service, resource_tags=default_tags(plan), request_tags=None),
             "app release: roll the service",
         )
+
+
+# ------------------------------------------------------------------------------------------- KMS key policies
+
+
+def account_root() -> str:
+    return f"arn:{fakes.PARTITION}:iam::{fakes.ACCOUNT}:root"
+
+
+def key_policies(plans: Sequence[Plan]) -> dict[str, Policy]:
+    """Key ARN -> its key policy, for every key the programs declare. A key without one gets AWS's default key
+    policy (the account may use IAM policies to grant every KMS action)."""
+    found: dict[str, Policy] = {}
+    default = {
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": account_root()}, "Action": "kms:*", "Resource": "*"}]
+    }
+    for plan in plans:
+        for key in plan.of_type(KMS_KEY):
+            document = _inputs(key).get("policy") or default
+            found[str(key.outputs["arn"])] = parse_policy(document, f"{plan.stack}:{key.name}")
+    return found
+
+
+def with_key_policies(needs: Sequence[Need], keys: Mapping[str, Policy]) -> tuple[Need, ...]:
+    return tuple(
+        dataclasses.replace(need, key_policy=keys[need.request.resource])
+        if need.request.action.lower().startswith("kms:") and need.request.resource in keys
+        else need
+        for need in needs
+    )
 
 
 # ------------------------------------------------------------------------------------------- the roles
@@ -416,13 +460,21 @@ def infra_deploy_role(recorded: RecordedPlan, bootstrap: RecordedPlan, table: Ta
         *resource_needs(plan, table, read_only=read_only),
         *invoke_needs(recorded.invokes, table),
         *state_needs(bootstrap.plan, buckets, write=True),
-        *image_push_needs(recorded, "deploy job: push the image, move the stack's tag"),
+        *image_push_needs(plan, "deploy job: push the image, move the stack's tag"),
         *publish_needs(plan, buckets, "deploy job: upload the frontend, invalidate"),
     )
     exempt = tuple(
         f"{r.type} {r.name}: create/update/delete ({SELF_MANAGED_REASON})" for r in plan.resources if r.urn in read_only
     )
-    return Role(f"{plan.stack} infra-deploy", str(role.outputs["arn"]), policies, sources, needs, exempt)
+    keys = key_policies([plan, bootstrap.plan])
+    return Role(
+        f"{plan.stack} infra-deploy",
+        str(role.outputs["arn"]),
+        policies,
+        sources,
+        with_key_policies(needs, keys),
+        exempt,
+    )
 
 
 def app_deploy_role(recorded: RecordedPlan, bootstrap: RecordedPlan, table: Table) -> Role:
@@ -431,11 +483,12 @@ def app_deploy_role(recorded: RecordedPlan, bootstrap: RecordedPlan, table: Tabl
     policies, sources = effective_policies(role, [plan, bootstrap.plan])
     buckets = bucket_policies([plan])
     needs = (
-        *image_push_needs(recorded, "app release: push the image"),
+        *image_push_needs(plan, "app release: push the image"),
         *rollout_needs(plan, table),
         *publish_needs(plan, buckets, "app release: publish the frontend"),
     )
-    return Role(f"{plan.stack} app-deploy", str(role.outputs["arn"]), policies, sources, needs)
+    keys = key_policies([plan, bootstrap.plan])
+    return Role(f"{plan.stack} app-deploy", str(role.outputs["arn"]), policies, sources, with_key_policies(needs, keys))
 
 
 def preview_role(stacks: Sequence[RecordedPlan], bootstrap: RecordedPlan, table: Table) -> Role:
@@ -447,4 +500,5 @@ def preview_role(stacks: Sequence[RecordedPlan], bootstrap: RecordedPlan, table:
         needs += resource_needs(recorded.plan, table, operations=("read",), types=frozenset({PROVIDER}))
         needs += invoke_needs(recorded.invokes, table)
     needs += state_needs(bootstrap.plan, buckets, write=False)
-    return Role("preview", str(role.outputs["arn"]), policies, sources, tuple(needs))
+    keys = key_policies([bootstrap.plan, *(s.plan for s in stacks)])
+    return Role("preview", str(role.outputs["arn"]), policies, sources, with_key_policies(needs, keys))

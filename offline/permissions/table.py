@@ -40,8 +40,16 @@ class Entry:
     resource: str = "*"
     unscoped: frozenset[str] = frozenset()
     pass_role: Mapping[str, str] = field(default_factory=dict)
+    resource_of: Mapping[str, str] = field(default_factory=dict)
+    """Action -> the ARN it acts on, where it differs from `resource` (a KMS key the service uses)."""
+    via: Mapping[str, str] = field(default_factory=dict)
+    """Action -> the service that makes the call on the caller's behalf (kms:ViaService)."""
     policy_arn: str = ""
     no_permission_needed: frozenset[str] = frozenset()
+
+    def resource_for(self, action: str) -> str:
+        """The ARN template of one action's request: `*` for an unscoped one."""
+        return "*" if action in self.unscoped else self.resource_of.get(action, self.resource)
 
     def actions(self) -> set[str]:
         return {a for actions in self.operations.values() for a in actions}
@@ -76,6 +84,8 @@ def _entry(token: str, raw: Mapping[str, Any], operations: tuple[str, ...]) -> E
         "resource",
         "unscoped",
         "pass_role",
+        "resource_of",
+        "via",
         "policy_arn",
         "no_permission_needed",
     }
@@ -94,10 +104,19 @@ def _entry(token: str, raw: Mapping[str, Any], operations: tuple[str, ...]) -> E
         resource=str(raw.get("resource", "*")),
         unscoped=frozenset(_actions(raw, "unscoped", where)),
         pass_role=dict(raw.get("pass_role", {})),
+        resource_of=dict(raw.get("resource_of", {})),
+        via=dict(raw.get("via", {})),
         policy_arn=str(raw.get("policy_arn", "")),
         no_permission_needed=frozenset(_actions(raw, "no_permission_needed", where)),
     )
-    named = entry.actions() | entry.unscoped | entry.no_permission_needed | ({entry.creates} - {""})
+    named = {
+        *entry.actions(),
+        *entry.unscoped,
+        *entry.no_permission_needed,
+        *entry.resource_of,
+        *entry.via,
+        *({entry.creates} - {""}),
+    }
     not_real = sorted(a for a in named if not is_action(a))
     if not_real:
         raise TableError(f"{where}: not IAM actions: {', '.join(not_real)}")
@@ -129,7 +148,10 @@ def render(template: str, values: Mapping[str, Any]) -> str:
     def one(match: re.Match[str]) -> str:
         value: Any = values.get(match.group(1))
         for part in (match.group(2) or "").split(".") if match.group(2) else ():
-            value = value.get(part) if isinstance(value, Mapping) else None
+            if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                value = value[int(part)]
+            else:
+                value = value.get(part) if isinstance(value, Mapping) else None
         if not isinstance(value, str | int) or isinstance(value, bool):
             raise TableError(f"{template}: no value for {match.group(0)}")
         return str(value)

@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from offline.permissions.evaluator import Outcome, PolicyError, Request, Verdict, evaluate, parse_policy
+from offline.permissions.evaluator import (
+    Outcome,
+    PolicyError,
+    Request,
+    Verdict,
+    evaluate,
+    evaluate_with_key_policy,
+    parse_policy,
+)
 
 
 def verdict(
@@ -121,3 +129,37 @@ def test_if_exists_and_null_follow_iam_when_the_key_is_known_absent() -> None:
 def test_a_statement_with_both_action_and_not_action_is_refused() -> None:
     with pytest.raises(PolicyError, match="exactly one of Action and NotAction"):
         verdict({"Effect": "Allow", "Action": "*", "NotAction": "iam:*", "Resource": "*"})
+
+
+ROOT = "arn:aws:iam::1:root"
+ROLE = "arn:aws:iam::1:role/deployer"
+KEY = "arn:aws:kms:us-east-1:1:key/k"
+
+
+def key_verdict(*key_statements: dict[str, Any], identity: tuple[dict[str, Any], ...] = (ALLOW_ALL,)) -> Verdict:
+    key_policy = parse_policy({"Statement": list(key_statements)}, "key")
+    role_policy = parse_policy({"Statement": list(identity)}, "role")
+    request = Request(action="kms:PutKeyPolicy", resource=KEY)
+    return evaluate_with_key_policy([role_policy], key_policy, request, principal=ROLE, account_root=ROOT)
+
+
+def test_a_key_policy_that_delegates_to_the_account_lets_iam_grant() -> None:
+    delegate = {"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": ROOT}, "Action": "kms:*", "Resource": "*"}
+    assert key_verdict(delegate).outcome is Outcome.ALLOWED
+    assert key_verdict(delegate, identity=()).outcome is Outcome.NOT_ALLOWED
+
+
+def test_without_delegation_iam_cannot_grant_a_kms_action() -> None:
+    uses_only = {"Effect": "Allow", "Principal": {"AWS": ROOT}, "Action": ["kms:Decrypt"], "Resource": "*"}
+    result = key_verdict(uses_only)
+    assert result.outcome is Outcome.NOT_ALLOWED
+    assert "key policy key lets neither the role nor IAM policies grant it" in result.describe()
+
+
+def test_a_key_policy_may_grant_the_role_itself_and_its_deny_wins() -> None:
+    direct = {"Sid": "Role", "Effect": "Allow", "Principal": {"AWS": [ROLE]}, "Action": "kms:*", "Resource": "*"}
+    assert key_verdict(direct, identity=()).outcome is Outcome.ALLOWED
+    deny = {"Sid": "Never", "Effect": "Deny", "Principal": "*", "Action": "kms:PutKeyPolicy", "Resource": "*"}
+    assert key_verdict(direct, deny).outcome is Outcome.DENIED
+    other = {"Effect": "Allow", "Principal": {"Service": "logs.amazonaws.com"}, "Action": "kms:*", "Resource": "*"}
+    assert key_verdict(other).outcome is Outcome.NOT_ALLOWED
