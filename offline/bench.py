@@ -1,4 +1,5 @@
-"""`make bench`: how long `make plan` takes per stack, warm, median of 5, and where the time goes.
+"""`make bench`: how long `make plan` takes per stack, warm, median of 5, and where the time goes; then how long
+`make diff STACK=production` takes against it (target: at most 2.5x `make plan`).
 
 Each sample is a fresh `python -m offline.plan` process (what a user waits for); the plan itself reports the
 in-process time of its phases (program under mocks, policy pack, cost), so the remainder is interpreter start,
@@ -17,6 +18,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 5
 
+
+DIFF_STACK = "production"
+DIFF_TARGET = 2.5
+# `make diff` exits 4 when the working tree would replace or delete a stateful production resource: still a run.
+DIFF_RAN = (0, 4)
 
 PHASES = re.compile(r"Timings: program under mocks ([\d.]+) s, policy pack ([\d.]+) s, cost ([\d.]+) s")
 
@@ -40,18 +46,51 @@ def sample(stack: str) -> tuple[float, float, float, float]:
     return total, program, pack, cost
 
 
+def timed(command: list[str], ran: tuple[int, ...]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode not in ran:
+        raise SystemExit(f"{' '.join(command[1:])} failed:\n{done.stderr}")
+    return time.perf_counter() - started
+
+
+def diff_against_plan(plan_totals: list[float]) -> bool:
+    """`make diff` warm (BASE's plan cached, as on every run after the first against a BASE) and without the cache
+    (both plans in parallel), against `make plan`, best and median of RUNS each. True when warm meets the target."""
+    command = [sys.executable, "-m", "offline.diff", "--stack", DIFF_STACK]
+    timed(command, DIFF_RAN)  # warm-up, fills the cache
+    warm = [timed(command, DIFF_RAN) for _ in range(RUNS)]
+    uncached = [timed([*command, "--no-cache"], DIFF_RAN) for _ in range(RUNS)]
+    plan_best, plan_median = min(plan_totals), statistics.median(plan_totals)
+    print(f"make diff STACK={DIFF_STACK} against make plan, best / median of {RUNS}:")
+    print(f"  make plan                  {plan_best:5.2f} s / {plan_median:5.2f} s")
+    for label, runs in (("make diff, warm", warm), ("make diff, BASE not cached", uncached)):
+        best, median = min(runs), statistics.median(runs)
+        print(
+            f"  {label:<26} {best:5.2f} s / {median:5.2f} s  = {best / plan_best:4.2f}x / {median / plan_median:4.2f}x"
+        )
+    ratio = statistics.median(warm) / plan_median
+    verdict = "meets" if ratio <= DIFF_TARGET else "MISSES"
+    print(f"  warm median {ratio:4.2f}x {verdict} the target of {DIFF_TARGET}x")
+    return ratio <= DIFF_TARGET
+
+
 def main() -> int:
     stacks = sys.argv[1:] or ["staging", "production"]
+    plan_totals: dict[str, list[float]] = {}
     print(f"make plan, warm, median of {RUNS} runs (one warm-up run discarded), {time.strftime('%Y-%m-%d')}")
     for stack in stacks:
         sample(stack)
         runs = [sample(stack) for _ in range(RUNS)]
+        plan_totals[stack] = [r[0] for r in runs]
         total, program, pack, cost = (statistics.median(r[i] for r in runs) for i in range(4))
         rest = total - program - pack - cost
         print(
             f"  {stack:<12} total {total:5.2f} s = program under mocks {program:5.2f} s + policy pack {pack:5.2f} s"
             f" + cost {cost:5.2f} s + interpreter start, imports and report {rest:5.2f} s"
         )
+    if DIFF_STACK in plan_totals and not diff_against_plan(plan_totals[DIFF_STACK]):
+        return 1
     return 0
 
 
