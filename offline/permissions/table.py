@@ -40,6 +40,8 @@ class Entry:
     resource: str = "*"
     unscoped: frozenset[str] = frozenset()
     pass_role: Mapping[str, str] = field(default_factory=dict)
+    not_passed: frozenset[str] = frozenset()
+    """Input paths that hold a role ARN as data (a secret's value), not a role handed to a service."""
     resource_of: Mapping[str, str] = field(default_factory=dict)
     """Action -> the ARN it acts on, where it differs from `resource` (a KMS key the service uses)."""
     via: Mapping[str, str] = field(default_factory=dict)
@@ -84,6 +86,7 @@ def _entry(token: str, raw: Mapping[str, Any], operations: tuple[str, ...]) -> E
         "resource",
         "unscoped",
         "pass_role",
+        "not_passed",
         "resource_of",
         "via",
         "policy_arn",
@@ -104,6 +107,7 @@ def _entry(token: str, raw: Mapping[str, Any], operations: tuple[str, ...]) -> E
         resource=str(raw.get("resource", "*")),
         unscoped=frozenset(_actions(raw, "unscoped", where)),
         pass_role=dict(raw.get("pass_role", {})),
+        not_passed=frozenset(_actions(raw, "not_passed", where)),
         resource_of=dict(raw.get("resource_of", {})),
         via=dict(raw.get("via", {})),
         policy_arn=str(raw.get("policy_arn", "")),

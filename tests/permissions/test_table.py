@@ -13,6 +13,7 @@ from offline.permissions import plans
 from offline.permissions.catalog import names_an_action
 from offline.permissions.managed import MANAGED, managed_policy
 from offline.permissions.table import TableError, load_table, parse_table, render
+from offline.wire import unwrapped
 
 PROGRAMS = ("staging", "production", "bootstrap")
 
@@ -94,3 +95,29 @@ def test_stored_managed_policies_name_real_actions_and_their_version(path: Path)
     unknown = [p for p in patterns if p != "*" and not names_an_action(p)]
     assert not unknown, f"{path.name}: patterns that name no IAM action: {unknown}"
     assert managed_policy(data["Arn"].replace("arn:aws:", "arn:aws-us-gov:")).version_id == data["VersionId"]
+
+
+def _leaves(value: Any, path: str = "") -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        return [leaf for key, item in value.items() for leaf in _leaves(item, f"{path}.{key}".lstrip("."))]
+    if isinstance(value, list):
+        return [leaf for index, item in enumerate(value) for leaf in _leaves(item, f"{path}.{index}")]
+    return [(path, value)]
+
+
+@pytest.mark.parametrize("program", PROGRAMS)
+def test_every_input_holding_a_role_arn_is_declared_passed_or_not(program: str) -> None:
+    """A resource given one of the program's roles needs iam:PassRole for it: the entry must say so."""
+    plan = recorded(program).plan
+    role_arns = {r.outputs.get("arn") for r in plan.of_type("aws:iam/role:Role")}
+    table = load_table()
+    undeclared = [
+        f"{resource.type} {resource.name}: {path}"
+        for resource in plan.resources
+        if resource.custom
+        for path, value in _leaves(unwrapped(resource.inputs))
+        if value in role_arns
+        and path not in table.resources[resource.type].pass_role
+        and path not in table.resources[resource.type].not_passed
+    ]
+    assert not undeclared, f"role ARN inputs with neither pass_role nor not_passed: {undeclared}"
