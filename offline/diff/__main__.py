@@ -36,9 +36,15 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def _is_production(stack: str) -> bool:
+    """From the working tree's stack config; a stack it cannot read counts as production, the safe side."""
     from offline.cost.cli import stack_inputs
+    from offline.harness import HarnessError
+    from stackconfig.loader import ConfigError
 
-    return stack_inputs(stack)[1]
+    try:
+        return stack_inputs(stack)[1]
+    except (HarnessError, ConfigError):
+        return True
 
 
 def _colour() -> bool:

@@ -197,3 +197,20 @@ def test_the_cli_exits_0_without_data_loss_and_2_on_bad_input(tmp_path: Path) ->
     assert main(["--base-plan", str(base_path), "--head-plan", str(head_path), "--format", "markdown"]) == 0
     (tmp_path / "broken.json").write_text("{")
     assert main(["--base-plan", str(tmp_path / "broken.json"), "--head-plan", str(head_path)]) == EXIT_ERROR
+
+
+def test_a_stack_the_working_tree_cannot_read_counts_as_production(tmp_path: Path) -> None:
+    base, head = pair.base(), pair.head()
+    base["stack"] = head["stack"] = "no-such-stack"
+    arguments = ["--base-plan", str(save(tmp_path, "b.json", base)), "--head-plan", str(save(tmp_path, "h.json", head))]
+    assert main(arguments) == EXIT_DATA_LOSS
+
+
+def test_data_loss_in_a_stack_that_is_not_production_is_reported_but_exits_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base, head = pair.base(), pair.head()
+    base["stack"] = head["stack"] = "staging"
+    arguments = ["--base-plan", str(save(tmp_path, "b.json", base)), "--head-plan", str(save(tmp_path, "h.json", head))]
+    assert main(arguments) == 0
+    assert "DATA LOSS: cache-group" in capsys.readouterr().out
