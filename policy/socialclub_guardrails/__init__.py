@@ -12,7 +12,7 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from . import containers, data_protection, encryption, exposure, iam, logging, multi_az, tagging, transit
+from . import compute, containers, data_protection, encryption, exposure, iam, logging, multi_az, tagging, transit
 from .helpers import Rule
 
 PACK_NAME = "socialclub-guardrails"
@@ -26,12 +26,13 @@ ALL_POLICIES: list[Policy] = [
     *iam.POLICIES,
     *logging.POLICIES,
     *containers.POLICIES,
+    *compute.POLICIES,
     *tagging.POLICIES,
 ]
 
 RULES: list[Rule] = [
     value
-    for module in (encryption, transit, multi_az, exposure, data_protection, iam, logging, containers, tagging)
+    for module in (encryption, transit, multi_az, exposure, data_protection, iam, logging, containers, compute, tagging)
     for value in vars(module).values()
     if isinstance(value, Rule)
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from pulumi_policy import Policy, ResourceValidationArgs
@@ -13,12 +13,23 @@ from .helpers import (
     ECR_REPOSITORY,
     ECS_TASK_DEFINITION,
     Config,
+    Props,
     Rule,
     as_json,
+    family,
     findings,
     get,
     items,
     resource_rule,
+)
+
+# Values that are credentials whatever the variable is called: AWS access keys, Stripe/Slack/GitHub/SendGrid/Google
+# keys, private keys, JWTs, Slack webhooks, and URLs carrying user:password@.
+SECRET_VALUES = (
+    r"\b(AKIA|ASIA)[0-9A-Z]{16}\b|\b[rs]k_(live|test)_[0-9A-Za-z]{8,}|\bwhsec_[0-9A-Za-z]{16,}|"
+    r"\bxox[abprs]-[0-9A-Za-z-]{10,}|\bgh[pousr]_[0-9A-Za-z]{30,}|\bSG\.[\w-]{16,}\.[\w-]{16,}|"
+    r"\bAIza[0-9A-Za-z_-]{35}\b|-----BEGIN [A-Z ]*PRIVATE KEY-----|\beyJ[\w-]{8,}\.eyJ[\w-]{8,}\.|"
+    r"hooks\.slack\.com/services/|[a-z][a-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@"
 )
 
 
@@ -64,29 +75,88 @@ def _unprivileged(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
 
 SECRET_ENV = Rule(
     name="ecs-task-no-secrets-in-environment",
-    control="ECS.8",
-    description="Secrets reach containers as ECS secrets (from Secrets Manager), never as plain environment "
-    "values that show in the task definition.",
-    fix="move the variable from environment to secrets=[{'name': ..., 'valueFrom': <secret ARN>}].",
+    control="ECS.8, Lambda (Security Hub: no credentials in environment variables)",
+    description="Secrets reach workloads (ECS task and daemon definitions, Express services, Batch jobs, Lambda "
+    "functions, App Runner) as references to Secrets Manager, never as plain environment values: neither a "
+    "variable named like a secret nor a value that looks like one.",
+    fix="move the variable to secrets=[{'name': ..., 'valueFrom': <secret ARN>}] (Lambda/App Runner: read the "
+    "secret at start-up, or runtime_environment_secrets).",
     schema={
         "secretNamePattern": {
             "type": "string",
             "minLength": 1,
-            "default": "(?i)(PASSWORD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|CREDENTIALS|_DSN$|^DSN$|DATABASE_URL|"
-            "REDIS_URL|AWS_ACCESS_KEY_ID|ECS_ENGINE_AUTH_DATA)",
+            "default": "(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS|_DSN$|^DSN$|"
+            "DATABASE_URL|REDIS_URL|AWS_ACCESS_KEY_ID|ECS_ENGINE_AUTH_DATA)",
             "description": "Regular expression of environment variable names that hold secrets.",
-        }
+        },
+        "secretValuePattern": {
+            "type": "string",
+            "minLength": 1,
+            "default": SECRET_VALUES,
+            "description": "Regular expression of values that are credentials whatever the variable's name.",
+        },
     },
 )
 
 
+def _ecs_environments(props: Props) -> Iterator[tuple[str, Any]]:
+    for container in items(as_json(get(props, "containerDefinitions", default="[]"))):
+        yield f"container '{get(container, 'name', default='?')}'", get(container, "environment")
+
+
+def _express_environments(props: Props) -> Iterator[tuple[str, Any]]:
+    yield "the primary container", get(props, "primaryContainer", "environments")
+
+
+def _batch_environments(props: Props) -> Iterator[tuple[str, Any]]:
+    container = as_json(get(props, "containerProperties", default="{}"))
+    yield "containerProperties", get(container, "environment")
+    for task in items(get(as_json(get(props, "ecsProperties", default="{}")), "taskProperties")):
+        for each in items(get(task, "containers")):
+            yield f"ecsProperties container '{get(each, 'name', default='?')}'", get(each, "environment")
+    for node in items(get(as_json(get(props, "nodeProperties", default="{}")), "nodeRangeProperties")):
+        yield "nodeProperties container", get(node, "container", "environment")
+    for each in items(get(props, "eksProperties", "podProperties", "containers")):
+        yield f"eksProperties container '{get(each, 'name', default='?')}'", get(each, "envs")
+
+
+def _lambda_environments(props: Props) -> Iterator[tuple[str, Any]]:
+    yield "the function", get(props, "environment", "variables")
+
+
+def _apprunner_environments(props: Props) -> Iterator[tuple[str, Any]]:
+    source = get(props, "sourceConfiguration", default={})
+    yield "the image", get(source, "imageRepository", "imageConfiguration", "runtimeEnvironmentVariables")
+    code = get(source, "codeRepository", "codeConfiguration", "codeConfigurationValues")
+    yield "the code configuration", get(code, "runtimeEnvironmentVariables")
+
+
+# Where each member of the workload-environments family keeps its environment: a list of {name, value} or a map.
+ENVIRONMENTS: dict[str, Callable[[Props], Iterator[tuple[str, Any]]]] = {
+    "aws:ecs/taskDefinition:TaskDefinition": _ecs_environments,
+    "aws:ecs/daemonTaskDefinition:DaemonTaskDefinition": _ecs_environments,
+    "aws:ecs/expressGatewayService:ExpressGatewayService": _express_environments,
+    "aws:batch/jobDefinition:JobDefinition": _batch_environments,
+    "aws:lambda/function:Function": _lambda_environments,
+    "aws:apprunner/service:Service": _apprunner_environments,
+}
+
+
+def _variables(environment: Any) -> list[tuple[str, str]]:
+    if isinstance(environment, Mapping):
+        return [(str(k), str(v)) for k, v in environment.items()]
+    return [(str(get(v, "name", default="")), str(get(v, "value", default=""))) for v in items(environment)]
+
+
 def _secret_env(args: ResourceValidationArgs, config: Config) -> Iterator[str]:
-    pattern = re.compile(config["secretNamePattern"])
-    for container in containers(args):
-        for variable in items(get(container, "environment")):
-            name = str(get(variable, "name", default=""))
-            if pattern.search(name):
-                yield f"container '{get(container, 'name', default='?')}' gets '{name}' as a plain environment value."
+    names = re.compile(config["secretNamePattern"])
+    values = re.compile(config["secretValuePattern"])
+    for where, environment in ENVIRONMENTS[args.resource_type](args.props):
+        for name, value in _variables(environment):
+            if names.search(name):
+                yield f"{where} gets '{name}' as a plain environment value."
+            elif values.search(value):
+                yield f"{where} gets a credential-looking value in '{name}' (plain environment value)."
 
 
 SCAN_ON_PUSH = Rule(
@@ -121,7 +191,7 @@ def _tag_immutability(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
 POLICIES: list[Policy] = [
     resource_rule(READ_ONLY_ROOT, [ECS_TASK_DEFINITION], _read_only_root),
     resource_rule(UNPRIVILEGED, [ECS_TASK_DEFINITION], _unprivileged),
-    resource_rule(SECRET_ENV, [ECS_TASK_DEFINITION], _secret_env),
+    resource_rule(SECRET_ENV, family("workload-environments"), _secret_env),
     resource_rule(SCAN_ON_PUSH, [ECR_REPOSITORY], _scan_on_push),
     resource_rule(TAG_IMMUTABILITY, [ECR_REPOSITORY], _tag_immutability),
 ]

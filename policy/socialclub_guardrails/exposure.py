@@ -10,7 +10,7 @@ from typing import Any
 
 from pulumi_policy import Policy, PolicyResource, ResourceValidationArgs
 
-from . import address_ranges
+from . import address_ranges, iam_documents
 from .encryption import cache_spec
 from .helpers import (
     ADVISORY,
@@ -56,6 +56,61 @@ def _public_access_block(bucket: PolicyResource, stack: Stack, _: Config) -> Ite
         off = [key for key in BLOCK_SETTINGS if get(block.props, key) is not True]
         if off:
             yield f"public access block '{block.name}' leaves {off} off."
+
+
+PUBLIC_CANNED_ACLS = frozenset({"public-read", "public-read-write", "authenticated-read"})
+PUBLIC_GROUPS = (
+    "http://acs.amazonaws.com/groups/global/AllUsers",
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+)
+
+PUBLIC_ACL = Rule(
+    name="s3-no-public-acl",
+    control="S3.2, S3.3, S3.12",
+    description="No bucket or object is made public through an ACL, whichever resource sets it (bucket ACL "
+    "resources, a bucket's inline acl or grants, object ACLs).",
+    fix="drop the ACL (keep object ownership BucketOwnerEnforced) and serve public content through CloudFront "
+    "with Origin Access Control.",
+)
+
+
+def _public_grants(grants: list[Any], uri_path: tuple[str, ...]) -> Iterator[str]:
+    for grant in grants:
+        uri = get(grant, *uri_path)
+        if uri in PUBLIC_GROUPS:
+            granted = get(grant, "permission", default=get(grant, "permissions", default="access"))
+            yield f"a grant gives {granted} to {uri.rsplit('/', 1)[-1]}."
+
+
+def _public_acl(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
+    props = args.props
+    acl = get(props, "acl")
+    if acl in PUBLIC_CANNED_ACLS:
+        yield f"acl is '{acl}'."
+    yield from _public_grants(items(get(props, "accessControlPolicy", "grants")), ("grantee", "uri"))
+    yield from _public_grants(items(get(props, "grants")), ("uri",))
+
+
+PUBLIC_PRINCIPAL = Rule(
+    name="resource-policy-no-public-principal",
+    control="S3.2, S3.3, KMS.5 (IAM Access Analyzer public access)",
+    description="Key and bucket policies (every KMS key and bucket spelling, inline or separate) never allow "
+    "'*' unless a condition pins the account, organisation or source (aws:PrincipalAccount, aws:SourceAccount, "
+    "aws:SourceArn, aws:PrincipalOrgID, kms:CallerAccount, ...).",
+    fix="name the principals (account root, role ARNs, service principals), or add a condition such as "
+    "StringEquals kms:CallerAccount / aws:SourceAccount / aws:PrincipalOrgID.",
+)
+
+
+def _public_principal(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
+    policy = get(args.props, "policy")
+    if policy is None:
+        return
+    for where, statement in iam_documents.statements_of([("policy", policy)]):
+        if isinstance(statement, str):
+            yield f"{where} {statement}."
+        else:
+            yield from (f"{p}." for p in iam_documents.public_principal_problems(statement))
 
 
 RDS_PRIVATE = Rule(
@@ -327,6 +382,10 @@ def _invalid_headers(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
 
 
 POLICIES: list[Policy] = [
+    resource_rule(PUBLIC_ACL, family("buckets") + family("bucket-acls") + family("object-acls"), _public_acl),
+    resource_rule(
+        PUBLIC_PRINCIPAL, family("key-policies") + family("bucket-policies") + family("buckets"), _public_principal
+    ),
     stack_rule(PUBLIC_ACCESS_BLOCK, family("buckets"), _public_access_block),
     resource_rule(RDS_PRIVATE, family("database-endpoints"), _rds_private),
     stack_rule(WORLD_INGRESS, family("security-groups"), _world_ingress),

@@ -800,6 +800,29 @@ INSECURE: dict[str, Mutation] = {
     ),
     "ecr-image-scanning": lambda b: b.set("api-images", "imageScanningConfiguration", {"scanOnPush": False}),
     "ecr-tag-immutability": lambda b: b.set("api-images", "imageTagMutability", "MUTABLE"),
+    # compute
+    "ec2-no-public-ip": lambda b: b.add(
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        "workers",
+        {"networkInterfaces": [{"associatePublicIpAddress": "true"}], "metadataOptions": {"httpTokens": "required"}},
+    ),
+    "ec2-imdsv2-required": lambda b: b.add(
+        "aws:ec2/instance:Instance",
+        "bastion",
+        {"instanceType": "t4g.nano", "associatePublicIpAddress": False, "metadataOptions": {"httpTokens": "optional"}},
+    ),
+    # public access through ACLs and resource policies
+    "s3-no-public-acl": lambda b: b.add(
+        "aws:s3/bucketAclV2:BucketAclV2", "site-bucket-acl", {"bucket": Ref(b["site-bucket"]), "acl": "public-read"}
+    ),
+    "resource-policy-no-public-principal": lambda b: b.add(
+        "aws:kms/keyPolicy:KeyPolicy",
+        "key-policy",
+        {
+            "keyId": Ref(b["key"]),
+            "policy": _policy({"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"}),
+        },
+    ),
     # tagging: a resource created without the stack's provider
     "required-tags": lambda b: setattr(b["alerts"], "provider", ""),
 }
