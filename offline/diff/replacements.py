@@ -132,6 +132,8 @@ FORCE_NEW: dict[str, ForceNew] = {
         "vpcId",
     ),
     "aws:ecs/cluster:Cluster": _entry("ecs/cluster.go", "name"),
+    # A new image is a new task definition revision: Pulumi replaces the resource and the service rolls to it.
+    "aws:ecs/taskDefinition:TaskDefinition": _entry("ecs/task_definition.go", "containerDefinitions", "family"),
     "aws:ecs/service:Service": _entry(
         "ecs/service.go",
         "cluster",
@@ -146,6 +148,8 @@ FORCE_NEW: dict[str, ForceNew] = {
         },
     ),
     "aws:route53/record:Record": _entry("route53/record.go", "name", "zoneId"),
+    # Every other input, origins and behaviours included, updates in place (UpdateDistribution).
+    "aws:cloudfront/distribution:Distribution": _entry("cloudfront/distribution.go", "staging"),
     "aws:acm/certificate:Certificate": _entry(
         "acm/certificate.go",
         "certificateAuthorityArn",

@@ -27,6 +27,7 @@ DISRUPTIVE = {
     "aws:route53/zone:Zone",
     "aws:route53/record:Record",
     "aws:acm/certificate:Certificate",
+    "aws:cloudfront/distribution:Distribution",
     "aws:iam/role:Role",
 }
 
