@@ -16,7 +16,7 @@ from components.certificate import EdgeCertificates, EdgeCertificatesArgs
 from components.container_registry import ContainerRegistry, ContainerRegistryArgs, repository_ref
 from components.dashboards import Dashboards, DashboardsArgs
 from components.dns_zone import AliasTarget, DnsZone, DnsZoneArgs, MxHost
-from components.fargate_service import ContainerSecret, DockerBuild, FargateService, FargateServiceArgs, ScalingPolicy
+from components.fargate_service import ContainerSecret, FargateService, FargateServiceArgs, ScalingPolicy
 from components.github_deploy_roles import GithubDeployRoles, GithubDeployRolesArgs, GithubSubject
 from components.health_checks import HttpsEndpoint, SiteHealthChecks, SiteHealthChecksArgs
 from components.kms_key import KmsKey, KmsKeyArgs
@@ -258,7 +258,7 @@ backend = FargateService(
         subnet_ids=network.private_subnet_ids,
         load_balancer=alb,
         repository=repository,
-        image=svc.image_ref or DockerBuild(context=str(svc.build_context)),
+        image=svc.image_or_build,
         kms_key_arn=kms.arn,
         cluster_name=env_name,
         family=f"{env_name}-backend",
@@ -307,6 +307,10 @@ pulumi.export("ecrRepositoryUrl", backend.repository_url)
 pulumi.export("ecsClusterName", backend.cluster_name)
 pulumi.export("ecsServiceName", backend.service_name)
 pulumi.export("backendImage", backend.image_uri)
+# The `socialclub:service.image` this update ran with ("" before the first image). A preview or a manual `pulumi
+# up` sets it first: the committed stack files name none, which would roll the service to the placeholder (the
+# circuit breaker rolls that back) and let autoscaling take it down to 0 tasks.
+pulumi.export("serviceImage", svc.image or "")
 pulumi.export("albDnsName", backend.load_balancer_dns_name)
 pulumi.export("albLogBucket", alb.log_bucket_name)
 

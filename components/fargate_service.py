@@ -48,6 +48,10 @@ HEALTH_SCRIPT = (
 )
 
 
+NO_IMAGE_TAG = "no-image-yet"
+"""The tag a service without an image names; never pushed, never pulled (the service runs 0 tasks)."""
+
+
 @dataclass(frozen=True)
 class DockerBuild:
     """Build the image during `pulumi up` (awsx.ecr.Image) instead of naming one CI pushed."""
@@ -190,7 +194,10 @@ class FargateServiceArgs:
     """Private subnets; the tasks get no public IP and leave through the NAT gateways."""
     load_balancer: LoadBalancer
     repository: RepositoryRef
-    image: ImageRef | DockerBuild
+    image: ImageRef | DockerBuild | None
+    """The image to run; None: no image exists yet (a stack's first deploy, before CI pushed one). The service is
+    then declared with 0 tasks and a placeholder image it never pulls, and autoscaling may hold it at 0; naming
+    an image later raises it to `min_tasks` (RegisterScalableTarget moves the count into the new range)."""
     kms_key_arn: pulumi.Input[str]
     """Encrypts the log groups and ECS Exec sessions; Secrets Manager decrypts injected secrets with it."""
     cluster_name: str
@@ -412,7 +419,7 @@ class FargateService(pulumi.ComponentResource):
             task_definition=task_definition.arn,
             launch_type="FARGATE",
             platform_version="LATEST",
-            desired_count=args.min_tasks,
+            desired_count=args.min_tasks if args.image is not None else 0,
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=list(args.subnet_ids), security_groups=[group.id], assign_public_ip=False
             ),
@@ -432,8 +439,11 @@ class FargateService(pulumi.ComponentResource):
             enable_execute_command=args.enable_execute_command,
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
-            # `pulumi up` returns once ECS accepted the deployment; the circuit breaker owns its outcome.
-            wait_for_steady_state=False,
+            # `pulumi up` fails when the tasks never become healthy instead of returning while ECS gives up. A
+            # deployment the circuit breaker rolled back also ends "steady" (one deployment, running = desired:
+            # the provider's waitServiceStable, internal/service/ecs/service.go), so the deploy workflow checks
+            # that the running revision is this one.
+            wait_for_steady_state=True,
             opts=pulumi.ResourceOptions(
                 parent=self,
                 # Autoscaling owns the running count; without this every `pulumi up` would reset it to the
@@ -491,6 +501,10 @@ class FargateService(pulumi.ComponentResource):
 
     def _image(self, name: str, args: FargateServiceArgs) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
         """The image URI the task runs, and the release name Sentry reports."""
+        if args.image is None:
+            return args.repository.url.apply(lambda url: f"{url}:{NO_IMAGE_TAG}"), pulumi.Output.from_input(
+                NO_IMAGE_TAG
+            )
         if isinstance(args.image, DockerBuild):
             built = awsx.ecr.Image(
                 f"{name}-image",
@@ -596,7 +610,7 @@ class FargateService(pulumi.ComponentResource):
             service_namespace="ecs",
             scalable_dimension="ecs:service:DesiredCount",
             resource_id=pulumi.Output.concat("service/", cluster, "/", service),
-            min_capacity=args.min_tasks,
+            min_capacity=args.min_tasks if args.image is not None else 0,
             max_capacity=args.max_tasks,
             opts=child,
         )

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 
 from catalog import SECRETS
 from components.container_registry import TAG, ImageRef, parse_image
+from components.fargate_service import DockerBuild
 from stackconfig.base import ConfigModel, Problem, RetentionDays, raise_problems
 
 # Fargate's task sizes (ECS developer guide, "Task CPU and memory"): memory (MiB) accepted for each CPU unit count.
@@ -118,7 +119,9 @@ class ServiceConfig(ConfigModel):
     max_tasks: int = Field(default=5, ge=1, le=100)
     """Most tasks autoscaling may run (seed: 5 staging, 10 production)."""
     image: str | None = None
-    """The image pushed by CI: `<tag>`, `sha256:<digest>` or `<tag>@sha256:<digest>` (a digest pins it)."""
+    """The image pushed by CI: `<tag>`, `sha256:<digest>` or `<tag>@sha256:<digest>` (a digest pins it). Unset
+    (with no buildContext): no image exists yet, the stack's first deploy; the service is declared with 0 tasks
+    and `make plan` says so. CI sets it on every deploy; pin the running one before a manual `pulumi up`."""
     build_context: str | None = Field(default=None, min_length=1)
     """Instead of `image`: a Docker build context that `pulumi up` builds and pushes (awsx.ecr.Image)."""
     container_port: int = Field(default=3001, ge=1024, le=65535)
@@ -145,6 +148,13 @@ class ServiceConfig(ConfigModel):
     def image_ref(self) -> ImageRef | None:
         return parse_image(self.image) if self.image is not None else None
 
+    @property
+    def image_or_build(self) -> ImageRef | DockerBuild | None:
+        """What the service runs: the named image, the build context `pulumi up` builds, or nothing yet."""
+        if self.build_context is not None:
+            return DockerBuild(context=self.build_context)
+        return self.image_ref
+
     @model_validator(mode="after")
     def _consistent(self) -> ServiceConfig:
         raise_problems(self._problems())
@@ -162,8 +172,8 @@ class ServiceConfig(ConfigModel):
             )
         if self.min_tasks > self.max_tasks:
             yield Problem(("minTasks",), self.min_tasks, f"accepted: at most maxTasks ({self.max_tasks})")
-        if (self.image is None) == (self.build_context is None):
-            yield Problem(("image",), self.image, "accepted: exactly one of image and buildContext")
+        if self.image is not None and self.build_context is not None:
+            yield Problem(("image",), self.image, "accepted: one of image and buildContext, not both")
         if self.image is not None:
             try:
                 parse_image(self.image)

@@ -20,7 +20,7 @@ from tests.backend.backend_build import (
     matrix,
     policy_statements,
 )
-from tests.support import group_id, inputs, stack_plan
+from tests.support import DEPLOYED_IMAGE, deployed_plan, group_id, inputs, stack_plan
 
 STACKS = ["staging", "production"]
 SEED = {"staging": ("512", "1024", 2, 5), "production": ("1024", "2048", 3, 10)}
@@ -33,7 +33,7 @@ def backend_of(plan: Plan) -> str:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_seed_sizes_and_task_counts(stack: str) -> None:
-    plan = stack_plan(stack)
+    plan = deployed_plan(stack)
     cpu, memory, low, high = SEED[stack]
     task = inputs(plan.one(TASK_DEFINITION))
     assert (task["cpu"], task["memory"]) == (cpu, memory)
@@ -108,10 +108,27 @@ def test_production_owns_the_repository_and_protects_what_holds_state() -> None:
     assert plan.one(ALB).protect is True
     assert inputs(plan.one(ALB))["enableDeletionProtection"] is True
     assert by_name(plan, LOG_GROUP)["backend-logs"].protect is True
-    assert container(plan)["image"] == "123456789012.dkr.ecr.us-east-1.amazonaws.com/socialclub/backend:v1.0.0"
+    deployed = container(deployed_plan("production"))["image"]
+    assert deployed == f"123456789012.dkr.ecr.us-east-1.amazonaws.com/socialclub/backend@{DEPLOYED_IMAGE.split('@')[1]}"
 
 
-def test_staging_looks_the_shared_repository_up() -> None:
+@pytest.mark.parametrize("stack", STACKS)
+def test_before_the_first_image_the_service_runs_no_task(stack: str) -> None:
+    """The committed stack files name no image (CI does, per deploy): a first `pulumi up` must not start tasks
+    that pull an image nobody pushed yet, nor let autoscaling raise them."""
+    plan = stack_plan(stack)
+    assert inputs(plan.one(SERVICE))["desiredCount"] == 0
+    target = inputs(by_name(plan, SCALING_TARGET)["backend-scaling"])
+    assert (target["minCapacity"], target["maxCapacity"]) == (0, SEED[stack][3])
+    assert container(plan)["image"].endswith(":no-image-yet")
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_pulumi_up_waits_for_the_service_to_be_steady(stack: str) -> None:
+    assert inputs(deployed_plan(stack).one(SERVICE))["waitForSteadyState"] is True
+
+
+def test_staging_names_the_shared_repository() -> None:
     plan = stack_plan("staging")
     assert plan.of_type(REPOSITORY) == []
     assert inputs(plan.one(ALB))["enableDeletionProtection"] is False
