@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 
 from offline.harness import HarnessError
 from offline.permissions.check import STACKS, RoleReport, check_role, roles_for
 from offline.permissions.evaluator import PolicyError
 from offline.permissions.table import TableError, load_table
+
+
+def _counted(messages: Iterable[str]) -> list[str]:
+    """Each distinct message once, with how often it came up (the same request needed by several resources)."""
+    counts = Counter(messages)
+    return [m if n == 1 else f"{m} [x{n}]" for m, n in counts.items()]
 
 
 def render_report(reports: Sequence[RoleReport], *, verbose: bool) -> str:
@@ -30,11 +37,11 @@ def render_report(reports: Sequence[RoleReport], *, verbose: bool) -> str:
             f"   policies: {'; '.join(role.sources)}",
             f"   {len(granted)} granted, {len(assumed)} granted on assumptions, {len(missing)} missing",
         ]
-        lines += [f"   MISSING  {f.message()}" for f in missing]
-        lines += [f"   ASSUMES  {f.message()}" for f in assumed]
+        lines += [f"   MISSING  {m}" for m in _counted(f.message() for f in missing)]
+        lines += [f"   ASSUMES  {m}" for m in _counted(f.message() for f in assumed)]
         lines += [f"   NOT EXPECTED  {reason}" for reason in role.exempt]
         if verbose:
-            lines += [f"   ok       {f.message()}" for f in granted]
+            lines += [f"   ok       {m}" for m in _counted(f.message() for f in granted)]
     return "\n".join(lines)
 
 
