@@ -6,6 +6,8 @@ else. The members themselves are not written here: `policy/generate_aws_types.py
 installed pulumi-aws and writes `aws_types.py`, and a test regenerates it, so a provider release that adds a type
 of the same kind fails the tests until it is classified (a member the rules know, or an exclusion with a reason).
 
+Patterns accept a version suffix (bucketV2, bucketObjectv2, a future listenerV2): providers add spellings that way.
+
 Pure data and functions: the pack imports this module, so it must not import pulumi_aws.
 """
 
@@ -32,28 +34,28 @@ FAMILIES: dict[str, Family] = {
         "a managed database that stores data: at-rest encryption, deletion protection, backups, credentials",
         (
             r"^aws:(rds|docdb|neptune|redshift|redshiftserverless|neptunegraph|dsql)/"
-            r"(instance|cluster|globalCluster|elasticCluster|namespace|graph):",
+            r"(instance|cluster|globalCluster|elasticCluster|namespace|graph)(V\d+)?:",
         ),
     ),
     "database-endpoints": Family(
         "a database instance or endpoint that accepts connections: public accessibility",
         (
-            r"^aws:(rds|docdb|neptune)/(instance|cluster|clusterInstance):",
-            r"^aws:redshift/cluster:",
-            r"^aws:redshiftserverless/workgroup:",
-            r"^aws:neptunegraph/graph:",
+            r"^aws:(rds|docdb|neptune)/(instance|cluster|clusterInstance)(V\d+)?:",
+            r"^aws:redshift/cluster(V\d+)?:",
+            r"^aws:redshiftserverless/workgroup(V\d+)?:",
+            r"^aws:neptunegraph/graph(V\d+)?:",
         ),
     ),
     "caches": Family(
         "an in-memory cache or store (Redis, Valkey, Memcached): encryption at rest and in transit, authentication",
         (
             r"^aws:(elasticache|memorydb)/(cluster|replicationGroup|globalReplicationGroup|serverlessCache|"
-            r"multiRegionCluster):",
+            r"multiRegionCluster)(V\d+)?:",
         ),
     ),
     "buckets": Family(
         "a general-purpose S3 bucket",
-        (r"^aws:s3/(bucket|bucketV2|directoryBucket):",),
+        (r"^aws:s3/(bucket|directoryBucket)(V\d+)?:",),
         {
             "aws:s3/directoryBucket:DirectoryBucket": "S3 Express directory buckets: public access always blocked, "
             "no ACLs, no versioning, SSE always on",
@@ -61,41 +63,44 @@ FAMILIES: dict[str, Family] = {
     ),
     "bucket-encryption": Family("a bucket's default encryption", (r"^aws:s3/bucketServerSideEncryptionConfiguration",)),
     "bucket-versioning": Family("a bucket's versioning", (r"^aws:s3/bucketVersioning",)),
-    "bucket-public-access-blocks": Family("a bucket's public access block", (r"^aws:s3/bucketPublicAccessBlock:",)),
-    "bucket-policies": Family("a bucket's resource policy", (r"^aws:s3/bucketPolicy:",)),
+    "bucket-public-access-blocks": Family(
+        "a bucket's public access block", (r"^aws:s3/bucketPublicAccessBlock(V\d+)?:",)
+    ),
+    "bucket-policies": Family("a bucket's resource policy", (r"^aws:s3/bucketPolicy(V\d+)?:",)),
     "bucket-acls": Family("a bucket's access control list", (r"^aws:s3/bucketAcl",)),
-    "object-acls": Family("an S3 object with a canned ACL", (r"^aws:s3/(bucketObject|bucketObjectv2|objectCopy):",)),
+    "object-acls": Family("an S3 object with a canned ACL", (r"^aws:s3/(bucketObject|objectCopy)([Vv]\d+)?:",)),
     "security-groups": Family(
-        "a security group with inline rules", (r"^aws:ec2/(securityGroup|defaultSecurityGroup):",)
+        "a security group with inline rules", (r"^aws:ec2/(securityGroup|defaultSecurityGroup)(V\d+)?:",)
     ),
     "ingress-rules": Family(
-        "one ingress rule of a security group", (r"^aws:ec2/securityGroupRule:", r"^aws:vpc/securityGroupIngressRule:")
+        "one ingress rule of a security group",
+        (r"^aws:ec2/securityGroupRule(V\d+)?:", r"^aws:vpc/securityGroupIngressRule(V\d+)?:"),
     ),
     "managed-policy-attachments": Family(
         "attaches a managed policy (by ARN) to a role, user or group",
-        (r"^aws:iam/\w*PolicyAttachments?(Exclusive)?:", r"^aws:iam/role:"),
+        (r"^aws:iam/\w*PolicyAttachments?(Exclusive)?(V\d+)?:", r"^aws:iam/role(V\d+)?:"),
     ),
     "permission-documents": Family(
         "an identity-based IAM policy document (managed, inline, or a role's inline policies)",
-        (r"^aws:iam/(policy|rolePolicy|userPolicy|groupPolicy|role):",),
+        (r"^aws:iam/(policy|rolePolicy|userPolicy|groupPolicy|role)(V\d+)?:",),
     ),
     "key-policies": Family(
-        "a KMS key's resource policy", (r"^aws:kms/(key|keyPolicy|externalKey|replicaKey|replicaExternalKey):",)
+        "a KMS key's resource policy", (r"^aws:kms/(key|keyPolicy|externalKey|replicaKey|replicaExternalKey)(V\d+)?:",)
     ),
-    "listeners": Family("a load balancer listener", (r"^aws:(lb|alb)/listener:",)),
-    "listener-rules": Family("a rule of a load balancer listener", (r"^aws:(lb|alb)/listenerRule:",)),
+    "listeners": Family("a load balancer listener", (r"^aws:(lb|alb)/listener(V\d+)?:",)),
+    "listener-rules": Family("a rule of a load balancer listener", (r"^aws:(lb|alb)/listenerRule(V\d+)?:",)),
     "workload-environments": Family(
         "a container or function definition with environment variables",
         (
-            r"^aws:ecs/(taskDefinition|daemonTaskDefinition|expressGatewayService):",
-            r"^aws:batch/jobDefinition:",
-            r"^aws:lambda/function:",
-            r"^aws:apprunner/service:",
+            r"^aws:ecs/(taskDefinition|daemonTaskDefinition|expressGatewayService)(V\d+)?:",
+            r"^aws:batch/jobDefinition(V\d+)?:",
+            r"^aws:lambda/function(V\d+)?:",
+            r"^aws:apprunner/service(V\d+)?:",
         ),
     ),
     "ec2-compute": Family(
         "an EC2 instance, or a template instances are launched from",
-        (r"^aws:ec2/(instance|spotInstanceRequest|launchTemplate|launchConfiguration|spotFleetRequest):",),
+        (r"^aws:ec2/(instance|spotInstanceRequest|launchTemplate|launchConfiguration|spotFleetRequest)(V\d+)?:",),
     ),
 }
 
