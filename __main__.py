@@ -306,6 +306,7 @@ tables.grant_read_write(backend.task_role, "backend")
 pulumi.export("ecrRepositoryUrl", backend.repository_url)
 pulumi.export("ecsClusterName", backend.cluster_name)
 pulumi.export("ecsServiceName", backend.service_name)
+pulumi.export("backendTaskDefinitionArn", backend.task_definition_arn)
 pulumi.export("backendImage", backend.image_uri)
 # The `socialclub:service.image` this update ran with ("" before the first image). A preview or a manual `pulumi
 # up` sets it first: the committed stack files name none, which would roll the service to the placeholder (the

@@ -376,3 +376,63 @@ def test_the_stack_outputs_the_deploy_reads_exist(stack: str) -> None:
     assert {"ecrRepositoryUrl", "frontendBucketName", "frontendDistributionId", "appUrl", "apiUrl"} <= wanted
     missing = wanted - set(run_stack(stack).outputs)
     assert not missing, f"{stack} does not export {sorted(missing)}"
+
+
+def _step_index(job: Job, needle: str) -> int:
+    found = [i for i, s in enumerate(job.steps) if needle in str(s.get("run", ""))]
+    assert found, f"{job.file}:{job.id} has no step running {needle!r}"
+    return found[0]
+
+
+def test_every_job_that_runs_pulumi_puts_uv_on_path_and_builds_the_pack_first() -> None:
+    """`toolchain: uv` makes the CLI exec `uv` from PATH; a local pack runs in policy/venv, which the CLI does
+    not build. Both must be in place before the first pulumi command of a job."""
+    checked = 0
+    for job in jobs():
+        pulumi_steps = [i for i, s in enumerate(job.steps) if re.search(r"^\s*pulumi ", str(s.get("run", "")), re.M)]
+        if not pulumi_steps:
+            continue
+        checked += 1
+        setup = _step_index(job, 'make -s uv-path >> "$GITHUB_PATH"')
+        assert setup < pulumi_steps[0], f"{job.file}:{job.id}"
+        if any("--policy-pack" in str(job.steps[i].get("run", "")) for i in pulumi_steps):
+            assert "policy-venv" in str(job.steps[_step_index(job, "policy-venv")]["run"])
+            assert _step_index(job, "policy-venv") < pulumi_steps[0], f"{job.file}:{job.id}"
+    assert checked >= 2
+
+
+def test_the_deploy_job_ends_inside_its_role_session() -> None:
+    job = reusable_deploy_job()
+    (credentials,) = job.steps_using(CONFIGURE_AWS)
+    session = int(credentials["with"]["role-duration-seconds"])
+    assert job.body["timeout-minutes"] * 60 <= session
+    for stack in ("staging", "production"):
+        assert session <= stack_config(stack).deploy.max_session_seconds, stack
+
+
+def test_image_tags_move_only_after_the_service_runs_the_new_revision() -> None:
+    job = reusable_deploy_job()
+    up = _step_index(job, "pulumi up")
+    verify = _step_index(job, "aws ecs describe-services")
+    script = str(job.steps[verify]["run"])
+    assert "rolloutState" in script and "COMPLETED" in script and '"$running" != "$wanted"' in script
+    assert up < verify < _step_index(job, 'probe "$API_URL/api/health"') < _step_index(job, "aws ecr put-image")
+    outputs = workflow("deploy.yml")["env"]
+    program = (ROOT / "__main__.py").read_text()
+    for key in ("OUTPUT_CLUSTER", "OUTPUT_SERVICE", "OUTPUT_TASK_DEFINITION"):
+        assert f'pulumi.export("{outputs[key]}"' in program, key
+
+
+def test_the_application_repository_must_be_named() -> None:
+    job = next(j for j in jobs() if j.file == "deploy.yml" and j.id == "build")
+    (checkout,) = [s for s in job.steps_using("actions/checkout")]
+    assert checkout["with"]["repository"] == "${{ vars.APP_REPOSITORY }}"
+    assert _step_index(job, '[[ -n "$APP_REPOSITORY" ]]') < job.steps.index(checkout)
+
+
+def test_previews_run_against_the_image_the_stack_runs() -> None:
+    job = next(j for j in jobs() if j.file == "pull-request.yml" and j.id == "preview")
+    pin = _step_index(job, "serviceImage")
+    assert pin == _step_index(job, "pulumi preview")
+    script = str(job.steps[pin]["run"])
+    assert script.index("socialclub:service.image") < script.index("pulumi preview")
