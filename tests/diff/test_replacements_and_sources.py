@@ -15,7 +15,6 @@ from offline.diff.__main__ import EXIT_ERROR, main
 from offline.diff.compare import compare
 from offline.diff.replacements import FORCE_NEW, STATEFUL, forced_by
 from offline.diff.sources import SourceError, git, plans, resolve
-from offline.harness import ROOT
 
 # Besides the stateful types: the ones whose replacement interrupts traffic or access.
 DISRUPTIVE = {
@@ -61,23 +60,6 @@ def test_every_table_property_is_an_input_of_the_pulumi_resource(type_token: str
         assert top in getters, f"{type_token}: {top} is not an input of {cls.__name__}"
         if nested:
             assert nested in input_names(nested_args(cls, getters[top])), f"{type_token}: {prop}"
-
-
-@pytest.fixture(scope="module")
-def real_diff() -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """(commit, BASE document, working-tree document) for production, BASE a few commits back.
-
-    Prefers a commit whose uv.lock is the working tree's (it then reuses .venv). CI runs on a full clone; the
-    test is skipped only when history is genuinely too short.
-    """
-    candidates = git("rev-list", "--max-count=12", "--skip=3", "HEAD").split()
-    if not candidates:
-        pytest.skip("history too short for a commit a few back (shallow clone?)")
-    lock = (ROOT / "uv.lock").read_bytes()
-    same_lock = [c for c in candidates if git("show", f"{c}:uv.lock").encode() + b"\n" == lock]
-    commit = (same_lock or candidates)[0]
-    base, head = plans(resolve(commit), "production", cached=False)
-    return commit, base, head
 
 
 def test_every_stateful_and_disruptive_type_of_the_production_plan_has_an_entry(

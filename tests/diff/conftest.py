@@ -1,0 +1,31 @@
+"""Shared by the plan diff tests: one real BASE plan and one working-tree plan per test session."""
+
+from __future__ import annotations
+
+import subprocess
+from typing import Any
+
+import pytest
+
+from offline.diff.sources import git, plans, resolve
+from offline.harness import ROOT
+
+
+@pytest.fixture(scope="session")
+def real_diff() -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """(commit, BASE document, working-tree document) for production, BASE a few commits back.
+
+    Prefers a commit whose uv.lock is the working tree's (it then reuses .venv). CI runs on a full clone; the
+    test is skipped only when history is genuinely too short.
+    """
+    candidates = git("rev-list", "--max-count=12", "--skip=3", "HEAD").split()
+    if not candidates:
+        pytest.skip("history too short for a commit a few back (shallow clone?)")
+    same_lock = [
+        c
+        for c in candidates
+        if subprocess.run(["git", "diff", "--quiet", c, "--", "uv.lock"], cwd=ROOT, check=False).returncode == 0
+    ]
+    commit = (same_lock or candidates)[0]
+    base, head = plans(resolve(commit), "production", cached=False)
+    return commit, base, head
