@@ -4,7 +4,8 @@ as assumptions instead of being passed silently.
 Semantics (IAM User Guide, "Policy evaluation logic", identity policies of one account, no SCP, no boundary,
 no session policy): a request is allowed iff some Allow statement matches it and no Deny statement does. A
 statement matches when its Action (or NotAction) matches the action, case-insensitively, with `*` and `?`
-wildcards; its Resource (or NotResource) matches the resource ARN, case-sensitively, with the same wildcards;
+wildcards; its Resource (or NotResource) matches the resource ARN, case-sensitively, part by part, with the
+same wildcards;
 and every condition operator holds (the values of one key are ORed, the keys and operators are ANDed).
 
 A condition on a key the request context does not model is unknown: an Allow that rests on it yields "allowed,
@@ -110,6 +111,9 @@ def parse_policy(document: Mapping[str, Any] | str, name: str) -> Policy:
     for index, raw in enumerate(raw_statements):
         if not isinstance(raw, Mapping):
             raise PolicyError(f"{name}: statement {index} is not an object")
+        if "NotPrincipal" in raw:
+            # Not evaluated here: refusing it beats passing a Deny ... NotPrincipal silently.
+            raise PolicyError(f"{name}: statement {index} uses NotPrincipal, which this evaluator does not read")
         origin = name
         effect = raw.get("Effect")
         if effect not in ("Allow", "Deny"):
@@ -147,6 +151,15 @@ def _glob(pattern: str, ignore_case: bool) -> re.Pattern[str]:
 
 def matches(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
     return _glob(pattern, ignore_case).match(value) is not None
+
+
+def arn_matches(pattern: str, arn: str) -> bool:
+    """IAM's Resource matching: `*` alone matches everything; otherwise the six colon-separated parts of the ARN
+    match one by one (a wildcard never spans a part boundary; the last part, the resource, may hold colons)."""
+    if pattern == "*":
+        return True
+    wanted, actual = pattern.split(":", 5), arn.split(":", 5)
+    return len(wanted) == len(actual) and all(matches(w, a) for w, a in zip(wanted, actual, strict=True))
 
 
 @dataclass(frozen=True)
@@ -263,7 +276,7 @@ def statement_applies(statement: Statement, request: Request) -> tuple[bool, tup
     action_hit = any(matches(p, request.action, ignore_case=True) for p in statement.actions)
     if action_hit == statement.not_action:
         return False, ()
-    resource_hit = any(matches(p, request.resource) for p in statement.resources)
+    resource_hit = any(arn_matches(p, request.resource) for p in statement.resources)
     if resource_hit == statement.not_resource:
         return False, ()
     unknown: list[str] = []

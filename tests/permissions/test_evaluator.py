@@ -163,3 +163,16 @@ def test_a_key_policy_may_grant_the_role_itself_and_its_deny_wins() -> None:
     assert key_verdict(direct, deny).outcome is Outcome.DENIED
     other = {"Effect": "Allow", "Principal": {"Service": "logs.amazonaws.com"}, "Action": "kms:*", "Resource": "*"}
     assert key_verdict(other).outcome is Outcome.NOT_ALLOWED
+
+
+def test_resource_wildcards_match_within_one_part_of_the_arn() -> None:
+    statement = {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:iam::*:role/deploy-*"}
+    assert verdict(statement, resource="arn:aws:iam::1:role/deploy-app").outcome is Outcome.ALLOWED
+    # `*` in the account part does not swallow the rest of the ARN.
+    assert verdict(statement, resource="arn:aws:iam::1:x:role/deploy-app").outcome is Outcome.NOT_ALLOWED
+    assert verdict(ALLOW_ALL, resource="*").outcome is Outcome.ALLOWED
+
+
+def test_not_principal_is_refused_rather_than_ignored() -> None:
+    with pytest.raises(PolicyError, match="NotPrincipal"):
+        verdict({"Effect": "Deny", "NotPrincipal": {"AWS": ROOT}, "Action": "*", "Resource": "*"})
