@@ -19,8 +19,11 @@ import pulumi
 from offline.cost import cost_stack
 from offline.cost import report as cost_report
 from offline.cost.cli import stack_inputs
-from offline.harness import HarnessError, Plan, Resource, run_stack
+from offline.harness import HarnessError, Plan, Resource, read_stack_settings, run_stack
 from offline.policy_run import run_pack
+from offline.preflight import preflight
+from offline.preflight import report as preflight_report
+from stackconfig.loader import load_settings
 
 EXIT_CONFIG = 2
 EXIT_POLICY = 3
@@ -103,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\nTimings: program under mocks {seconds:.2f} s, policy pack {pack_seconds:.2f} s, cost {cost_seconds:.2f} s"
     )
+
+    findings = preflight(load_settings(read_stack_settings(args.stack)[0]), args.stack)
+    print("\n" + preflight_report(findings))
+    document["preflight"] = [f.to_document() for f in findings]
 
     if args.json:
         args.json.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n")
