@@ -1,0 +1,477 @@
+"""Adversarial resource sets: the same insecure thing written with another resource type or shape than the compliant
+stack uses. Each is added to the compliant production stack and must be rejected by the named rule(s), at the
+named level, and by nothing else; each rule also has a compliant spelling that passes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from offline.wire import UNKNOWN
+from tests.policy.guardrail_stack import ACCOUNT, Analyze, Ref, StackBuilder, compliant_stack
+
+M, A = "mandatory", "advisory"
+Change = Callable[[StackBuilder], None]
+
+
+def _policy(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def _allow(action: str | list[str], resource: str | list[str], **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+# A database of each family, compliant with every rule, so a case changes exactly one thing.
+def _aurora(b: StackBuilder, **change: Any) -> None:
+    key = b["key"]
+    inputs = {
+        "engine": "aurora-postgresql",
+        "storageEncrypted": True,
+        "kmsKeyId": Ref(key, "arn"),
+        "manageMasterUserPassword": True,
+        "masterUserSecretKmsKeyId": Ref(key, "arn"),
+        "deletionProtection": True,
+        "backupRetentionPeriod": 30,
+    }
+    b.add("aws:rds/cluster:Cluster", "aurora", {**inputs, **change}, protect=True)
+
+
+def _aurora_instance(b: StackBuilder, **change: Any) -> None:
+    _aurora(b)
+    inputs = {"clusterIdentifier": Ref(b["aurora"]), "instanceClass": "db.r6g.large", "publiclyAccessible": False}
+    b.add("aws:rds/clusterInstance:ClusterInstance", "aurora-1", {**inputs, **change})
+
+
+def _docdb(b: StackBuilder, **change: Any) -> None:
+    key = b["key"]
+    inputs = {
+        "storageEncrypted": True,
+        "kmsKeyId": Ref(key, "arn"),
+        "manageMasterUserPassword": True,
+        "deletionProtection": True,
+        "backupRetentionPeriod": 30,
+    }
+    b.add("aws:docdb/cluster:Cluster", "documents", {**inputs, **change}, protect=True)
+
+
+def _redshift(b: StackBuilder, **change: Any) -> None:
+    key = b["key"]
+    inputs = {
+        "nodeType": "ra3.xlplus",
+        "kmsKeyId": Ref(key, "arn"),
+        "manageMasterPassword": True,
+        "masterPasswordSecretKmsKeyId": Ref(key, "arn"),
+        "automatedSnapshotRetentionPeriod": 30,
+        "publiclyAccessible": False,
+    }
+    b.add("aws:redshift/cluster:Cluster", "warehouse", {**inputs, **change}, protect=True)
+
+
+def _standalone_redis(b: StackBuilder) -> None:
+    b.add("aws:elasticache/cluster:Cluster", "redis-node", {"engine": "redis", "numCacheNodes": 1}, protect=True)
+
+
+def _memorydb(b: StackBuilder, **change: Any) -> None:
+    inputs = {"nodeType": "db.r6g.large", "kmsKeyArn": Ref(b["key"], "arn"), "aclName": "app-users"}
+    b.add("aws:memorydb/cluster:Cluster", "store", {**inputs, **change}, protect=True)
+
+
+def _bare_bucket_v2(b: StackBuilder) -> None:
+    b.add("aws:s3/bucketV2:BucketV2", "uploads", {"bucket": "uploads"})
+
+
+def _bucket_acl(b: StackBuilder) -> None:
+    b.add("aws:s3/bucketAcl:BucketAcl", "site-acl", {"bucket": Ref(b["site-bucket"]), "acl": "public-read-write"})
+
+
+def _bucket_acl_grant(b: StackBuilder) -> None:
+    everyone = {"type": "Group", "uri": "http://acs.amazonaws.com/groups/global/AllUsers"}
+    b.add(
+        "aws:s3/bucketAclV2:BucketAclV2",
+        "site-acl",
+        {
+            "bucket": Ref(b["site-bucket"]),
+            "accessControlPolicy": {"owner": {"id": "owner"}, "grants": [{"grantee": everyone, "permission": "READ"}]},
+        },
+    )
+
+
+def _object_acl(b: StackBuilder) -> None:
+    b.add("aws:s3/bucketObjectv2:BucketObjectv2", "index", {"bucket": Ref(b["site-bucket"]), "acl": "public-read"})
+
+
+def _sg_rule(b: StackBuilder, group: str, name: str, cidrs: list[str], ports: tuple[int, int]) -> None:
+    inputs = {"securityGroupId": Ref(b[group]), "type": "ingress", "protocol": "tcp", "fromPort": ports[0]}
+    b.add("aws:ec2/securityGroupRule:SecurityGroupRule", name, {**inputs, "toPort": ports[1], "cidrBlocks": cidrs})
+
+
+def _vpc_rule(b: StackBuilder, group: str, name: str, cidr: str, port: int) -> None:
+    field = "cidrIpv6" if ":" in cidr else "cidrIpv4"
+    inputs = {"securityGroupId": Ref(b[group]), field: cidr, "ipProtocol": "tcp", "fromPort": port, "toPort": port}
+    b.add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name, inputs)
+
+
+def _split_world(b: StackBuilder) -> None:
+    _vpc_rule(b, "app-sg", "app-low-half", "0.0.0.0/1", 3001)
+    _vpc_rule(b, "app-sg", "app-high-half", "128.0.0.0/1", 3001)
+
+
+def _split_across_spellings(b: StackBuilder) -> None:
+    # Half the internet inline on 5432, the other half on every port through a separate rule resource.
+    b.set("db-sg", "ingress", [{"protocol": "tcp", "fromPort": 5432, "toPort": 5432, "cidrBlocks": ["0.0.0.0/1"]}])
+    _sg_rule(b, "db-sg", "db-all-ports", ["128.0.0.0/1"], (0, 65535))
+
+
+def _split_ipv6(b: StackBuilder) -> None:
+    _vpc_rule(b, "cache-sg", "cache-v6-low", "::/1", 6379)
+    _vpc_rule(b, "cache-sg", "cache-v6-high", "8000::/1", 6379)
+
+
+def _wide_public_range(b: StackBuilder) -> None:
+    _sg_rule(b, "app-sg", "app-from-a-slash-6", ["4.0.0.0/6"], (3001, 3001))
+
+
+def _admin_attachment(b: StackBuilder) -> None:
+    b.add(
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "task-admin",
+        {"role": Ref(b["api-task-role"]), "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
+    )
+
+
+def _managed_policy_arns(b: StackBuilder) -> None:
+    b.set("api-task-role", "managedPolicyArns", ["arn:aws:iam::aws:policy/IAMFullAccess"])
+
+
+def _role_policy(b: StackBuilder, name: str, *statements: dict[str, Any]) -> None:
+    b.add("aws:iam/rolePolicy:RolePolicy", name, {"role": Ref(b["api-task-role"]), "policy": _policy(*statements)})
+
+
+ROLES = f"arn:aws:iam::{ACCOUNT}:role/*"
+
+
+def _escalation_by_wildcard(b: StackBuilder) -> None:
+    _role_policy(b, "task-roles", _allow("iam:*Role*", ROLES))
+
+
+def _pass_role_and_lambda(b: StackBuilder) -> None:
+    # Two documents of one role: neither alone escalates.
+    _role_policy(b, "task-pass", _allow("iam:PassRole", ROLES))
+    _role_policy(b, "task-functions", _allow("lambda:CreateFunction", f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:x"))
+
+
+def _policy_versions(b: StackBuilder) -> None:
+    document = _policy(_allow(["iam:CreatePolicyVersion"], f"arn:aws:iam::{ACCOUNT}:policy/*"))
+    b.add("aws:iam/policy:Policy", "policy-editor", {"policy": document})
+
+
+def _assume_any_role(b: StackBuilder) -> None:
+    document = _policy(_allow("sts:AssumeRole", "*"))
+    b.add("aws:iam/userPolicy:UserPolicy", "ops-assume", {"user": "ops", "policy": document})
+
+
+def _access_keys(b: StackBuilder) -> None:
+    document = _policy(_allow(["iam:CreateAccessKey", "iam:UpdateLoginProfile"], f"arn:aws:iam::{ACCOUNT}:user/*"))
+    b.add("aws:iam/groupPolicy:GroupPolicy", "ops-keys", {"group": "ops", "policy": document})
+
+
+def _public_key(b: StackBuilder) -> None:
+    everyone = _allow("kms:Decrypt", "*", Principal="*")
+    b.add(
+        "aws:kms/key:Key",
+        "second-key",
+        {"enableKeyRotation": True, "deletionWindowInDays": 30, "policy": _policy(everyone)},
+        protect=True,
+    )
+
+
+def _public_read_bucket_policy(b: StackBuilder) -> None:
+    read = _allow("s3:GetObject", "arn:aws:s3:::site-bucket/*", Principal={"AWS": "*"})
+    b.edit_json("site-bucket-policy", "policy", lambda d: d["Statement"].append(read))
+
+
+def _tls_deny_bucket_only(b: StackBuilder) -> None:
+    b.edit_json("site-bucket-policy", "policy", lambda d: d["Statement"][0].update(Resource="arn:aws:s3:::site-bucket"))
+
+
+def _tls_deny_some_actions(b: StackBuilder) -> None:
+    b.edit_json("site-bucket-policy", "policy", lambda d: d["Statement"][0].update(Action=["s3:GetObject"]))
+
+
+def _http_listener(b: StackBuilder, type_: str = "aws:lb/listener:Listener") -> None:
+    redirect = {"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}
+    inputs = {"loadBalancerArn": Ref(b["web-alb"], "arn"), "port": 8080, "protocol": "HTTP"}
+    b.add(type_, "web-http-8080", {**inputs, "defaultActions": [redirect]})
+
+
+def _forwarding_listener_rule(b: StackBuilder) -> None:
+    forward = {"type": "forward", "targetGroupArn": Ref(b["web-targets"], "arn")}
+    b.add(
+        "aws:alb/listenerRule:ListenerRule",
+        "web-http-api",
+        {
+            "listenerArn": Ref(b["web-http"], "arn"),
+            "priority": 10,
+            "actions": [forward],
+            "conditions": [{"pathPattern": {"values": ["/api/*"]}}],
+        },
+    )
+
+
+def _alias_listener_forwards(b: StackBuilder) -> None:
+    _http_listener(b, "aws:alb/listener:Listener")
+    b.set("web-http-8080", "defaultActions", [{"type": "forward", "targetGroupArn": Ref(b["web-targets"], "arn")}])
+
+
+def _env(name: str, value: str) -> Change:
+    def change(b: StackBuilder) -> None:
+        b.edit_json(
+            "api-task", "containerDefinitions", lambda c: c[0]["environment"].append({"name": name, "value": value})
+        )
+
+    return change
+
+
+def _lambda_keys(b: StackBuilder) -> None:
+    b.add(
+        "aws:lambda/function:Function",
+        "thumbnails",
+        {"role": Ref(b["api-task-role"], "arn"), "environment": {"variables": {"UPLOAD_KEY": "AKIAIOSFODNN7EXAMPLE"}}},
+    )
+
+
+def _public_instance(b: StackBuilder) -> None:
+    b.add("aws:ec2/instance:Instance", "bastion", {"instanceType": "t4g.nano", "associatePublicIpAddress": True})
+
+
+def _template_imdsv1(b: StackBuilder) -> None:
+    b.add("aws:ec2/launchTemplate:LaunchTemplate", "workers", {"metadataOptions": {"httpTokens": "optional"}})
+
+
+def _unknown_cidr(b: StackBuilder) -> None:
+    _vpc_rule(b, "db-sg", "db-from-somewhere", "10.0.0.0/8", 5432)
+    b["db-from-somewhere"].inputs["cidrIpv4"] = UNKNOWN
+
+
+def _unknown_bucket_policy(b: StackBuilder) -> None:
+    b["site-bucket-policy"].inputs["policy"] = UNKNOWN
+
+
+# name -> (change, {(policy, level)} it must produce, exactly)
+CASES: dict[str, tuple[Change, set[tuple[str, str]]]] = {
+    "aurora cluster unencrypted": (lambda b: _aurora(b, storageEncrypted=False), {("rds-storage-encrypted", M)}),
+    "aurora cluster with a password in the program": (
+        lambda b: _aurora(b, manageMasterUserPassword=False, masterPassword="hunter2hunter2"),
+        {("rds-managed-master-password", M)},
+    ),
+    "aurora cluster without deletion protection or backups": (
+        lambda b: _aurora(b, deletionProtection=False, backupRetentionPeriod=1),
+        {("rds-deletion-protection", M), ("rds-backup-retention", M)},
+    ),
+    "aurora cluster instance public": (
+        lambda b: _aurora_instance(b, publiclyAccessible=True),
+        {("rds-not-public", M)},
+    ),
+    "documentdb unencrypted with the AWS key": (
+        lambda b: _docdb(b, storageEncrypted=False, kmsKeyId=None),
+        {("rds-storage-encrypted", M)},
+    ),
+    "redshift public": (lambda b: _redshift(b, publiclyAccessible=True), {("rds-not-public", M)}),
+    "elasticache standalone cluster": (
+        _standalone_redis,
+        {("elasticache-encryption-at-rest", M), ("elasticache-auth", M), ("elasticache-encryption-in-transit", M)},
+    ),
+    "memorydb open access without tls": (
+        lambda b: _memorydb(b, aclName="open-access", tlsEnabled=False),
+        {("elasticache-auth", M), ("elasticache-encryption-in-transit", M)},
+    ),
+    "bucketV2 with nothing": (
+        _bare_bucket_v2,
+        {
+            ("s3-block-public-access", M),
+            ("s3-bucket-kms-encryption", M),
+            ("s3-versioning", M),
+            ("s3-deny-insecure-transport", M),
+        },
+    ),
+    "bucket ACL resource public-read-write": (_bucket_acl, {("s3-no-public-acl", M)}),
+    "bucket ACL V2 grant to AllUsers": (_bucket_acl_grant, {("s3-no-public-acl", M)}),
+    "public object ACL": (_object_acl, {("s3-no-public-acl", M)}),
+    "ec2 securityGroupRule ssh from anywhere": (
+        lambda b: _sg_rule(b, "db-sg", "db-ssh", ["0.0.0.0/0"], (22, 22)),
+        {("security-group-world-ingress", M)},
+    ),
+    "0.0.0.0/0 split into two /1": (_split_world, {("security-group-world-ingress", M)}),
+    "halves split across inline and rule resources": (_split_across_spellings, {("security-group-world-ingress", M)}),
+    "::/0 split into two /1": (_split_ipv6, {("security-group-world-ingress", M)}),
+    "a public /6 is the world": (_wide_public_range, {("security-group-world-ingress", M)}),
+    "rolePolicyAttachment of AdministratorAccess": (
+        _admin_attachment,
+        {("iam-no-admin-policy-attachment", M), ("iam-no-privilege-escalation", M)},
+    ),
+    "managedPolicyArns IAMFullAccess": (
+        _managed_policy_arns,
+        {("iam-no-admin-policy-attachment", M), ("iam-no-privilege-escalation", M)},
+    ),
+    "iam:*Role* on role/*": (_escalation_by_wildcard, {("iam-no-privilege-escalation", M)}),
+    "PassRole and CreateFunction in two documents": (_pass_role_and_lambda, {("iam-no-privilege-escalation", M)}),
+    "CreatePolicyVersion on policy/*": (_policy_versions, {("iam-no-privilege-escalation", M)}),
+    "AssumeRole on anything": (
+        _assume_any_role,
+        {("iam-no-privilege-escalation", M), ("iam-wildcard-resource-justified", M)},
+    ),
+    "access keys and passwords of any user": (_access_keys, {("iam-no-privilege-escalation", M)}),
+    "second KMS key open to everyone": (_public_key, {("resource-policy-no-public-principal", M)}),
+    "bucket policy public read": (_public_read_bucket_policy, {("resource-policy-no-public-principal", M)}),
+    "TLS deny covering only the bucket ARN": (_tls_deny_bucket_only, {("s3-deny-insecure-transport", M)}),
+    "TLS deny of a few actions": (_tls_deny_some_actions, {("s3-deny-insecure-transport", M)}),
+    "listenerRule forwarding plain HTTP": (_forwarding_listener_rule, {("alb-http-redirects-to-https", M)}),
+    "alb.Listener alias forwarding HTTP": (_alias_listener_forwards, {("alb-http-redirects-to-https", M)}),
+    "stripe key in a harmless-looking variable": (
+        _env("PAYMENTS", "sk_live_51Habcdefghijklmnop"),
+        {("ecs-task-no-secrets-in-environment", M)},
+    ),
+    "DSN with credentials": (
+        _env("DB_CONNECTION", "postgres://admin:s3cret@db.internal:5432/app"),
+        {("ecs-task-no-secrets-in-environment", M)},
+    ),
+    "private key in the environment": (
+        _env("SIGNING", "-----BEGIN EC PRIVATE KEY-----\nMHcC..."),
+        {("ecs-task-no-secrets-in-environment", M)},
+    ),
+    "lambda with an access key": (_lambda_keys, {("ecs-task-no-secrets-in-environment", M)}),
+    "instance with a public IP and IMDSv1": (
+        _public_instance,
+        {("ec2-no-public-ip", M), ("ec2-imdsv2-required", M)},
+    ),
+    "launch template with IMDSv1": (_template_imdsv1, {("ec2-imdsv2-required", M)}),
+    "unknown CIDR during preview": (_unknown_cidr, {("security-group-world-ingress", M)}),
+    "unknown bucket policy during preview": (
+        _unknown_bucket_policy,
+        {("s3-deny-insecure-transport", M), ("resource-policy-no-public-principal", M)},
+    ),
+}
+
+
+def verdict(analyze: Analyze, change: Change, stack: str = "production") -> set[tuple[str, str]]:
+    b = compliant_stack(stack)
+    change(b)
+    return {(v.policy, v.enforcement_level) for v in analyze(stack, b.resources).violations}
+
+
+def test_the_corpus_is_large_enough() -> None:
+    assert len(CASES) >= 20
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_adversarial_set_is_rejected_by_its_rule_at_its_level(analyze: Analyze, case: str) -> None:
+    change, expected = CASES[case]
+    assert verdict(analyze, change) == expected
+
+
+# The same resources written the compliant way pass: the rules judge the thing, not the spelling.
+COMPLIANT: dict[str, Change] = {
+    "aurora cluster and instance": _aurora_instance,
+    "documentdb": _docdb,
+    "redshift": _redshift,
+    "memorydb": _memorydb,
+    "a member node of a replication group": lambda b: b.add(
+        "aws:elasticache/cluster:Cluster", "cache-node", {"replicationGroupId": Ref(b["cache"])}, protect=True
+    ),
+    "private ranges": lambda b: _sg_rule(
+        b, "db-sg", "db-private", ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"], (5432, 5432)
+    ),
+    "a partner's /24": lambda b: _sg_rule(b, "app-sg", "app-partner", ["203.0.113.0/24"], (3001, 3001)),
+    "ALB world rules as ec2 securityGroupRule": lambda b: _sg_rule(b, "alb-sg", "alb-https", ["0.0.0.0/0"], (443, 443)),
+    "create and put role policy only with the boundary": lambda b: _role_policy(
+        b,
+        "task-bounded",
+        _allow(
+            ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy"],
+            ROLES,
+            Condition={"StringEquals": {"iam:PermissionsBoundary": f"arn:aws:iam::{ACCOUNT}:policy/boundary"}},
+        ),
+    ),
+    "PassRole by ARN": lambda b: _role_policy(
+        b,
+        "task-pass-one",
+        _allow("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/api-task-role"),
+        _allow("ecs:RunTask", f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/api:*"),
+    ),
+    "a managed policy that is not admin": lambda b: b.add(
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "task-xray",
+        {"role": Ref(b["api-task-role"]), "policyArn": "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"},
+    ),
+    "key policy for any principal of this account through a service": lambda b: b.add(
+        "aws:kms/keyPolicy:KeyPolicy",
+        "key-policy",
+        {
+            "keyId": Ref(b["key"]),
+            "policy": _policy(
+                _allow(
+                    "kms:Decrypt",
+                    "*",
+                    Principal={"AWS": "*"},
+                    Condition={"StringEquals": {"kms:CallerAccount": ACCOUNT, "kms:ViaService": "s3.amazonaws.com"}},
+                )
+            ),
+        },
+    ),
+    "TLS deny written another way": lambda b: b.edit_json(
+        "site-bucket-policy",
+        "policy",
+        lambda d: d["Statement"][0].update(
+            Principal={"AWS": ["*"]},
+            Action=["s3:*"],
+            Resource=["arn:aws:s3:::site-bucket/*", "arn:aws:s3:::site-bucket"],
+            Condition={"BoolIfExists": {"aws:SecureTransport": "false"}, "NumericLessThan": {"s3:TlsVersion": "1.2"}},
+        ),
+    ),
+    "listener rule on the HTTP listener that redirects": lambda b: b.add(
+        "aws:lb/listenerRule:ListenerRule",
+        "web-http-redirect",
+        {
+            "listenerArn": Ref(b["web-http"], "arn"),
+            "actions": [{"type": "redirect", "redirect": {"protocol": "HTTPS", "statusCode": "HTTP_301"}}],
+        },
+    ),
+    "forwarding rule on the HTTPS listener": lambda b: b.add(
+        "aws:lb/listenerRule:ListenerRule",
+        "web-https-api",
+        {"listenerArn": Ref(b["web-https"], "arn"), "actions": [{"type": "forward", "targetGroupArn": "tg"}]},
+    ),
+    "plain configuration values": _env("PUBLIC_URL", "https://api.socialclub.example.com/v1"),
+    "instance in a private subnet with IMDSv2": lambda b: b.add(
+        "aws:ec2/instance:Instance",
+        "worker",
+        {"associatePublicIpAddress": False, "metadataOptions": {"httpTokens": "required"}},
+    ),
+    "an unknown key ARN is as good as a set one": lambda b: b["db"].inputs.__setitem__("kmsKeyId", UNKNOWN),
+}
+
+
+@pytest.mark.parametrize("case", sorted(COMPLIANT))
+def test_compliant_spelling_passes(analyze: Analyze, case: str) -> None:
+    assert verdict(analyze, COMPLIANT[case]) == set()
+
+
+def test_an_unknown_value_keeps_the_rules_level_in_each_stack(analyze: Analyze) -> None:
+    # rds-deletion-protection is advisory in staging and mandatory in production: an unknown follows the level.
+    def unknown(b: StackBuilder) -> None:
+        b["db"].inputs["deletionProtection"] = UNKNOWN
+
+    assert verdict(analyze, unknown, "staging") == {("rds-deletion-protection", A)}
+    assert verdict(analyze, unknown, "production") == {("rds-deletion-protection", M)}
+
+
+def test_the_violation_says_what_could_not_be_verified(analyze: Analyze) -> None:
+    b = compliant_stack()
+    _unknown_cidr(b)
+    (violation,) = analyze("production", b.resources).violations
+    assert violation.urn.endswith("::db-sg")
+    assert "cannot be verified during preview: cidrIpv4 is unknown" in violation.message
