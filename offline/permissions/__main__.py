@@ -8,6 +8,8 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+import pulumi
+
 from offline.harness import HarnessError
 from offline.permissions.check import STACKS, RoleReport, check_role, roles_for
 from offline.permissions.evaluator import PolicyError
@@ -53,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     stacks = tuple(args.stack or STACKS)
     try:
         reports = [check_role(role) for role in roles_for(stacks)]
-    except (TableError, PolicyError, HarnessError, LookupError) as error:
+    except (TableError, PolicyError, HarnessError, LookupError, pulumi.RunError) as error:
         print(f"permissions: {error}", file=sys.stderr)
         return 2
     print(render_report(reports, verbose=args.verbose))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pulumi
 import pytest
 
 from offline.permissions import __main__ as cli
@@ -42,15 +43,23 @@ def test_a_missing_permission_is_listed_and_exits_1(
     ) in out
 
 
-def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "error",
+    [
+        TableError("aws:foo/bar:Bar (x) has no entry in the table of required actions"),
+        pulumi.RunError("invalid stack config: socialclub:network.natGateways = 'per-az'"),
+    ],
+    ids=["table", "stack-config"],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
     def broken(stacks: tuple[str, ...]) -> list[Role]:
-        raise TableError("aws:foo/bar:Bar (x) has no entry in the table of required actions")
+        raise error
 
     monkeypatch.setattr(cli, "roles_for", broken)
     assert cli.main([]) == 2
-    assert capsys.readouterr().err == (
-        "permissions: aws:foo/bar:Bar (x) has no entry in the table of required actions\n"
-    )
+    assert capsys.readouterr().err == f"permissions: {error}\n"
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["--stack", "dev"])
     assert exit_info.value.code == 2
