@@ -39,27 +39,23 @@ def parse(cidr: str) -> Network | None:
         return None
 
 
-def _without_private(network: Network) -> list[Network]:
-    parts: list[Network] = [network]
+def _public_size(network: Network) -> int:
+    # The private blocks are disjoint CIDRs, so each one either holds the network, lies inside it, or misses it.
+    size = network.num_addresses
     for private in PRIVATE:
-        if private.version != network.version:
-            continue
-        remaining: list[Network] = []
-        for part in parts:
-            if part.subnet_of(private):  # type: ignore[arg-type]
-                continue
-            if private.subnet_of(part):  # type: ignore[arg-type]
-                remaining.extend(part.address_exclude(private))  # type: ignore[arg-type]
-            else:
-                remaining.append(part)
-        parts = remaining
-    return parts
+        if private.version == network.version and network.overlaps(private):
+            size -= min(network.num_addresses, private.num_addresses)
+    return size
 
 
 def public_addresses(networks: Iterable[Network], version: int) -> int:
     """How many public addresses of IP `version` the networks admit together (overlaps counted once)."""
-    merged = collapse_addresses(n for n in networks if n.version == version)  # type: ignore[misc]
-    return sum(part.num_addresses for network in merged for part in _without_private(network))
+    found = list(networks)
+    if version == 4:
+        merged: list[Network] = list(collapse_addresses(n for n in found if isinstance(n, IPv4Network)))
+    else:
+        merged = list(collapse_addresses(n for n in found if isinstance(n, IPv6Network)))
+    return sum(_public_size(n) for n in merged)
 
 
 @dataclass(frozen=True)
@@ -69,6 +65,5 @@ class WorldThreshold:
 
     def is_world(self, networks: Iterable[Network]) -> bool:
         found = list(networks)
-        return public_addresses(found, 4) >= 2 ** (32 - self.ipv4_prefix) or public_addresses(found, 6) >= 2 ** (
-            128 - self.ipv6_prefix
-        )
+        ipv4 = public_addresses(found, 4) >= 1 << (32 - self.ipv4_prefix)
+        return ipv4 or public_addresses(found, 6) >= 1 << (128 - self.ipv6_prefix)

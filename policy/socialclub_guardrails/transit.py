@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from pulumi_policy import Policy, PolicyResource, ResourceValidationArgs
 
@@ -37,7 +38,7 @@ HTTP_REDIRECT = Rule(
 )
 
 
-def _redirect_problems(where: str, actions: list[object]) -> Iterator[str]:
+def _redirect_problems(where: str, actions: list[Any]) -> Iterator[str]:
     for action in actions:
         kind = get(action, "type")
         if kind != "redirect":
@@ -47,7 +48,7 @@ def _redirect_problems(where: str, actions: list[object]) -> Iterator[str]:
 
 
 def _is_http(listener: PolicyResource) -> bool:
-    return get(listener.props, "protocol", default="HTTP") == "HTTP"  # the provider's default for an ALB
+    return bool(get(listener.props, "protocol", default="HTTP") == "HTTP")  # the provider's default for an ALB
 
 
 def _http_redirect(resource: PolicyResource, stack: Stack, _: Config) -> Iterator[str]:

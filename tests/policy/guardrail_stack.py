@@ -611,7 +611,8 @@ def compliant_stack(stack: str = "production") -> StackBuilder:
     return b
 
 
-Mutation = Callable[[StackBuilder], None]
+Mutation = Callable[[StackBuilder], object]
+"""A change to a stack; what it returns (an added resource) is ignored."""
 
 
 def _container(change: Callable[[dict[str, Any]], None]) -> Mutation:

@@ -14,7 +14,7 @@ from offline.wire import UNKNOWN
 from tests.policy.guardrail_stack import ACCOUNT, Analyze, Ref, StackBuilder, compliant_stack
 
 M, A = "mandatory", "advisory"
-Change = Callable[[StackBuilder], None]
+Change = Callable[[StackBuilder], object]
 
 
 def _policy(*statements: dict[str, Any]) -> str:
