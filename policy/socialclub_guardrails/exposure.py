@@ -226,7 +226,10 @@ def world_open(entries: list[Ingress], threshold: address_ranges.WorldThreshold)
 
 
 def _world_ingress(group: PolicyResource, stack: Stack, config: Config) -> Iterator[str]:
-    threshold = address_ranges.WorldThreshold(config["worldIpv4PrefixLength"], config["worldIpv6PrefixLength"])
+    # Config numbers arrive as floats.
+    threshold = address_ranges.WorldThreshold(
+        int(config["worldIpv4PrefixLength"]), int(config["worldIpv6PrefixLength"])
+    )
     opened = world_open(_ingress(group, stack), threshold)
     if not opened:
         return
