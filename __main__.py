@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from catalog import SECRETS
-from components.alerting import AlertTopic, AlertTopicArgs, SlackChannel
+from components.alerting import AlertTopic, AlertTopicArgs, SlackChannel, chatbot_policy_name
 from components.aws_context import AwsContext
 from components.cdn_site import CdnSite, CdnSiteArgs, GeoRestriction
 from components.certificate import EdgeCertificates, EdgeCertificatesArgs
@@ -35,6 +35,7 @@ from components.redis_cluster import RedisCluster, RedisClusterArgs
 from components.secret_set import SecretSet, SecretSetArgs
 from components.vpc import Vpc, VpcArgs
 from stackconfig import ConfigError, read_pulumi_config
+from stackconfig.iam import boundary_arn, role_path
 
 try:
     config = read_pulumi_config()
@@ -68,7 +69,14 @@ provider = aws.Provider(
     ),
 )
 opts = pulumi.ResourceOptions(providers=[provider])
-context = AwsContext.lookup(config.region, pulumi.InvokeOutputOptions(provider=provider))
+# Every role of the stack lives under its path and carries the account's boundary (the bootstrap's), so the
+# deploy role CI assumes can create and change them without being able to create an administrator.
+context = AwsContext.lookup(
+    config.region,
+    pulumi.InvokeOutputOptions(provider=provider),
+    role_path=role_path(config.name_prefix, stack),
+    permissions_boundary=lambda partition, account: boundary_arn(partition, account, config.name_prefix),
+)
 
 # --- foundation: key, network, secrets ---------------------------------------------------------------------
 kms = KmsKey(
@@ -371,6 +379,7 @@ deploy = GithubDeployRoles(
         stack_tags={"Project": config.name_prefix, "Stack": stack},
         create_oidc_provider=who.create_oidc_provider,
         max_session_seconds=who.max_session_seconds,
+        owned_policy_names=[chatbot_policy_name(env_name)] if config.observability.slack else [],
     ),
     opts,
 )

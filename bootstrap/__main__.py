@@ -58,12 +58,17 @@ github = GithubOidc(
     opts=with_provider,
 )
 
+# The permissions boundary every role a stack creates must carry: created here, by an administrator, so no
+# stack's deploy role can edit the fence it is held by.
+boundary = github.add_workload_boundary(config.name_prefix)
+
 pulumi.export("stateBucketName", backend.bucket_name)
 pulumi.export("stateBucketArn", backend.bucket_arn)
 pulumi.export("backendUrl", backend.backend_url)
 pulumi.export("secretsKeyArn", backend.key_arn)
 pulumi.export("secretsProvider", backend.secrets_provider)
 pulumi.export("githubOidcProviderArn", github.provider_arn)
+pulumi.export("workloadBoundaryArn", boundary.arn)
 
 repository = config.github.github_repository
 if config.github.preview_role and repository is not None:

@@ -10,6 +10,7 @@ import pulumi_aws as aws
 from pulumi import Output, ResourceOptions
 
 from stackconfig.github import GITHUB_OIDC_HOST, STS_AUDIENCE, GithubRepository, oidc_provider_arn, trust_policy
+from stackconfig.iam import boundary_name, boundary_policy
 
 # Describe/List/Get on resource metadata, no data reads (S3 objects, table items, secret values): what a
 # preview's lookups need, and nothing a pull request could use to read production data.
@@ -66,3 +67,20 @@ class GithubOidc(pulumi.ComponentResource):
             opts=ResourceOptions(parent=self),
         )
         return role
+
+    def add_workload_boundary(self, name_prefix: str) -> aws.iam.Policy:
+        """The permissions boundary of every role the stacks' deploy roles create (stackconfig/iam.py).
+
+        Created once per account with administrator credentials, and protected: deleting it would leave every
+        stack's deploy role unable to create a role, which is safe, but rewriting it is how CI would escape.
+        """
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+        return aws.iam.Policy(
+            f"{self._base_name}-workload-boundary",
+            name=boundary_name(name_prefix),
+            description="Ceiling of every role a stack creates: no IAM, Organizations or account settings",
+            policy=Output.all(self._partition, account).apply(
+                lambda pa: json.dumps(boundary_policy(pa[0], pa[1], name_prefix), indent=2)
+            ),
+            opts=ResourceOptions(parent=self, protect=True),
+        )

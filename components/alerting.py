@@ -109,6 +109,11 @@ def topic_key_policy_statements(*, account_id: str, region: str, partition: str)
     ]
 
 
+def chatbot_policy_name(name_prefix: str, suffix: str = "") -> str:
+    """The one customer-managed policy of a stack (with Slack): named, so the deploy role may write only it."""
+    return f"{name_prefix}-alerts{suffix}-chatbot-read"
+
+
 @dataclass(frozen=True)
 class SlackChannel:
     workspace_id: str
@@ -212,6 +217,8 @@ class AlertTopic(pulumi.ComponentResource):
         )
         read = aws.iam.Policy(
             f"{name}-chatbot-read",
+            name=chatbot_policy_name(args.name_prefix, suffix),
+            path=ctx.role_path,
             description=f"{args.name_prefix}: what the Slack channel of the alerts may read",
             policy=document(
                 statement(["cloudwatch:DescribeAlarms"], [alarms], sid="ThisStacksAlarms"),
@@ -224,7 +231,7 @@ class AlertTopic(pulumi.ComponentResource):
         )
         # Chatbot's documented trust policy has no aws:SourceAccount condition; requiring a key the service may
         # not send would make the role unassumable, and Slack silent.
-        role = aws.iam.Role(f"{name}-chatbot", assume_role_policy=service_trust("chatbot.amazonaws.com"), opts=child)
+        role = ctx.role(f"{name}-chatbot", assume_role_policy=service_trust("chatbot.amazonaws.com"), opts=child)
         aws.iam.RolePolicyAttachment(f"{name}-chatbot-read", role=role.name, policy_arn=read.arn, opts=child)
         aws.chatbot.SlackChannelConfiguration(
             f"{name}-slack",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pulumi
@@ -21,12 +22,58 @@ class AwsContext:
     account_id: pulumi.Output[str]
     region: str
     partition: str
+    role_path: str = "/"
+    """IAM path of every role the stack creates (e.g. `/socialclub-production/`; stackconfig/iam.py)."""
+    permissions_boundary: pulumi.Input[str] | None = None
+    """Managed policy every role the stack creates carries as its permissions boundary; None: no boundary."""
 
     @staticmethod
-    def lookup(region: str, opts: pulumi.InvokeOutputOptions | None = None) -> AwsContext:
-        """One getCallerIdentity call for the whole program."""
+    def lookup(
+        region: str,
+        opts: pulumi.InvokeOutputOptions | None = None,
+        *,
+        role_path: str = "/",
+        permissions_boundary: Callable[[str, str], str] | None = None,
+    ) -> AwsContext:
+        """One getCallerIdentity call for the whole program. `permissions_boundary(partition, account)` names the
+        boundary's ARN once the account is known."""
         identity = aws.get_caller_identity_output(opts=opts)
-        return AwsContext(account_id=identity.account_id, region=region, partition=partition_of(region))
+        partition = partition_of(region)
+        boundary = (
+            identity.account_id.apply(lambda account: permissions_boundary(partition, account))
+            if permissions_boundary is not None
+            else None
+        )
+        return AwsContext(
+            account_id=identity.account_id,
+            region=region,
+            partition=partition,
+            role_path=role_path,
+            permissions_boundary=boundary,
+        )
+
+    def role(
+        self,
+        resource_name: str,
+        *,
+        assume_role_policy: pulumi.Input[str],
+        opts: pulumi.ResourceOptions,
+        name: str | None = None,
+        description: str | None = None,
+        max_session_duration: int | None = None,
+    ) -> aws.iam.Role:
+        """An IAM role under the stack's path with the stack's boundary: the only way components create roles,
+        so the deploy role's fence (create/change only roles that carry the boundary) holds for all of them."""
+        return aws.iam.Role(
+            resource_name,
+            name=name,
+            path=self.role_path,
+            permissions_boundary=self.permissions_boundary,
+            description=description,
+            assume_role_policy=assume_role_policy,
+            max_session_duration=max_session_duration,
+            opts=opts,
+        )
 
     def arn(self, service: str, resource: str, *, regional: bool = True) -> pulumi.Output[str]:
         """`arn:<partition>:<service>:<region>:<account>:<resource>`; IAM, CloudFront and Route 53 are global."""

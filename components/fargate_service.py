@@ -530,7 +530,7 @@ class FargateService(pulumi.ComponentResource):
         ctx = args.context
         trust = task_trust(ctx)
 
-        execution = aws.iam.Role(
+        execution = ctx.role(
             f"{name}-execution",
             description=f"{name}: ECS pulls the image, writes logs and injects the task's secrets",
             assume_role_policy=trust,
@@ -555,7 +555,7 @@ class FargateService(pulumi.ComponentResource):
             statements += read_secrets_statements(arns, args.kms_key_arn, ctx.region)
         aws.iam.RolePolicy(f"{name}-execution", role=execution.id, policy=document(*statements), opts=child)
 
-        task = aws.iam.Role(
+        task = ctx.role(
             f"{name}-task",
             description=f"{name}: what the API itself may call",
             assume_role_policy=trust,

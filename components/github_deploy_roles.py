@@ -23,6 +23,7 @@ import pulumi_aws as aws
 from components.aws_context import AwsContext
 from components.iam_documents import Statement, document, statement
 from stackconfig.github import GITHUB_OIDC_HOST, STS_AUDIENCE, checked_subjects, oidc_provider_arn, trust_policy
+from stackconfig.iam import PASSABLE_TO_SERVICES
 
 POWER_USER_POLICY = "policy/PowerUserAccess"
 
@@ -38,7 +39,6 @@ ECR_PUSH_ACTIONS = (
 
 # Read what `pulumi refresh`/`up` reads of IAM; every action here accepts a role, policy or provider ARN.
 IAM_READ_ACTIONS = (
-    "iam:GetOpenIDConnectProvider",
     "iam:GetPolicy",
     "iam:GetPolicyVersion",
     "iam:GetRole",
@@ -50,33 +50,44 @@ IAM_READ_ACTIONS = (
     "iam:ListRolePolicies",
     "iam:ListRoleTags",
 )
-IAM_ROLE_WRITE_ACTIONS = (
-    "iam:DeleteRole",
+# IAM evaluates iam:PermissionsBoundary for these (the service authorization reference): they may act only on a
+# role that carries the boundary, and CreateRole only when it sets it.
+BOUNDED_ROLE_ACTIONS = (
+    "iam:AttachRolePolicy",
+    "iam:CreateRole",
     "iam:DeleteRolePolicy",
-    "iam:PassRole",
+    "iam:DetachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
     "iam:PutRolePolicy",
+)
+# The rest of a role's life, which that key does not cover: fenced by the stack's path instead.
+PATH_ROLE_ACTIONS = (
+    "iam:DeleteRole",
     "iam:TagRole",
     "iam:UntagRole",
     "iam:UpdateAssumeRolePolicy",
     "iam:UpdateRole",
     "iam:UpdateRoleDescription",
 )
-IAM_POLICY_WRITE_ACTIONS = (
+OWNED_POLICY_ACTIONS = (
+    "iam:CreatePolicy",
     "iam:CreatePolicyVersion",
     "iam:DeletePolicy",
     "iam:DeletePolicyVersion",
-    "iam:SetDefaultPolicyVersion",
     "iam:TagPolicy",
     "iam:UntagPolicy",
 )
-# The infra-deploy role changing itself could widen its own trust or permissions: denied even though it carries
-# the stack's tags. Changes to it are applied by an administrator (docs/first-deploy.md). The app-deploy role
-# is not listed: the stack manages its inline policies, and what it may do is a subset of the infra role's.
+# The infra-deploy role changing itself could widen its own trust or permissions: denied although it lives under
+# the stack's path. Changes to it are applied by an administrator (docs/first-deploy.md). The app-deploy role
+# is not listed: it carries the boundary, so what the stack grants it cannot exceed it.
 SELF_PROTECTED_ACTIONS = (
     "iam:AttachRolePolicy",
     "iam:DeleteRole",
+    "iam:DeleteRolePermissionsBoundary",
     "iam:DeleteRolePolicy",
     "iam:DetachRolePolicy",
+    "iam:PassRole",
+    "iam:PutRolePermissionsBoundary",
     "iam:PutRolePolicy",
     "iam:TagRole",
     "iam:UntagRole",
@@ -124,45 +135,63 @@ def infra_iam_statements(
     *,
     account_id: str,
     partition: str,
-    stack_tags: Mapping[str, str],
-    protected_role_arns: Sequence[pulumi.Input[str]],
+    role_path: str,
+    boundary_arn: str,
+    self_arn: pulumi.Input[str],
     attachable_policy_arns: Sequence[str],
+    owned_policy_names: Sequence[str] = (),
 ) -> list[Statement]:
-    """The IAM part of `pulumi up`: only roles and policies tagged as this stack's (the provider's default
-    tags put them on every role it creates), only the listed managed policies attached, never the deploy
-    roles themselves."""
+    """The IAM part of `pulumi up`, fenced so that CI cannot make itself an administrator:
+
+    - roles only under the stack's path (`role/<path>*`), whatever tags another role carries;
+    - create, put, attach and detach only on roles that carry the boundary (`iam:PermissionsBoundary`), which
+      no statement here may remove or change: whatever the stack grants a role is cut to the boundary;
+    - managed policies: only the listed AWS ones attached; only the named policies the stack owns written;
+    - PassRole only to the stack's services; never itself; never assume another role.
+    """
 
     def iam_arn(resource: str) -> str:
         return f"arn:{partition}:iam::{account_id}:{resource}"
 
-    roles, policies = iam_arn("role/*"), iam_arn("policy/*")
-    request_tags = {f"aws:RequestTag/{k}": v for k, v in sorted(stack_tags.items())}
-    resource_tags = {f"aws:ResourceTag/{k}": v for k, v in sorted(stack_tags.items())}
-    return [
-        statement(IAM_READ_ACTIONS, [roles, policies, iam_arn("oidc-provider/*")], sid="ReadIam"),
+    roles = iam_arn(f"role{role_path}*")
+    bounded = {"StringEquals": {"iam:PermissionsBoundary": boundary_arn}}
+    owned = [iam_arn(f"policy{role_path}{policy}") for policy in owned_policy_names]
+    statements = [
+        statement(IAM_READ_ACTIONS, [iam_arn("role/*"), iam_arn("policy/*")], sid="ReadIam"),
         statement(
-            ["iam:CreatePolicy", "iam:CreateRole", "iam:TagPolicy", "iam:TagRole"],
-            [roles, policies],
-            sid="CreateStackTaggedIam",
-            conditions={"StringEquals": request_tags},
-        ),
-        statement(
-            IAM_ROLE_WRITE_ACTIONS, [roles], sid="ChangeStackTaggedRoles", conditions={"StringEquals": resource_tags}
-        ),
-        statement(
-            IAM_POLICY_WRITE_ACTIONS,
-            [policies],
-            sid="ChangeStackTaggedPolicies",
-            conditions={"StringEquals": resource_tags},
+            [a for a in BOUNDED_ROLE_ACTIONS if a not in ("iam:AttachRolePolicy", "iam:DetachRolePolicy")],
+            [roles],
+            sid="RolesOnlyWithTheBoundary",
+            conditions=bounded,
         ),
         statement(
             ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
             [roles],
-            sid="AttachOnlyListedPolicies",
-            conditions={"StringEquals": resource_tags, "ArnLike": {"iam:PolicyARN": list(attachable_policy_arns)}},
+            sid="AttachOnlyListedPoliciesToBoundedRoles",
+            conditions={**bounded, "ArnLike": {"iam:PolicyARN": [*attachable_policy_arns, *owned]}},
         ),
-        statement(SELF_PROTECTED_ACTIONS, list(protected_role_arns), sid="NeverChangeItself", effect="Deny"),
+        statement(PATH_ROLE_ACTIONS, [roles], sid="RolesOnlyUnderTheStacksPath"),
+        statement(
+            ["iam:PassRole"],
+            [roles],
+            sid="PassRolesOnlyToTheStacksServices",
+            conditions={"StringEquals": {"iam:PassedToService": list(PASSABLE_TO_SERVICES)}},
+        ),
+        statement(["iam:DeleteRolePermissionsBoundary"], ["*"], sid="NeverRemoveABoundary", effect="Deny"),
+        statement(
+            ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"],
+            [boundary_arn],
+            sid="NeverEditTheBoundary",
+            effect="Deny",
+        ),
+        statement(SELF_PROTECTED_ACTIONS, [self_arn], sid="NeverChangeItself", effect="Deny"),
+        # PowerUserAccess allows sts:AssumeRole on every role: `pulumi up` assumes none, and a role elsewhere in
+        # the account that trusts the account root would otherwise be one hop away.
+        statement(["sts:AssumeRole"], ["*"], sid="NeverAssumeAnotherRole", effect="Deny"),
     ]
+    if owned:
+        statements.insert(4, statement(OWNED_POLICY_ACTIONS, owned, sid="OnlyTheStacksOwnPolicies"))
+    return statements
 
 
 # Destructive or takeover actions on the stateful and edge resources; denied on another stack's resources.
@@ -220,16 +249,18 @@ class GithubDeployRolesArgs:
     app_deploy: GithubSubject
     infra_deploy: GithubSubject
     stack_tags: Mapping[str, str]
-    """Tags the provider puts on every resource of this stack (e.g. Project, Stack); the infra role may
-    change only IAM roles and policies carrying all of them."""
+    """Tags the provider puts on every resource of this stack (e.g. Project, Stack)."""
     stack_tag_key: str = "Stack"
     """The one of `stack_tags` that tells stacks apart: destructive actions on resources where it holds another
     value are denied to the infra role."""
     create_oidc_provider: bool = False
     """Create the account's GitHub OIDC provider (one per account); default: use the bootstrap's, by its ARN."""
     attachable_policy_arns: Sequence[str] = ()
-    """Managed policies `pulumi up` may attach to this stack's roles, ARN patterns allowed; default: AWS's
+    """AWS managed policies `pulumi up` may attach to this stack's roles, ARN patterns allowed; default: AWS's
     service-role policies."""
+    owned_policy_names: Sequence[str] = ()
+    """Names of the customer-managed policies the stack creates under its role path (default none); the infra
+    role may write and attach exactly these."""
     max_session_seconds: int = 7200
     """Longest session either role grants; a deploy job must end inside it (default two hours)."""
 
@@ -263,18 +294,28 @@ class GithubDeployRoles(pulumi.ComponentResource):
             # (iam:ListOpenIDConnectProviders), which neither CI role may do.
             self.provider_arn = ctx.account_id.apply(lambda account: oidc_provider_arn(ctx.partition, account))
 
-        def role(label: str, subject: GithubSubject, purpose: str) -> aws.iam.Role:
-            return aws.iam.Role(
-                f"{name}-{label}",
-                name=f"{args.name_prefix}-{label}",
-                description=f"{purpose}; GitHub Actions {subject.claim}",
-                assume_role_policy=github_trust_policy(self.provider_arn, subject.claim),
-                max_session_duration=args.max_session_seconds,
-                opts=child,
-            )
-
-        self.app_role = role("app-deploy", args.app_deploy, "Release the app: image, service, frontend")
-        self.infra_role = role("infra-deploy", args.infra_deploy, "pulumi up of this stack")
+        if ctx.permissions_boundary is None:
+            raise ValueError(f"GithubDeployRoles {name}: the context names no permissions boundary to fence CI with")
+        boundary = ctx.permissions_boundary
+        self.app_role = ctx.role(
+            f"{name}-app-deploy",
+            name=f"{args.name_prefix}-app-deploy",
+            description=f"Release the app: image, service, frontend; GitHub Actions {args.app_deploy.claim}",
+            assume_role_policy=github_trust_policy(self.provider_arn, args.app_deploy.claim),
+            max_session_duration=args.max_session_seconds,
+            opts=child,
+        )
+        # The one role without the boundary (it must create roles): an administrator creates it in the stack's
+        # first `pulumi up`, and it may never change itself.
+        self.infra_role = aws.iam.Role(
+            f"{name}-infra-deploy",
+            name=f"{args.name_prefix}-infra-deploy",
+            path=ctx.role_path,
+            description=f"pulumi up of this stack; GitHub Actions {args.infra_deploy.claim}",
+            assume_role_policy=github_trust_policy(self.provider_arn, args.infra_deploy.claim),
+            max_session_duration=args.max_session_seconds,
+            opts=child,
+        )
         aws.iam.RolePolicyAttachment(
             f"{name}-infra-deploy-power-user",
             role=self.infra_role.name,
@@ -282,14 +323,16 @@ class GithubDeployRoles(pulumi.ComponentResource):
             opts=child,
         )
         attachable = list(args.attachable_policy_arns) or [f"arn:{ctx.partition}:iam::aws:policy/service-role/*"]
-        infra_iam: pulumi.Output[str] = ctx.account_id.apply(
-            lambda account: document(
+        infra_iam: pulumi.Output[str] = pulumi.Output.all(ctx.account_id, boundary).apply(
+            lambda values: document(
                 *infra_iam_statements(
-                    account_id=account,
+                    account_id=values[0],
                     partition=ctx.partition,
-                    stack_tags=args.stack_tags,
-                    protected_role_arns=[self.infra_role.arn],
+                    role_path=ctx.role_path,
+                    boundary_arn=values[1],
+                    self_arn=self.infra_role.arn,
                     attachable_policy_arns=attachable,
+                    owned_policy_names=args.owned_policy_names,
                 ),
                 other_stacks_guard(args.stack_tag_key, args.stack_tags[args.stack_tag_key]),
             )

@@ -143,7 +143,7 @@ class PostgresDb(pulumi.ComponentResource):
             )
             for log in LOG_EXPORTS
         ]
-        monitoring = aws.iam.Role(
+        monitoring = ctx.role(
             f"{name}-monitoring",
             description=f"{identifier}: enhanced monitoring publishes OS metrics",
             assume_role_policy=service_trust("monitoring.rds.amazonaws.com", source_account=ctx.account_id),

@@ -150,7 +150,7 @@ class SecretSet(pulumi.ComponentResource):
             return None
         args = self._args
         child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(
+        role = args.context.role(
             f"{self._name}-rotation-reminder",
             assume_role_policy=service_trust("scheduler.amazonaws.com", source_account=args.context.account_id),
             opts=child,

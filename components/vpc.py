@@ -198,7 +198,7 @@ class Vpc(pulumi.ComponentResource):
             kms_key_id=args.kms_key_arn,
             opts=child,
         )
-        role = aws.iam.Role(
+        role = args.context.role(
             f"{name}-flow-logs",
             assume_role_policy=service_trust("vpc-flow-logs.amazonaws.com", source_account=args.context.account_id),
             opts=child,

@@ -61,10 +61,18 @@ def _log_group(args: MockResourceArgs, rid: str) -> State:
 
 
 def _iam_role(args: MockResourceArgs, rid: str) -> State:
+    """IAM is global (no region in the ARN), and the path is part of it: `role/<path>/<name>`."""
+    name = args.inputs.get("name", rid)
     return {
-        "arn": f"arn:aws:iam::{ACCOUNT}:role/{args.inputs.get('name', rid)}",
+        "arn": f"arn:aws:iam::{ACCOUNT}:role{args.inputs.get('path', '/')}{name}",
+        "name": name,
         "uniqueId": f"AROA{suffix(rid)}",
     }
+
+
+def _iam_policy(args: MockResourceArgs, rid: str) -> State:
+    name = args.inputs.get("name", rid)
+    return {"arn": f"arn:aws:iam::{ACCOUNT}:policy{args.inputs.get('path', '/')}{name}", "name": name}
 
 
 def _vpc(args: MockResourceArgs, rid: str) -> State:
@@ -282,6 +290,7 @@ COMPUTED: dict[str, Callable[[MockResourceArgs, str], State]] = {
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:iam/role:Role": _iam_role,
+    "aws:iam/policy:Policy": _iam_policy,
     "aws:ec2/vpc:Vpc": _vpc,
     "aws:acm/certificate:Certificate": _acm_certificate,
     "aws:route53/zone:Zone": _route53_zone,

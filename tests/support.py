@@ -67,6 +67,16 @@ def rules_of(plan: Plan, type_token: str, security_group_id: str) -> list[dict[s
     return [inputs(r) for r in plan.of_type(type_token) if inputs(r)["securityGroupId"] == security_group_id]
 
 
+TEST_ROLE_PATH = "/socialclub-test/"
+TEST_BOUNDARY_ARN = f"arn:aws:iam::{fakes.ACCOUNT}:policy/socialclub-workload-boundary"
+
+
 def aws_context(region: str = fakes.REGION) -> AwsContext:
     """The AwsContext a component test passes in; call it inside `build` (Outputs belong to the run)."""
-    return AwsContext(account_id=pulumi.Output.from_input(fakes.ACCOUNT), region=region, partition="aws")
+    return AwsContext(
+        account_id=pulumi.Output.from_input(fakes.ACCOUNT),
+        region=region,
+        partition="aws",
+        role_path=TEST_ROLE_PATH,
+        permissions_boundary=TEST_BOUNDARY_ARN,
+    )

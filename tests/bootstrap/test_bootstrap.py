@@ -15,6 +15,7 @@ from bootstrap.state_backend import TLS_ONLY_SID, state_bucket_policy, state_rea
 from offline.fakes import ACCOUNT
 from offline.harness import Plan, Resource, read_stack_settings, run_program
 from stackconfig.github import GITHUB_OIDC_HOST, STS_AUDIENCE, trust_policy
+from stackconfig.iam import PASSABLE_TO_SERVICES, boundary_arn
 
 BOOTSTRAP = Path(__file__).resolve().parents[2] / "bootstrap"
 BUCKET = "aws:s3/bucket:Bucket"
@@ -208,6 +209,20 @@ def test_the_zone_owner_publishes_the_mx() -> None:
     plan = run(dns={"domain": domain, "mx": {"hosts": [{"priority": 10, "host": "in.mail.example.net"}]}})
     mx = plan.one("aws:route53/record:Record")
     assert (mx.inputs["type"], mx.inputs["name"], mx.inputs["records"]) == ("MX", domain, ["10 in.mail.example.net"])
+
+
+def test_the_workload_boundary_is_the_one_the_stacks_name_and_grants_no_iam(plan: Plan) -> None:
+    boundary = plan.one("aws:iam/policy:Policy")
+    assert boundary.protect is True
+    assert plan.outputs["workloadBoundaryArn"] == boundary.outputs["arn"]
+    # The ARN the stacks compute for their roles' boundary, from the account alone.
+    assert boundary.outputs["arn"] == boundary_arn("aws", ACCOUNT, "socialclub")
+    statements = {s["Sid"]: s for s in policy(boundary)["Statement"]}
+    assert statements["EverythingButIdentityAndAccount"]["NotAction"] == ["iam:*", "organizations:*", "account:*"]
+    passing = statements["PassProjectRolesToTheStacksServices"]
+    assert passing["Action"] == "iam:PassRole"
+    assert set(passing["Condition"]["StringEquals"]["iam:PassedToService"]) == set(PASSABLE_TO_SERVICES)
+    assert [s for s in statements.values() if s["Effect"] == "Allow" and s.get("Action") in ("*", "iam:*")] == []
 
 
 def test_no_preview_role_unless_asked() -> None:

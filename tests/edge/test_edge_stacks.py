@@ -6,7 +6,9 @@ import json
 
 import pytest
 
+from offline import fakes
 from offline.harness import Plan, read_stack_settings, run_program
+from stackconfig.iam import boundary_arn
 from tests.edge.common import BUCKET, DISTRIBUTION, RECORD, ROLE, policy, role_policies
 from tests.support import inputs, stack_plan
 
@@ -156,3 +158,19 @@ def test_an_mx_from_config_is_published_at_the_apex() -> None:
     (mx,) = [inputs(r) for r in plan.of_type(RECORD) if inputs(r)["type"] == "MX"]
     assert (mx["name"], mx["records"], mx["ttl"]) == (DOMAIN, ["10 inbound.mail.example.net"], 3600)
     assert not [r for r in stack_plan("production").of_type(RECORD) if inputs(r)["type"] == "MX"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_role_of_the_stack_is_fenced_but_the_one_an_administrator_creates(stack: str) -> None:
+    """The infra-deploy role may only create and change roles that carry the boundary under the stack's path;
+    a role of the program without them would fail `pulumi up` in CI (and would be a way out of the fence)."""
+    plan = stack_plan(stack)
+    boundary = boundary_arn("aws", fakes.ACCOUNT, "socialclub")
+    roles = {r.name: inputs(r) for r in plan.of_type("aws:iam/role:Role")}
+    assert len(roles) >= 6
+    for name, role in roles.items():
+        assert role["path"] == f"/socialclub-{stack}/", name
+        if name == "deploy-infra-deploy":
+            assert "permissionsBoundary" not in role
+        else:
+            assert role["permissionsBoundary"] == boundary, name

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
-from components.github_deploy_roles import GithubSubject, github_trust_policy, infra_iam_statements
+from components.github_deploy_roles import GithubSubject, github_trust_policy
 from offline import fakes
 from offline.harness import Plan
+from offline.permissions.evaluator import Outcome, Policy, Request, evaluate
+from offline.permissions.roles import effective_policies
 from stackconfig.github import GITHUB_OIDC_HOST, GithubRepository
 from tests.edge.common import (
     APP_SUBJECT,
@@ -24,7 +25,7 @@ from tests.edge.common import (
     role_policies,
     statement_by_sid,
 )
-from tests.support import inputs, run_component
+from tests.support import TEST_BOUNDARY_ARN, TEST_ROLE_PATH, inputs, run_component
 
 PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 PROVIDER_ARN = f"arn:aws:iam::{fakes.ACCOUNT}:oidc-provider/{GITHUB_OIDC_HOST}"
@@ -113,47 +114,105 @@ def test_app_deploy_grants_exactly_push_rollout_and_pass_role(plan: Plan) -> Non
     assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
 
 
+ACCOUNT = fakes.ACCOUNT
+OWN_PATH_ROLE = f"arn:aws:iam::{ACCOUNT}:role/socialclub-test/new-role"
+OTHER_STACK_ROLE = f"arn:aws:iam::{ACCOUNT}:role/socialclub-production/socialclub-production-infra-deploy"
+BOUNDED = {"iam:PermissionsBoundary": [TEST_BOUNDARY_ARN]}
+
+
+def infra_policies(plan: Plan) -> list[Policy]:
+    policies, sources = effective_policies(plan.one(ROLE, "deploy-infra-deploy"), [plan])
+    assert any("PowerUserAccess" in source for source in sources)
+    return list(policies)
+
+
+def decide(plan: Plan, action: str, resource: str, **context: list[str]) -> Outcome:
+    request = Request(
+        action,
+        resource,
+        context=context,
+        # A request without these keys is known: IAM would not send them either.
+        modelled=frozenset({"iam:permissionsboundary", "iam:passedtoservice", "iam:policyarn"}),
+    )
+    return evaluate(infra_policies(plan), request).outcome
+
+
 def test_infra_deploy_is_power_user_plus_fenced_iam(plan: Plan) -> None:
     attachment = inputs(plan.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment"))
     assert attachment == {"role": "sc-test-infra-deploy", "policyArn": "arn:aws:iam::aws:policy/PowerUserAccess"}
+    infra, app = (inputs(plan.one(ROLE, f"deploy-{label}")) for label in ("infra-deploy", "app-deploy"))
+    # Both under the stack's path; only the app role is fenced by the boundary (the infra role must create roles,
+    # and an administrator creates it).
+    assert infra["path"] == app["path"] == TEST_ROLE_PATH
+    assert app["permissionsBoundary"] == TEST_BOUNDARY_ARN and "permissionsBoundary" not in infra
     statements = role_policies(plan, plan.one(ROLE, "deploy-infra-deploy"))
-    assert not {a for s in statements for a in s["Action"]} & {"*", "iam:*"}
-    create = statement_by_sid(statements, "CreateStackTaggedIam")
-    assert create["Condition"] == {
-        "StringEquals": {"aws:RequestTag/Project": "socialclub", "aws:RequestTag/Stack": "test"}
-    }
-    change = statement_by_sid(statements, "ChangeStackTaggedRoles")
-    assert change["Condition"] == {
-        "StringEquals": {"aws:ResourceTag/Project": "socialclub", "aws:ResourceTag/Stack": "test"}
-    }
-    assert "iam:PassRole" in change["Action"]
-    attach = statement_by_sid(statements, "AttachOnlyListedPolicies")
-    assert attach["Condition"]["ArnLike"] == {"iam:PolicyARN": ["arn:aws:iam::aws:policy/service-role/*"]}
-    deny = statement_by_sid(statements, "NeverChangeItself")
-    roles = {r.name: r.outputs["arn"] for r in plan.of_type(ROLE)}
-    assert deny["Effect"] == "Deny"
-    # Only itself: the stack manages the app-deploy role's inline policies, so CI must be able to change them.
-    assert deny["Resource"] == [roles["deploy-infra-deploy"]]
-    assert {"iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:AttachRolePolicy"} <= set(deny["Action"])
+    assert not {a for s in statements if s["Effect"] == "Allow" for a in s["Action"]} & {"*", "iam:*"}
 
 
-def test_every_infra_iam_write_is_conditioned_on_the_stack_tags() -> None:
-    statements = infra_iam_statements(
-        account_id="111122223333",
-        partition="aws",
-        stack_tags={"Stack": "production"},
-        protected_role_arns=["arn:aws:iam::111122223333:role/x"],
-        attachable_policy_arns=["arn:aws:iam::aws:policy/service-role/*"],
-    )
-    assert json.loads(json.dumps(statements))[0]["Resource"][0] == "arn:aws:iam::111122223333:role/*"
-    for st in statements:
-        if st["Effect"] == "Allow" and st["Sid"] != "ReadIam":
-            tags = {**st["Condition"].get("StringEquals", {})}
-            assert tags in (
-                {"aws:RequestTag/Stack": "production"},
-                {"aws:ResourceTag/Stack": "production"},
-            ), st["Sid"]
-        assert not any(a in ("*", "iam:*") for a in st["Action"])
+# The escalation paths of a deploy role that may create roles, replayed with IAM's semantics on its effective
+# policy (inline statements plus the stored PowerUserAccess): each must end short of administrator.
+ESCALATIONS = [
+    ("create a role without the boundary", "iam:CreateRole", OWN_PATH_ROLE, {}),
+    ("create a role under another path", "iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/x", BOUNDED),
+    ("give a role without the boundary *:*", "iam:PutRolePolicy", OWN_PATH_ROLE, {}),
+    ("give another stack's deploy role *:*", "iam:PutRolePolicy", OTHER_STACK_ROLE, {}),
+    ("trust itself from another stack's role", "iam:UpdateAssumeRolePolicy", OTHER_STACK_ROLE, {}),
+    ("tag another stack's role into its scope", "iam:TagRole", OTHER_STACK_ROLE, {}),
+    (
+        "attach AdministratorAccess to a bounded role",
+        "iam:AttachRolePolicy",
+        OWN_PATH_ROLE,
+        {**BOUNDED, "iam:PolicyARN": ["arn:aws:iam::aws:policy/AdministratorAccess"]},
+    ),
+    ("remove a role's boundary", "iam:DeleteRolePermissionsBoundary", OWN_PATH_ROLE, BOUNDED),
+    ("rewrite the boundary", "iam:CreatePolicyVersion", TEST_BOUNDARY_ARN, {}),
+    ("pass a role to Lambda", "iam:PassRole", OWN_PATH_ROLE, {"iam:PassedToService": ["lambda.amazonaws.com"]}),
+    ("assume another role", "sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/OrganizationAccountAccessRole", {}),
+    ("widen itself", "iam:PutRolePolicy", "SELF", {}),
+    ("hand itself to a task it starts", "iam:PassRole", "SELF", {"iam:PassedToService": ["ecs-tasks.amazonaws.com"]}),
+    ("create an access key", "iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT}:user/admin", {}),
+]
+
+
+@pytest.mark.parametrize(("what", "action", "resource", "context"), ESCALATIONS, ids=[e[0] for e in ESCALATIONS])
+def test_no_escalation_path_is_open(
+    plan: Plan, what: str, action: str, resource: str, context: dict[str, list[str]]
+) -> None:
+    if resource == "SELF":
+        resource = plan.one(ROLE, "deploy-infra-deploy").outputs["arn"]
+    assert not decide(plan, action, resource, **context).granted, what
+
+
+# What `pulumi up` does to the stack's own roles must still be allowed.
+NEEDED = [
+    ("iam:CreateRole", OWN_PATH_ROLE, BOUNDED),
+    ("iam:PutRolePolicy", OWN_PATH_ROLE, BOUNDED),
+    ("iam:DeleteRolePolicy", OWN_PATH_ROLE, BOUNDED),
+    (
+        "iam:AttachRolePolicy",
+        OWN_PATH_ROLE,
+        {**BOUNDED, "iam:PolicyARN": ["arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"]},
+    ),
+    ("iam:UpdateAssumeRolePolicy", OWN_PATH_ROLE, {}),
+    ("iam:TagRole", OWN_PATH_ROLE, {}),
+    ("iam:DeleteRole", OWN_PATH_ROLE, {}),
+    ("iam:PassRole", OWN_PATH_ROLE, {"iam:PassedToService": ["ecs-tasks.amazonaws.com"]}),
+    ("iam:GetRole", OTHER_STACK_ROLE, {}),
+]
+
+
+@pytest.mark.parametrize(("action", "resource", "context"), NEEDED, ids=[n[0] for n in NEEDED])
+def test_what_pulumi_up_does_to_the_stacks_roles_is_allowed(
+    plan: Plan, action: str, resource: str, context: dict[str, list[str]]
+) -> None:
+    assert decide(plan, action, resource, **context) is Outcome.ALLOWED
+
+
+def test_the_app_deploy_role_the_stack_manages_stays_changeable(plan: Plan) -> None:
+    """The stack owns the app-deploy role's inline policies: CI must be able to update them."""
+    app = plan.one(ROLE, "deploy-app-deploy").outputs["arn"]
+    assert decide(plan, "iam:PutRolePolicy", app, **BOUNDED) is Outcome.ALLOWED
+    assert decide(plan, "iam:UpdateAssumeRolePolicy", app) is Outcome.ALLOWED
 
 
 def test_infra_deploy_cannot_destroy_another_stacks_resources(plan: Plan) -> None:
