@@ -7,6 +7,7 @@ condition operator and key names are case-insensitive: everything here is normal
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -232,15 +233,28 @@ def grants(statement: Statement, action: str) -> bool:
     return any(action_matches(p, action) for p in statement.actions)
 
 
-def _is_broad(resource: str) -> bool:
-    """A resource that names no single thing: '*' or an ARN with a wildcard (role/*, user/deploy-*)."""
-    return _has_wildcard(resource)
+# The part of an IAM ARN after the resource type: "arn:aws:iam::123456789012:role/path/name" -> "path/name".
+_IAM_NAME = re.compile(r"^arn:aws[a-z-]*:iam::[^:]*:(role|user|group|policy|instance-profile)/(.*)$")
 
 
-def broad_resources(statement: Statement) -> list[str]:
+def _is_broad(resource: str, *, prefix_scopes: bool) -> bool:
+    """A resource that names no single thing: '*' or an ARN with a wildcard.
+
+    With `prefix_scopes`, a wildcard after a fixed path or name prefix (role/socialclub-staging/*) scopes the
+    resource to the roles under that prefix, and only a wildcard at the start of the name (role/*) is broad.
+    """
+    if not _has_wildcard(resource):
+        return False
+    named = _IAM_NAME.match(resource)
+    if not prefix_scopes or named is None or _has_wildcard(resource[: named.start(2)]):
+        return True
+    return named.group(2)[:1] in WILDCARD_CHARS or named.group(2) == ""
+
+
+def broad_resources(statement: Statement, *, prefix_scopes: bool = False) -> list[str]:
     if statement.not_resources:
         return [f"everything except {list(statement.not_resources)}"]
-    return [r for r in statement.resources if _is_broad(r)]
+    return [r for r in statement.resources if _is_broad(r, prefix_scopes=prefix_scopes)]
 
 
 @dataclass(frozen=True)
@@ -254,6 +268,10 @@ class Escalation:
     """...and, when given, at least one of these on any resource (the compute that runs with a passed role)."""
     neutralised_by: tuple[str, ...] = ("iam:permissionsboundary",)
     """Condition keys that pin what the action can do (e.g. the boundary every new role must carry)."""
+    prefix_scopes: bool = False
+    """True for actions that only reach existing roles' permissions (pass, trust, assume): a path prefix such as
+    role/<stack>/* limits them to the stack's own roles. Actions that write permissions stay broad under any
+    wildcard, since the permissions they write are arbitrary."""
 
 
 # Launching compute that runs with a role of the caller's choosing: with iam:PassRole on any role, the new compute
@@ -300,7 +318,9 @@ ESCALATIONS: tuple[Escalation, ...] = (
     Escalation("write an inline policy on any role", ("iam:PutRolePolicy",)),
     Escalation("write an inline policy on any user", ("iam:PutUserPolicy",)),
     Escalation("write an inline policy on any group", ("iam:PutGroupPolicy",)),
-    Escalation("rewrite the trust policy of any role", ("iam:UpdateAssumeRolePolicy",), neutralised_by=()),
+    Escalation(
+        "rewrite the trust policy of any role", ("iam:UpdateAssumeRolePolicy",), neutralised_by=(), prefix_scopes=True
+    ),
     Escalation("create a role with any permissions", ("iam:CreateRole",)),
     Escalation("create access keys for any user", ("iam:CreateAccessKey",), neutralised_by=()),
     Escalation("set the console password of any user", ("iam:CreateLoginProfile",), neutralised_by=()),
@@ -310,8 +330,14 @@ ESCALATIONS: tuple[Escalation, ...] = (
     Escalation("remove a user's permissions boundary", ("iam:DeleteUserPermissionsBoundary",), neutralised_by=()),
     Escalation("replace a role's permissions boundary", ("iam:PutRolePermissionsBoundary",)),
     Escalation("replace a user's permissions boundary", ("iam:PutUserPermissionsBoundary",)),
-    Escalation("assume any role", ("sts:AssumeRole",), neutralised_by=()),
-    Escalation("pass any role to compute it launches", ("iam:PassRole",), with_any=RUNS_WITH_A_ROLE, neutralised_by=()),
+    Escalation("assume any role", ("sts:AssumeRole",), neutralised_by=(), prefix_scopes=True),
+    Escalation(
+        "pass any role to compute it launches",
+        ("iam:PassRole",),
+        with_any=RUNS_WITH_A_ROLE,
+        neutralised_by=(),
+        prefix_scopes=True,
+    ),
 )
 
 
@@ -325,13 +351,13 @@ def _denied_everywhere(statements: list[Statement], action: str) -> bool:
     )
 
 
-def _broad_grant(statements: list[Statement], action: str, neutralised_by: tuple[str, ...]) -> Statement | None:
+def _broad_grant(statements: list[Statement], action: str, escalation: Escalation) -> Statement | None:
     if _denied_everywhere(statements, action):
         return None
     for statement in statements:
-        if not grants(statement, action) or not broad_resources(statement):
+        if not grants(statement, action) or not broad_resources(statement, prefix_scopes=escalation.prefix_scopes):
             continue
-        if any(statement.has_condition_key(key) for key in neutralised_by):
+        if any(statement.has_condition_key(key) for key in escalation.neutralised_by):
             continue
         return statement
     return None
@@ -345,7 +371,7 @@ def escalation_problems(
     where = {id(s): w for w, s in statements}
     problems: list[str] = []
     for escalation in escalations:
-        found = [_broad_grant(bare, a, escalation.neutralised_by) for a in escalation.actions]
+        found = [_broad_grant(bare, a, escalation) for a in escalation.actions]
         first = found[0]
         if first is None or not all(found):
             continue
@@ -354,7 +380,7 @@ def escalation_problems(
         unless = f" (no {' or '.join(escalation.neutralised_by)} condition)" if escalation.neutralised_by else ""
         problems.append(
             f"{where[id(first)]}: {first.label()} can {escalation.what}: {', '.join(escalation.actions)} on "
-            f"{broad_resources(first)}{unless}"
+            f"{broad_resources(first, prefix_scopes=escalation.prefix_scopes)}{unless}"
         )
     return problems
 

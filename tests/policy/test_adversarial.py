@@ -152,6 +152,7 @@ def _role_policy(b: StackBuilder, name: str, *statements: dict[str, Any]) -> Non
 
 
 ROLES = f"arn:aws:iam::{ACCOUNT}:role/*"
+STACK_ROLES = f"arn:aws:iam::{ACCOUNT}:role/socialclub-production/*"
 
 
 def _escalation_by_wildcard(b: StackBuilder) -> None:
@@ -325,6 +326,10 @@ CASES: dict[str, tuple[Change, set[tuple[str, str]]]] = {
         {("iam-no-privilege-escalation", M), ("iam-wildcard-resource-justified", M)},
     ),
     "access keys and passwords of any user": (_access_keys, {("iam-no-privilege-escalation", M)}),
+    "roles created under the stack's path without a boundary": (
+        lambda b: _role_policy(b, "task-create", _allow(["iam:CreateRole", "iam:PutRolePolicy"], STACK_ROLES)),
+        {("iam-no-privilege-escalation", M)},
+    ),
     "second KMS key open to everyone": (_public_key, {("resource-policy-no-public-principal", M)}),
     "bucket policy public read": (_public_read_bucket_policy, {("resource-policy-no-public-principal", M)}),
     "TLS deny covering only the bucket ARN": (_tls_deny_bucket_only, {("s3-deny-insecure-transport", M)}),
@@ -400,6 +405,12 @@ COMPLIANT: dict[str, Change] = {
         b,
         "task-pass-one",
         _allow("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/api-task-role"),
+        _allow("ecs:RunTask", f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/api:*"),
+    ),
+    "pass and re-trust only the stack's own roles (a path prefix)": lambda b: _role_policy(
+        b,
+        "task-stack-roles",
+        _allow(["iam:PassRole", "iam:UpdateAssumeRolePolicy"], STACK_ROLES),
         _allow("ecs:RunTask", f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/api:*"),
     ),
     "a managed policy that is not admin": lambda b: b.add(
