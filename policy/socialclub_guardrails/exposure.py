@@ -94,16 +94,29 @@ def _public_acl(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
 PUBLIC_PRINCIPAL = Rule(
     name="resource-policy-no-public-principal",
     control="S3.2, S3.3, KMS.5 (IAM Access Analyzer public access)",
-    description="Key and bucket policies (every KMS key and bucket spelling, inline or separate) never allow "
-    "'*' unless a condition pins the account, organisation or source (aws:PrincipalAccount, aws:SourceAccount, "
-    "aws:SourceArn, aws:PrincipalOrgID, kms:CallerAccount, ...).",
+    description="Key, bucket and other resource policies (every KMS key, bucket, topic, queue, secret, repository "
+    "... spelling, inline or separate) never allow '*' unless a condition pins the account, organisation or "
+    "source (aws:PrincipalAccount, aws:SourceAccount, aws:SourceArn, aws:PrincipalOrgID, kms:CallerAccount, ...).",
     fix="name the principals (account root, role ARNs, service principals), or add a condition such as "
     "StringEquals kms:CallerAccount / aws:SourceAccount / aws:PrincipalOrgID.",
 )
 
 
+# Where each policy-holding type keeps its resource policy document: every member of the key-policies,
+# bucket-policies, buckets and resource-policies families.
+POLICY_INPUTS: dict[str, tuple[str, ...]] = {
+    **{t: ("policy",) for t in family("key-policies") + family("bucket-policies") + family("buckets")},
+    **{t: ("policy",) for t in family("resource-policies")},
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": ("policyDocument",),
+    "aws:codeartifact/repositoryPermissionsPolicy:RepositoryPermissionsPolicy": ("policyDocument",),
+    "aws:s3control/multiRegionAccessPointPolicy:MultiRegionAccessPointPolicy": ("details", "policy"),
+    "aws:s3tables/tableBucketPolicy:TableBucketPolicy": ("resourcePolicy",),
+    "aws:s3tables/tablePolicy:TablePolicy": ("resourcePolicy",),
+}
+
+
 def _public_principal(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
-    policy = get(args.props, "policy")
+    policy = get(args.props, *POLICY_INPUTS[args.resource_type])
     if policy is None:
         return
     for where, statement in iam_documents.statements_of([("policy", policy)]):
@@ -386,9 +399,7 @@ def _invalid_headers(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
 
 POLICIES: list[Policy] = [
     resource_rule(PUBLIC_ACL, family("buckets") + family("bucket-acls") + family("object-acls"), _public_acl),
-    resource_rule(
-        PUBLIC_PRINCIPAL, family("key-policies") + family("bucket-policies") + family("buckets"), _public_principal
-    ),
+    resource_rule(PUBLIC_PRINCIPAL, list(POLICY_INPUTS), _public_principal),
     stack_rule(PUBLIC_ACCESS_BLOCK, family("buckets"), _public_access_block),
     resource_rule(RDS_PRIVATE, family("database-endpoints"), _rds_private),
     stack_rule(WORLD_INGRESS, family("security-groups"), _world_ingress),

@@ -87,6 +87,26 @@ FAMILIES: dict[str, Family] = {
     "key-policies": Family(
         "a KMS key's resource policy", (r"^aws:kms/(key|keyPolicy|externalKey|replicaKey|replicaExternalKey)(V\d+)?:",)
     ),
+    "resource-policies": Family(
+        "another service's resource policy (who may use a topic, queue, secret, repository, file system, ...)",
+        (
+            r"^aws:(sns/topic|sqs/queue|secretsmanager/secret)(Policy)?(V\d+)?:",
+            r"^aws:(ecr|ecrpublic)/(repository|registry)Policy(V\d+)?:",
+            r"^aws:(efs/fileSystem|backup/vault|cloudwatch/eventBus|apigateway/restApi|mediastore/container|"
+            r"schemas/registry|vpclattice/auth|ses/identity|sesv2/emailIdentity|s3/vectorsVectorBucket|"
+            r"s3control/(accessPoint|bucket|multiRegionAccessPoint|objectLambdaAccessPoint)|"
+            r"s3tables/(tableBucket|table)|dsql/cluster|codeartifact/repositoryPermissions)Policy(V\d+)?:",
+            r"^aws:(dynamodb|kinesis|glue|lambda|redshift|redshiftserverless|vpclattice|networkfirewall|"
+            r"cloudwatch/log)/?[rR]esourcePolicy(V\d+)?:",
+            r"^aws:acmpca/policy(V\d+)?:",
+            r"^aws:(opensearch|elasticsearch)/domainPolicy(V\d+)?:",
+        ),
+        {
+            "aws:opensearch/domainPolicy:DomainPolicy": "domain access policies pair '*' with aws:SourceIp or a VPC "
+            "endpoint; network exposure rules judge them",
+            "aws:elasticsearch/domainPolicy:DomainPolicy": "as opensearch/domainPolicy",
+        },
+    ),
     "listeners": Family("a load balancer listener", (r"^aws:(lb|alb)/listener(V\d+)?:",)),
     "listener-rules": Family("a rule of a load balancer listener", (r"^aws:(lb|alb)/listenerRule(V\d+)?:",)),
     "workload-environments": Family(

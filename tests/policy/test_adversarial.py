@@ -332,6 +332,29 @@ CASES: dict[str, tuple[Change, set[tuple[str, str]]]] = {
     ),
     "second KMS key open to everyone": (_public_key, {("resource-policy-no-public-principal", M)}),
     "bucket policy public read": (_public_read_bucket_policy, {("resource-policy-no-public-principal", M)}),
+    "queue policy open to everyone": (
+        lambda b: b.add(
+            "aws:sqs/queuePolicy:QueuePolicy",
+            "jobs-policy",
+            {"queueUrl": "https://sqs/jobs", "policy": _policy(_allow("sqs:SendMessage", "*", Principal="*"))},
+        ),
+        {("resource-policy-no-public-principal", M)},
+    ),
+    "secret with an inline public policy pinned by a wildcard": (
+        lambda b: b.set(
+            "stripe-key",
+            "policy",
+            _policy(
+                _allow(
+                    "secretsmanager:GetSecretValue",
+                    "*",
+                    Principal={"AWS": "*"},
+                    Condition={"StringLike": {"aws:PrincipalAccount": "*"}},
+                )
+            ),
+        ),
+        {("resource-policy-no-public-principal", M)},
+    ),
     "TLS deny covering only the bucket ARN": (_tls_deny_bucket_only, {("s3-deny-insecure-transport", M)}),
     "TLS deny of a few actions": (_tls_deny_some_actions, {("s3-deny-insecure-transport", M)}),
     "listenerRule forwarding plain HTTP": (_forwarding_listener_rule, {("alb-http-redirects-to-https", M)}),
@@ -430,6 +453,27 @@ COMPLIANT: dict[str, Change] = {
                     Principal={"AWS": "*"},
                     Condition={"StringEquals": {"kms:CallerAccount": ACCOUNT, "kms:ViaService": "s3.amazonaws.com"}},
                 )
+            ),
+        },
+    ),
+    "topic policy for a service of this account": lambda b: b.add(
+        "aws:sns/topicPolicy:TopicPolicy",
+        "alerts-policy",
+        {
+            "arn": Ref(b["alerts"], "arn"),
+            "policy": _policy(
+                _allow(
+                    "sns:Publish",
+                    "*",
+                    Principal={"Service": "cloudwatch.amazonaws.com"},
+                    Condition={"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+                ),
+                _allow(
+                    "sns:Subscribe",
+                    "*",
+                    Principal="*",
+                    Condition={"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},
+                ),
             ),
         },
     ),
