@@ -25,6 +25,16 @@ def is_action(action: str) -> bool:
     return bool(name) and action.lower() in {a.lower() for a in actions_of(service)}
 
 
+@cache
+def condition_keys(action: str) -> frozenset[str]:
+    """The condition keys AWS lists for an action (any of its resource types), lower case."""
+    service, _, name = action.partition(":")
+    data = get_service_prefix_data(service.lower())
+    privileges = {k.lower(): v for k, v in (data or {}).get("privileges", {}).items()}
+    found = privileges.get(name.lower(), {}).get("resource_types", {})
+    return frozenset(key.lower() for resource in found.values() for key in resource.get("condition_keys", []))
+
+
 def names_an_action(pattern: str) -> bool:
     """True when a policy's action pattern (`svc:Get*`, `svc:Name`) matches at least one real action."""
     service, _, name = pattern.partition(":")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from offline.permissions import plans
-from offline.permissions.evaluator import Outcome, Verdict, evaluate, evaluate_with_key_policy
+from offline.permissions.evaluator import Outcome, Verdict, evaluate, evaluate_with_key_policy, within_boundary
 from offline.permissions.roles import Need, Role, account_root, app_deploy_role, infra_deploy_role, preview_role
 from offline.permissions.table import load_table
 
@@ -59,6 +59,8 @@ def check_role(role: Role) -> RoleReport:
             if need.key_policy
             else evaluate(identity, request)
         )
+        if role.boundary is not None:
+            verdict = within_boundary(verdict, role.boundary, request)
         findings[key] = Finding(role.label, need, verdict)
     return RoleReport(role, tuple(findings.values()))
 

@@ -352,3 +352,21 @@ def evaluate_with_key_policy(
     return Verdict(
         Outcome.NOT_ALLOWED, reason=f"key policy {key_policy.name} lets neither the role nor IAM policies grant it"
     )
+
+
+def within_boundary(verdict: Verdict, boundary: Policy, request: Request) -> Verdict:
+    """A permissions boundary caps the other policies (IAM User Guide, "Permissions boundaries"): the request
+    must also be allowed by the boundary, and a deny in it wins."""
+    if not verdict.outcome.granted:
+        return verdict
+    capped = evaluate([boundary], request)
+    if capped.outcome is Outcome.DENIED:
+        return capped
+    if not capped.outcome.granted:
+        return Verdict(Outcome.NOT_ALLOWED, reason=f"outside the permissions boundary {boundary.name}")
+    assumptions = tuple(dict.fromkeys((*verdict.assumptions, *capped.assumptions)))
+    return Verdict(
+        Outcome.ALLOWED_ASSUMING if assumptions else Outcome.ALLOWED,
+        by=(*verdict.by, *capped.by),
+        assumptions=assumptions,
+    )

@@ -11,8 +11,9 @@ Roles:
 - app-deploy (one per stack): an application release: push the image, register a task definition (passing the
   service's task and execution roles to ECS), roll the service, publish the frontend.
 
-A deploy role never changes its own role or policies (the `NeverChangeDeployRoles` deny): for resources that
-make up the infra-deploy role itself, only read is expected; an administrator applies changes to them.
+A deploy role never changes its own role or policies (its own policy denies it, so a CI run can never widen the
+role it runs as): for the resources that make up the infra-deploy role itself only read is expected; an
+administrator applies changes to them. These are reported as "not expected", never dropped silently.
 """
 
 from __future__ import annotations
@@ -25,20 +26,23 @@ from typing import Any
 
 from offline import fakes
 from offline.harness import Plan, Resource
+from offline.permissions.catalog import condition_keys
 from offline.permissions.evaluator import Policy, PolicyError, Request, parse_policy
 from offline.permissions.managed import managed_policy
 from offline.permissions.plans import Invoke, RecordedPlan
-from offline.permissions.table import CALL, OPERATIONS, Entry, Table, TableError, render
+from offline.permissions.table import CALL, OPERATIONS, Entry, Table, TableError, render, render_optional
 from offline.wire import unwrapped
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+POLICY = "aws:iam/policy:Policy"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 PROVIDER = "pulumi:providers:aws"
 BUCKET = "aws:s3/bucket:Bucket"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 KMS_KEY = "aws:kms/key:Key"
 
+BOUNDARY_KEY = "iam:permissionsboundary"
 # Keys this module puts in a request's context when they apply: their absence is then known, not unknown.
 TAG_KEYS = frozenset({"aws:resourcetag/", "aws:requesttag/", "aws:tagkeys"})
 ALWAYS_MODELLED = frozenset({"aws:securetransport", "iam:passedtoservice", "iam:policyarn", "kms:viaservice"})
@@ -72,6 +76,8 @@ class Role:
     needs: tuple[Need, ...]
     exempt: tuple[str, ...] = field(default=())
     """Needs left out on purpose, each with its reason (reported, never silent)."""
+    boundary: Policy | None = None
+    """The role's permissions boundary: nothing outside it is allowed, whatever the other policies say."""
 
 
 def _inputs(resource: Resource) -> dict[str, Any]:
@@ -121,6 +127,22 @@ def effective_policies(role: Resource, plans: Sequence[Plan]) -> tuple[tuple[Pol
     if inline:
         raise PolicyError(f"{role.name}: inline_policy/managed_policy_arns on the role itself are not read here")
     return tuple(policies), tuple(sources)
+
+
+def permissions_boundary(role: Resource, plans: Sequence[Plan]) -> tuple[Policy | None, str]:
+    """The role's permissions boundary, from the customer managed policy the programs declare or the stored AWS
+    managed ones, and where it came from; (None, "") for a role without one."""
+    arn = role.inputs.get("permissionsBoundary")
+    if not arn:
+        return None, ""
+    for plan in plans:
+        for policy in plan.of_type(POLICY):
+            if policy.outputs.get("arn") == arn:
+                return parse_policy(str(_inputs(policy)["policy"]), f"{plan.stack}:{policy.name}"), (
+                    f"boundary {policy.name} ({plan.stack})"
+                )
+    managed = managed_policy(str(arn))
+    return managed.policy, f"boundary {managed.label()}"
 
 
 def default_tags(plan: Plan) -> dict[str, str]:
@@ -186,7 +208,6 @@ def resource_needs(
     whose URN is in `read_only` need only their read."""
     tags = default_tags(plan)
     roles_by_arn = {str(r.outputs.get("arn")): r for r in plan.of_type(ROLE)}
-    by_reference = {str(r.outputs[k]): r for r in plan.resources for k in ("id", "arn") if r.outputs.get(k)}
     for resource in plan.resources:
         if not resource.custom or (types is not None and resource.type not in types):
             continue
@@ -195,8 +216,7 @@ def resource_needs(
             raise TableError(f"{resource.type} ({resource.name}) has no entry in the table of required actions")
         own_tags = {**tags, **{str(k): str(v) for k, v in (_inputs(resource).get("tags") or {}).items()}}
         inputs = _inputs(resource)
-        # {ref.<input>.<path>}: the inputs of the resource an input refers to (by id or ARN).
-        refs = {k: _inputs(by_reference[v]) for k, v in inputs.items() if isinstance(v, str) and v in by_reference}
+        refs = {name: _referenced(plan, inputs.get(name), token) for name, token in entry.refs.items()}
         values = {**_values(), "inputs": inputs, "outputs": resource.outputs, "ref": refs}
         wanted = ("read",) if resource.urn in read_only else operations
         for operation in wanted:
@@ -210,6 +230,13 @@ def resource_needs(
                     extra["iam:PolicyARN"] = [render(entry.policy_arn, values)]
                 if action in entry.via:
                     extra["kms:ViaService"] = [_endpoint(entry.via[action])]
+                modelled: frozenset[str] = frozenset()
+                if entry.boundary and BOUNDARY_KEY in condition_keys(action):
+                    # The role's boundary (none: the key is absent from the request, which IAM knows).
+                    modelled = frozenset({BOUNDARY_KEY})
+                    boundary = render_optional(entry.boundary, values)
+                    if boundary:
+                        extra["iam:PermissionsBoundary"] = [boundary]
                 yield Need(
                     _request(
                         action,
@@ -217,11 +244,20 @@ def resource_needs(
                         resource_tags=None if creating else own_tags,
                         request_tags=own_tags if creating or _carries_tags(action) else None,
                         extra=extra,
+                        modelled=modelled,
                     ),
                     why,
                 )
             if operation in ("create", "update"):
                 yield from _pass_role_needs(entry, resource, why, roles_by_arn, tags)
+
+
+def _referenced(plan: Plan, value: Any, type_token: str) -> dict[str, Any]:
+    """The inputs and outputs of the resource of `type_token` whose id or ARN is `value` ({} when none is)."""
+    for resource in plan.of_type(type_token):
+        if value is not None and value in (resource.outputs.get("id"), resource.outputs.get("arn")):
+            return {"inputs": _inputs(resource), "outputs": resource.outputs}
+    return {}
 
 
 def _pass_role_needs(
@@ -440,7 +476,7 @@ def with_key_policies(needs: Sequence[Need], keys: Mapping[str, Policy]) -> tupl
 # ------------------------------------------------------------------------------------------- the roles
 
 SELF_MANAGED_REASON = (
-    "a deploy role never changes its own role or policies (NeverChangeDeployRoles): an administrator applies "
+    "a deploy role never changes its own role or policies (its own policy denies it): an administrator applies "
     "changes to them; CI only reads them"
 )
 
@@ -450,10 +486,24 @@ def _self_urns(plan: Plan, role: Resource) -> frozenset[str]:
     return frozenset({role.urn, *(r.urn for r in own)})
 
 
+def _role(label: str, role: Resource, plans: Sequence[Plan], needs: Sequence[Need], exempt: Sequence[str] = ()) -> Role:
+    """The role as IAM sees it, from every plan that declares a policy for it, a key policy or its boundary."""
+    policies, sources = effective_policies(role, plans)
+    boundary, boundary_source = permissions_boundary(role, plans)
+    return Role(
+        label,
+        str(role.outputs["arn"]),
+        policies,
+        (*sources, *([boundary_source] if boundary_source else [])),
+        with_key_policies(needs, key_policies(plans)),
+        tuple(exempt),
+        boundary,
+    )
+
+
 def infra_deploy_role(recorded: RecordedPlan, bootstrap: RecordedPlan, table: Table) -> Role:
     plan = recorded.plan
     role = find_role(plan, "-infra-deploy")
-    policies, sources = effective_policies(role, [plan, bootstrap.plan])
     buckets = bucket_policies([plan, bootstrap.plan])
     read_only = _self_urns(plan, role)
     needs = (
@@ -463,42 +513,30 @@ def infra_deploy_role(recorded: RecordedPlan, bootstrap: RecordedPlan, table: Ta
         *image_push_needs(plan, "deploy job: push the image, move the stack's tag"),
         *publish_needs(plan, buckets, "deploy job: upload the frontend, invalidate"),
     )
-    exempt = tuple(
+    exempt = [
         f"{r.type} {r.name}: create/update/delete ({SELF_MANAGED_REASON})" for r in plan.resources if r.urn in read_only
-    )
-    keys = key_policies([plan, bootstrap.plan])
-    return Role(
-        f"{plan.stack} infra-deploy",
-        str(role.outputs["arn"]),
-        policies,
-        sources,
-        with_key_policies(needs, keys),
-        exempt,
-    )
+    ]
+    return _role(f"{plan.stack} infra-deploy", role, [plan, bootstrap.plan], needs, exempt)
 
 
 def app_deploy_role(recorded: RecordedPlan, bootstrap: RecordedPlan, table: Table) -> Role:
     plan = recorded.plan
     role = find_role(plan, "-app-deploy")
-    policies, sources = effective_policies(role, [plan, bootstrap.plan])
     buckets = bucket_policies([plan])
     needs = (
         *image_push_needs(plan, "app release: push the image"),
         *rollout_needs(plan, table),
         *publish_needs(plan, buckets, "app release: publish the frontend"),
     )
-    keys = key_policies([plan, bootstrap.plan])
-    return Role(f"{plan.stack} app-deploy", str(role.outputs["arn"]), policies, sources, with_key_policies(needs, keys))
+    return _role(f"{plan.stack} app-deploy", role, [plan, bootstrap.plan], needs)
 
 
 def preview_role(stacks: Sequence[RecordedPlan], bootstrap: RecordedPlan, table: Table) -> Role:
     role = find_role(bootstrap.plan, "-preview")
-    policies, sources = effective_policies(role, [bootstrap.plan, *(s.plan for s in stacks)])
     buckets = bucket_policies([bootstrap.plan])
     needs: list[Need] = []
     for recorded in stacks:
         needs += resource_needs(recorded.plan, table, operations=("read",), types=frozenset({PROVIDER}))
         needs += invoke_needs(recorded.invokes, table)
     needs += state_needs(bootstrap.plan, buckets, write=False)
-    keys = key_policies([bootstrap.plan, *(s.plan for s in stacks)])
-    return Role("preview", str(role.outputs["arn"]), policies, sources, with_key_policies(needs, keys))
+    return _role("preview", role, [bootstrap.plan, *(s.plan for s in stacks)], needs)

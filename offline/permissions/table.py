@@ -47,6 +47,10 @@ class Entry:
     via: Mapping[str, str] = field(default_factory=dict)
     """Action -> the service that makes the call on the caller's behalf (kms:ViaService)."""
     policy_arn: str = ""
+    refs: Mapping[str, str] = field(default_factory=dict)
+    """Input -> the resource type it refers to (by id or ARN), for `{ref.<input>.inputs|outputs.<path>}`."""
+    boundary: str = ""
+    """Template of the permissions boundary of the role the actions create or change (iam:PermissionsBoundary)."""
     no_permission_needed: frozenset[str] = frozenset()
 
     def resource_for(self, action: str) -> str:
@@ -90,6 +94,8 @@ def _entry(token: str, raw: Mapping[str, Any], operations: tuple[str, ...]) -> E
         "resource_of",
         "via",
         "policy_arn",
+        "boundary",
+        "refs",
         "no_permission_needed",
     }
     if unknown:
@@ -111,6 +117,8 @@ def _entry(token: str, raw: Mapping[str, Any], operations: tuple[str, ...]) -> E
         resource_of=dict(raw.get("resource_of", {})),
         via=dict(raw.get("via", {})),
         policy_arn=str(raw.get("policy_arn", "")),
+        boundary=str(raw.get("boundary", "")),
+        refs=dict(raw.get("refs", {})),
         no_permission_needed=frozenset(_actions(raw, "no_permission_needed", where)),
     )
     named = {
@@ -161,3 +169,11 @@ def render(template: str, values: Mapping[str, Any]) -> str:
         return str(value)
 
     return _PLACEHOLDER.sub(one, template)
+
+
+def render_optional(template: str, values: Mapping[str, Any]) -> str | None:
+    """`render`, or None when the template names a value the resource does not have (an unset input)."""
+    try:
+        return render(template, values)
+    except TableError:
+        return None

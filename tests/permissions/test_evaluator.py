@@ -15,6 +15,7 @@ from offline.permissions.evaluator import (
     evaluate,
     evaluate_with_key_policy,
     parse_policy,
+    within_boundary,
 )
 
 
@@ -176,3 +177,15 @@ def test_resource_wildcards_match_within_one_part_of_the_arn() -> None:
 def test_not_principal_is_refused_rather_than_ignored() -> None:
     with pytest.raises(PolicyError, match="NotPrincipal"):
         verdict({"Effect": "Deny", "NotPrincipal": {"AWS": ROOT}, "Action": "*", "Resource": "*"})
+
+
+def test_a_permissions_boundary_caps_what_the_policies_allow() -> None:
+    boundary = parse_policy({"Statement": [{"Sid": "S3", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}, "b")
+    allowed = verdict(ALLOW_ALL)
+    assert within_boundary(allowed, boundary, Request("s3:GetObject", "arn:aws:s3:::b/k")).outcome is Outcome.ALLOWED
+    capped = within_boundary(allowed, boundary, Request("iam:CreateRole", "arn:aws:iam::1:role/r"))
+    assert capped.outcome is Outcome.NOT_ALLOWED
+    assert capped.reason == "outside the permissions boundary b"
+    # A boundary grants nothing by itself.
+    nothing = verdict()
+    assert within_boundary(nothing, boundary, Request("s3:GetObject", "arn:aws:s3:::b/k")) == nothing

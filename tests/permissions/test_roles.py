@@ -13,8 +13,8 @@ import dataclasses
 import pytest
 
 from offline.permissions import plans
-from offline.permissions.check import STACKS, RoleReport, check_role, roles_for
-from offline.permissions.evaluator import parse_policy
+from offline.permissions.check import STACKS, Finding, RoleReport, check_role, roles_for
+from offline.permissions.evaluator import Policy, parse_policy
 from offline.permissions.roles import Role
 from offline.permissions.table import load_table
 
@@ -62,35 +62,54 @@ def test_the_infra_role_passes_the_task_roles_to_ecs_only(roles: dict[str, Role]
     assert all(r.context["iam:PassedToService"] == ["ecs-tasks.amazonaws.com"] for r in passes)
 
 
-def without(role: Role, sid: str) -> Role:
-    """The role with one statement (by Sid) dropped from its inline policies."""
-    policies = tuple(
-        dataclasses.replace(p, statements=tuple(s for s in p.statements if s.sid != sid)) for p in role.policies
-    )
-    assert policies != role.policies, f"{role.label} has no statement {sid}"
+def granted(role: Role, action: str, resource_suffix: str) -> Finding:
+    """The finding that grants `action` on a resource ending in `resource_suffix` (it must be granted)."""
+    found = [
+        f
+        for f in check_role(role).findings
+        if f.need.request.action == action and f.need.request.resource.endswith(resource_suffix)
+    ]
+    assert found and all(f.verdict.outcome.granted for f in found), [f.message() for f in found]
+    return found[0]
+
+
+def dropped(policy: Policy, label: str) -> Policy:
+    return dataclasses.replace(policy, statements=tuple(s for s in policy.statements if s.label() != label))
+
+
+def without_what_grants(role: Role, finding: Finding) -> Role:
+    """The role with the statement that granted `finding` removed from its policies."""
+    label = finding.verdict.by[0]
+    policies = tuple(dropped(p, label) for p in role.policies)
+    assert policies != role.policies, f"{label} is not one of {role.label}'s statements"
     return dataclasses.replace(role, policies=policies)
 
 
-def test_dropping_a_statement_from_the_infra_role_fails_the_check(roles: dict[str, Role]) -> None:
-    report = check_role(without(roles["production infra-deploy"], "ChangeStackTaggedRoles"))
-    messages = [f.message() for f in report.missing()]
+@pytest.mark.parametrize(
+    ("action", "resource_suffix", "needed_by"),
+    [
+        ("iam:PutRolePolicy", "-app-deploy", "aws:iam/rolePolicy:RolePolicy "),
+        ("iam:PassRole", "/backend-execution-14e44c0", "aws:ecs/taskDefinition:TaskDefinition backend-task: create"),
+        ("rds:CreateDBInstance", "*", "aws:rds/instance:Instance db-instance: create"),
+    ],
+)
+def test_dropping_the_statement_that_grants_a_need_fails_the_check(
+    roles: dict[str, Role], action: str, resource_suffix: str, needed_by: str
+) -> None:
+    infra = roles["production infra-deploy"]
+    finding = granted(infra, action, resource_suffix)
+    messages = [f.message() for f in check_role(without_what_grants(infra, finding)).missing()]
     expected = (
-        "production infra-deploy: iam:PutRolePolicy on arn:aws:iam::123456789012:role/socialclub-production-app-deploy "
-        "is not allowed (needed by aws:iam/rolePolicy:RolePolicy "
+        f"production infra-deploy: {action} on {finding.need.request.resource} is not allowed (needed by {needed_by}"
     )
     assert any(m.startswith(expected) for m in messages), "\n".join(messages)
-    assert any("iam:PassRole" in m and "ecs/taskDefinition" in m for m in messages)
 
 
-def test_dropping_the_managed_policy_or_the_state_read_fails_the_check(roles: dict[str, Role]) -> None:
-    infra = roles["staging infra-deploy"]
-    inline_only = dataclasses.replace(
-        infra, policies=tuple(p for p in infra.policies if "PowerUserAccess" not in p.name)
-    )
-    missing = {f.need.request.action for f in check_role(inline_only).missing()}
-    assert {"rds:CreateDBInstance", "s3:PutObject", "ecr:PutImage", "cloudfront:CreateInvalidation"} <= missing
-    preview = check_role(without(roles["preview"], "ReadState"))
-    assert any(f.need.request.action == "s3:GetObject" and "state backend" in f.need.because for f in preview.missing())
+def test_dropping_the_state_read_fails_the_preview(roles: dict[str, Role]) -> None:
+    preview = roles["preview"]
+    finding = granted(preview, "s3:GetObject", "/*")
+    missing = check_role(without_what_grants(preview, finding)).missing()
+    assert any(f.need.request.action == "s3:GetObject" and "state backend" in f.need.because for f in missing)
 
 
 def test_an_explicit_deny_added_to_a_role_is_reported_as_such(roles: dict[str, Role]) -> None:
@@ -105,21 +124,34 @@ def test_an_explicit_deny_added_to_a_role_is_reported_as_such(roles: dict[str, R
 
 def test_a_key_policy_that_stops_delegating_administration_fails_the_check(roles: dict[str, Role]) -> None:
     infra = roles["production infra-deploy"]
+    finding = granted(infra, "kms:PutKeyPolicy", "")
+    key_policy = finding.need.key_policy
+    assert key_policy is not None
+    (key_statement,) = [label for label in finding.verdict.by if label.startswith(f"{key_policy.name}#")]
     needs = tuple(
-        dataclasses.replace(
-            need,
-            key_policy=dataclasses.replace(
-                need.key_policy,
-                statements=tuple(s for s in need.key_policy.statements if s.sid != "AccountAdministersKey"),
-            ),
-        )
-        if need.key_policy and need.key_policy.name == "production:kms-key"
+        dataclasses.replace(need, key_policy=dropped(key_policy, key_statement))
+        if need.key_policy == key_policy
         else need
         for need in infra.needs
     )
     messages = [f.message() for f in check_role(dataclasses.replace(infra, needs=needs)).missing()]
     assert any(
-        m.startswith("production infra-deploy: kms:PutKeyPolicy on arn:aws:kms:us-east-1:123456789012:key/")
+        m.startswith(f"production infra-deploy: kms:PutKeyPolicy on {finding.need.request.resource} is not allowed")
         and "needed by aws:kms/key:Key kms-key: update" in m
+        and "lets neither the role nor IAM policies grant it" in m
+        for m in messages
+    ), "\n".join(messages)
+
+
+def test_the_app_deploy_role_is_capped_by_its_permissions_boundary(roles: dict[str, Role]) -> None:
+    app = roles["production app-deploy"]
+    assert app.boundary is not None
+    finding = granted(app, "iam:PassRole", "/backend-task-f77f7fb")
+    (boundary_statement,) = [label for label in finding.verdict.by if label.startswith(f"{app.boundary.name}#")]
+    capped = dataclasses.replace(app, boundary=dropped(app.boundary, boundary_statement))
+    messages = [f.message() for f in check_role(capped).missing()]
+    assert any(
+        m.startswith(f"production app-deploy: iam:PassRole on {finding.need.request.resource} is not allowed")
+        and "outside the permissions boundary" in m
         for m in messages
     ), "\n".join(messages)
