@@ -2,13 +2,12 @@
 kept as assumptions instead of being passed silently.
 
 Semantics (IAM User Guide, "Policy evaluation logic"; one account, no SCP, no session policy): a request is
-allowed iff some Allow statement matches it and no Deny statement does. A statement
-matches when its Action (or NotAction) matches the action, case-insensitively, with `*` and `?` wildcards; its
-Resource (or NotResource) matches the resource ARN part by part, case-sensitively, with the same wildcards; and
-every condition operator holds (the values of one key are ORed, the keys and operators are ANDed). Policies on
-the resource take part: a bucket policy's statements for every principal are evaluated with the identity
-policies, a KMS key policy decides first (`evaluate_with_key_policy`), and a permissions boundary caps the
-result (`within_boundary`).
+allowed iff some Allow statement matches it and no Deny statement does. A statement matches when its Action (or
+NotAction) matches the action, case-insensitively, with `*` and `?` wildcards; its Resource (or NotResource)
+matches the resource ARN part by part, case-sensitively, with the same wildcards; and every condition operator
+holds (the values of one key are ORed, the keys and operators are ANDed). Policies on the resource take part: a
+bucket policy's statements for every principal are evaluated with the identity policies, a KMS key policy
+decides first (`evaluate_with_key_policy`), and a permissions boundary caps the result (`within_boundary`).
 
 A condition on a key the request context does not model is unknown: an Allow that rests on it yields "allowed,
 assuming <condition>", a Deny that rests on it yields "allowed, assuming not denied by <sid>: <condition>". A
