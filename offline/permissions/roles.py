@@ -365,22 +365,31 @@ def bucket_kms_key(plan: Plan, bucket_id: str) -> str | None:
 
 
 def _object_needs(
-    bucket: str, key: str | None, policies: Mapping[str, Policy], *, write: bool, delete: bool, why: str
+    bucket: str,
+    key: str | None,
+    policies: Mapping[str, Policy],
+    *,
+    read: bool,
+    write: bool,
+    delete: bool,
+    why: str,
 ) -> Iterator[Need]:
-    """List and read (and write, delete) objects of one bucket, with the KMS calls S3 makes for the caller."""
+    """List a bucket and read, write or delete its objects, with the KMS calls S3 makes for the caller: Decrypt
+    to read, GenerateDataKey to write, and Decrypt too for a multipart upload (the CLI's above 8 MB)."""
     arn = f"arn:{fakes.PARTITION}:s3:::{bucket}"
     on_bucket = tuple(p for name, p in policies.items() if name == bucket)
-    yield Need(_request("s3:ListBucket", arn), why, on_bucket)
-    yield Need(_request("s3:GetObject", f"{arn}/*"), why, on_bucket)
     via_s3 = {"kms:ViaService": [_endpoint("s3")]}
-    if key:
-        yield Need(_request("kms:Decrypt", key, extra=via_s3), f"{why} (SSE-KMS read)")
+    yield Need(_request("s3:ListBucket", arn), why, on_bucket)
+    if read:
+        yield Need(_request("s3:GetObject", f"{arn}/*"), why, on_bucket)
     if write:
         yield Need(_request("s3:PutObject", f"{arn}/*", modelled=S3_PUT_HEADERS), why, on_bucket)
-        if key:
-            yield Need(_request("kms:GenerateDataKey", key, extra=via_s3), f"{why} (SSE-KMS write)")
     if delete:
         yield Need(_request("s3:DeleteObject", f"{arn}/*"), why, on_bucket)
+    if key and (read or write):
+        yield Need(_request("kms:Decrypt", key, extra=via_s3), f"{why} (SSE-KMS)")
+    if key and write:
+        yield Need(_request("kms:GenerateDataKey", key, extra=via_s3), f"{why} (SSE-KMS)")
 
 
 def state_needs(bootstrap: Plan, policies: Mapping[str, Policy], *, write: bool) -> Iterator[Need]:
@@ -390,9 +399,8 @@ def state_needs(bootstrap: Plan, policies: Mapping[str, Policy], *, write: bool)
     key = str(bootstrap.one(KMS_KEY).outputs["arn"])
     name = str(bucket.outputs.get("bucket") or bucket.outputs["id"])
     why = "state backend (pulumi up)" if write else "state backend (pulumi preview)"
-    yield from _object_needs(
-        name, bucket_kms_key(bootstrap, str(bucket.outputs["id"])), policies, write=write, delete=write, why=why
-    )
+    bucket_key = bucket_kms_key(bootstrap, str(bucket.outputs["id"]))
+    yield from _object_needs(name, bucket_key, policies, read=True, write=write, delete=write, why=why)
     yield Need(_request("kms:Decrypt", key), f"{why}: secrets provider")
 
 
@@ -411,7 +419,9 @@ def publish_needs(plan: Plan, policies: Mapping[str, Policy], why: str) -> Itera
     """Upload the frontend (`aws s3 sync`/`cp`, with `--delete` for the app release) and invalidate the CDN."""
     bucket = str(plan.outputs[OUTPUT_FRONTEND_BUCKET])
     bucket_id = next((str(b.outputs["id"]) for b in plan.of_type(BUCKET) if b.outputs.get("bucket") == bucket), bucket)
-    yield from _object_needs(bucket, bucket_kms_key(plan, bucket_id), policies, write=True, delete=True, why=why)
+    # `aws s3 sync` compares by listing, then uploads (and with --delete removes); it reads no object.
+    key = bucket_kms_key(plan, bucket_id)
+    yield from _object_needs(bucket, key, policies, read=False, write=True, delete=True, why=why)
     distribution = (
         f"arn:{fakes.PARTITION}:cloudfront::{fakes.ACCOUNT}:distribution/{plan.outputs[OUTPUT_DISTRIBUTION_ID]}"
     )
