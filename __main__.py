@@ -221,9 +221,9 @@ pulumi.export("hostedZoneId", zone.zone_id)
 pulumi.export("hostedZoneNameServers", zone.name_servers)
 
 # --- backend: FargateService with ECR and the ALB (issue 4) ---------------------------------------------------
-# One ECR repository per account (seed: socialclub/backend): the stack with `repository.create` owns it, the
-# other names it. Secrets reach the container only as ECS secrets; the database password comes from the
-# RDS-managed master secret, which the API may also re-read at run time to survive its rotation.
+# One ECR repository per account (seed: socialclub/backend), the bootstrap's: named here (a stack with
+# `repository.create` creates its own instead). Secrets reach the container only as ECS secrets; the database
+# password comes from the RDS-managed master secret, which the API may also re-read to survive its rotation.
 svc = config.service
 repository = (
     ContainerRegistry(

@@ -11,6 +11,7 @@ from stackconfig.base import ConfigModel
 from stackconfig.edge import DOMAIN, GITHUB_REPOSITORY, MxConfig
 from stackconfig.github import GithubRepository
 from stackconfig.loader import parse_value
+from stackconfig.service import RegistryConfig
 
 NAMESPACE = "socialclub-bootstrap"
 """The bootstrap project's name (bootstrap/Pulumi.yaml), hence its config namespace."""
@@ -83,6 +84,8 @@ class BootstrapConfig(ConfigModel):
     github: GithubConfig = GithubConfig()
     dns: DnsConfig | None = None
     """The account's public hosted zone; none: the account has no zone of this project's."""
+    registry: RegistryConfig | None = None
+    """The account's ECR repository of the backend image; none: a stack creates it (repository.create)."""
 
 
 class BootstrapConfigError(Exception):

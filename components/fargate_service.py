@@ -48,10 +48,6 @@ HEALTH_SCRIPT = (
 )
 
 
-NO_IMAGE_TAG = "no-image-yet"
-"""The tag a service without an image names; never pushed, never pulled (the service runs 0 tasks)."""
-
-
 @dataclass(frozen=True)
 class DockerBuild:
     """Build the image during `pulumi up` (awsx.ecr.Image) instead of naming one CI pushed."""
@@ -194,10 +190,7 @@ class FargateServiceArgs:
     """Private subnets; the tasks get no public IP and leave through the NAT gateways."""
     load_balancer: LoadBalancer
     repository: RepositoryRef
-    image: ImageRef | DockerBuild | None
-    """The image to run; None: no image exists yet (a stack's first deploy, before CI pushed one). The service is
-    then declared with 0 tasks and a placeholder image it never pulls, and autoscaling may hold it at 0; naming
-    an image later raises it to `min_tasks` (RegisterScalableTarget moves the count into the new range)."""
+    image: ImageRef | DockerBuild
     kms_key_arn: pulumi.Input[str]
     """Encrypts the log groups and ECS Exec sessions; Secrets Manager decrypts injected secrets with it."""
     cluster_name: str
@@ -419,7 +412,7 @@ class FargateService(pulumi.ComponentResource):
             task_definition=task_definition.arn,
             launch_type="FARGATE",
             platform_version="LATEST",
-            desired_count=args.min_tasks if args.image is not None else 0,
+            desired_count=args.min_tasks,
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=list(args.subnet_ids), security_groups=[group.id], assign_public_ip=False
             ),
@@ -501,10 +494,6 @@ class FargateService(pulumi.ComponentResource):
 
     def _image(self, name: str, args: FargateServiceArgs) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
         """The image URI the task runs, and the release name Sentry reports."""
-        if args.image is None:
-            return args.repository.url.apply(lambda url: f"{url}:{NO_IMAGE_TAG}"), pulumi.Output.from_input(
-                NO_IMAGE_TAG
-            )
         if isinstance(args.image, DockerBuild):
             built = awsx.ecr.Image(
                 f"{name}-image",
@@ -610,7 +599,7 @@ class FargateService(pulumi.ComponentResource):
             service_namespace="ecs",
             scalable_dimension="ecs:service:DesiredCount",
             resource_id=pulumi.Output.concat("service/", cluster, "/", service),
-            min_capacity=args.min_tasks if args.image is not None else 0,
+            min_capacity=args.min_tasks,
             max_capacity=args.max_tasks,
             opts=child,
         )

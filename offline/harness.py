@@ -7,6 +7,7 @@ pack and `make plan` all read the same record.
 
 from __future__ import annotations
 
+import json
 import runpy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -75,6 +76,8 @@ class Plan:
     stack: str
     resources: list[Resource]
     outputs: dict[str, Any]
+    stand_in_image: str | None = None
+    """The image planned in place of `socialclub:service.image` when the stack file names none."""
 
     def of_type(self, type_token: str) -> list[Resource]:
         return [r for r in self.resources if r.type == type_token]
@@ -163,13 +166,12 @@ def stack_file(stack: str, root: Path = ROOT) -> Path:
     return path
 
 
-def read_stack_settings(stack: str, root: Path = ROOT) -> tuple[dict[str, str], list[str]]:
+def read_stack_settings(stack: str, root: Path = ROOT, *, deployed: bool = True) -> tuple[dict[str, str], list[str]]:
     """The stack file's config as the Pulumi language host hands it over: strings, objects as JSON text.
 
-    `secure:` values cannot be decrypted offline; they become "[secret]" and are marked secret.
+    `secure:` values cannot be decrypted offline; they become "[secret]" and are marked secret. `deployed`
+    (default): as the deploy workflow runs it, with the stand-in image when the file names none.
     """
-    import json
-
     document = yaml.safe_load(stack_file(stack, root).read_text()) or {}
     config: dict[str, str] = {}
     secret_keys: list[str] = []
@@ -179,7 +181,7 @@ def read_stack_settings(stack: str, root: Path = ROOT) -> tuple[dict[str, str], 
             secret_keys.append(key)
             value = _strip_secure(raw)
         config[key] = value if isinstance(value, str) else json.dumps(value)
-    return config, secret_keys
+    return (with_deployed_image(config)[0] if deployed else config), secret_keys
 
 
 def _has_secure(value: Any) -> bool:
@@ -235,7 +237,30 @@ def run_program(
     return run_callable(lambda: runpy.run_path(str(program), run_name="__main__"), stack, config, secret_keys)
 
 
+STAND_IN_IMAGE = "build-offline-plan@sha256:" + "0" * 64
+"""What `socialclub:service.image` is planned with when the stack file names none: the stack files never carry
+the image (the deploy workflow sets it on every deploy), so an offline plan stands in one of the same form."""
+IMAGE_KEY = "socialclub:service"
+
+
+def with_deployed_image(config: dict[str, str]) -> tuple[dict[str, str], str | None]:
+    """`config` as the deploy workflow runs it: with the stand-in image when the service names neither an image
+    nor a build context. Returns the stand-in used, or None."""
+    service = json.loads(config.get(IMAGE_KEY, "{}"))
+    if not isinstance(service, dict) or "image" in service or "buildContext" in service:
+        return config, None
+    return {**config, IMAGE_KEY: json.dumps({**service, "image": STAND_IN_IMAGE})}, STAND_IN_IMAGE
+
+
+def stands_in_image(config: Mapping[str, str]) -> bool:
+    """Whether `config` (from read_stack_settings) carries the stand-in rather than the stack file's image."""
+    service = json.loads(config.get(IMAGE_KEY, "{}"))
+    return isinstance(service, dict) and service.get("image") == STAND_IN_IMAGE
+
+
 def run_stack(stack: str, root: Path = ROOT) -> Plan:
-    """Run the program for `Pulumi.<stack>.yaml` as the engine would, offline."""
+    """Run the program for `Pulumi.<stack>.yaml` as the deploy workflow would, offline (the image stood in)."""
     config, secret_keys = read_stack_settings(stack, root)
-    return run_program(stack, config, secret_keys, root / "__main__.py")
+    plan = run_program(stack, config, secret_keys, root / "__main__.py")
+    plan.stand_in_image = STAND_IN_IMAGE if stands_in_image(config) else None
+    return plan

@@ -19,7 +19,7 @@ import pulumi
 from offline.cost import cost_stack
 from offline.cost import report as cost_report
 from offline.cost.cli import stack_inputs
-from offline.harness import HarnessError, Plan, Resource, read_stack_settings, run_stack
+from offline.harness import HarnessError, Plan, Resource, read_stack_settings, run_stack, stands_in_image
 from offline.policy_run import run_pack
 from offline.preflight import preflight
 from offline.preflight import report as preflight_report
@@ -65,6 +65,15 @@ def render(plan: Plan, seconds: float) -> str:
         "",
         component_tree(plan),
         "",
+        *(
+            [
+                f"socialclub:service.image is not in Pulumi.{plan.stack}.yaml (the deploy workflow sets it per "
+                f"deploy): planned with the stand-in {plan.stand_in_image}.",
+                "",
+            ]
+            if plan.stand_in_image
+            else []
+        ),
         "Outputs (secrets redacted):",
         json.dumps(document["outputs"], indent=2, sort_keys=True),
     ]
@@ -79,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     try:
+        settings = read_stack_settings(args.stack)[0]
         plan = run_stack(args.stack)
     except pulumi.RunError as error:
         print(f"{args.stack}: {error}", file=sys.stderr)
@@ -107,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         f"\nTimings: program under mocks {seconds:.2f} s, policy pack {pack_seconds:.2f} s, cost {cost_seconds:.2f} s"
     )
 
-    findings = preflight(load_settings(read_stack_settings(args.stack)[0]), args.stack)
+    findings = preflight(load_settings(settings), args.stack, image_committed=not stands_in_image(settings))
     print("\n" + preflight_report(findings))
     document["preflight"] = [f.to_document() for f in findings]
 

@@ -2,7 +2,7 @@
 
 Offline, nothing can ask AWS or DNS; what the config shows is checked (a secret the tasks need with no value, no
 image or a tag ECS must resolve), and what only the account can show is named with the command that checks it
-(the zone's delegation, the repository the image goes to). `make plan` prints these; its document lists them
+(the zone's delegation, the repository the image comes from). `make plan` prints these; its document lists them
 under `preflight`.
 """
 
@@ -38,8 +38,9 @@ def missing_secrets(config: StackConfig) -> list[str]:
     return sorted(key for key in needed if sources[key] == "operator" and key not in provided)
 
 
-def preflight(config: StackConfig, stack: str) -> list[Finding]:
-    """Every finding for `stack`, most blocking first."""
+def preflight(config: StackConfig, stack: str, *, image_committed: bool = True) -> list[Finding]:
+    """Every finding for `stack`, most blocking first. `image_committed`: the stack file names the image itself
+    (`config` then holds it); otherwise `config` holds the offline plan's stand-in."""
     found: list[Finding] = []
     missing = missing_secrets(config)
     if missing:
@@ -53,34 +54,32 @@ def preflight(config: StackConfig, stack: str) -> list[Finding]:
             )
         )
     service = config.service
-    if service.build_context is None:
-        ref = service.image_ref
-        repository = service.repository.name
-        if ref is None:
-            found.append(
-                Finding(
-                    "no-image",
-                    "socialclub:service.image is not set: the service is declared with 0 tasks. Right for a "
-                    "stack's first deploy; on a running stack, set it to the stack output serviceImage first "
-                    f'(`pulumi config set --path socialclub:service.image "$(pulumi stack output serviceImage '
-                    f'--stack {stack})"`), or the service rolls to a placeholder and may scale to 0.',
-                )
-            )
-        else:
-            found.append(
-                Finding(
-                    "image-must-exist",
-                    f"the image {service.image} must be in the ECR repository {repository} before `pulumi up` "
-                    "(ECS pulls it during the update): `aws ecr describe-images --repository-name "
-                    f"{repository} --image-ids {_image_id(service.image or '')}`.",
-                )
-            )
-    if not service.repository.create and service.build_context is None:
+    repository = service.repository.name
+    if not image_committed:
         found.append(
             Finding(
-                "repository-owner-first",
-                f"the ECR repository {service.repository.name} belongs to the stack with "
-                "socialclub:service.repository.create: true; deploy that stack first.",
+                "image-not-committed",
+                f"Pulumi.{stack}.yaml names no image (the deploy workflow sets socialclub:service.image on every "
+                "deploy). Before a manual `pulumi up`, pin the running one: `pulumi config set --path "
+                f'socialclub:service.image "$(pulumi stack output serviceImage --stack {stack})"`; before the '
+                f"stack's first deploy, push one to {repository} and set it ({RUNBOOK}, step 5).",
+            )
+        )
+    elif service.build_context is None:
+        found.append(
+            Finding(
+                "image-must-exist",
+                f"the image {service.image} must be in the ECR repository {repository} before `pulumi up` "
+                f"(ECS pulls it during the update): `aws ecr describe-images --repository-name {repository} "
+                f"--image-ids {_image_id(service.image or '')}`.",
+            )
+        )
+    if not service.repository.create:
+        found.append(
+            Finding(
+                "repository-from-bootstrap",
+                f"the ECR repository {repository} is the account bootstrap's (socialclub-bootstrap:registry): "
+                f"the bootstrap runs first ({RUNBOOK}, step 1).",
             )
         )
     dns = config.dns

@@ -42,15 +42,14 @@ DEFAULT_SECRET_ENVIRONMENT: dict[str, str] = {
 }
 
 
-class RepositoryConfig(ConfigModel):
+class RegistryConfig(ConfigModel):
+    """The account's ECR repository of the backend image, as its owner (the bootstrap) creates it and as the
+    stacks use it; the stack files and the bootstrap's must agree (a test checks)."""
+
     name: str = Field(
         default="socialclub/backend", pattern=r"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$"
     )
     """ECR repository name (seed: socialclub/backend), shared by every stack of the account."""
-    create: bool = False
-    """True in exactly one stack per account (production): it owns, protects and lifecycles the repository.
-    False: the stack names the repository of the owner (a stack of the same account), so the owner is deployed
-    first: its repository must exist before the first image is pushed."""
     moving_tags: list[str] = Field(default_factory=lambda: ["latest", "staging", "production"], max_length=5)
     """Tags CI moves from image to image (seed: latest, staging, production); every other tag is immutable."""
     release_tag_pattern: str = Field(default="v*", pattern=r"^[A-Za-z0-9._-]*\*?[A-Za-z0-9._-]*$")
@@ -71,6 +70,13 @@ class RepositoryConfig(ConfigModel):
         if bad:
             raise ValueError(f"not image tags: {bad}")
         return tags
+
+
+class RepositoryConfig(RegistryConfig):
+    create: bool = False
+    """Default false: the repository is the account bootstrap's (created before any stack, so the first image
+    can be pushed before the first `pulumi up`), and the stack names it. True makes this stack create it, for
+    an account without the bootstrap's registry."""
 
 
 class ScalingConfig(ConfigModel):
@@ -119,9 +125,9 @@ class ServiceConfig(ConfigModel):
     max_tasks: int = Field(default=5, ge=1, le=100)
     """Most tasks autoscaling may run (seed: 5 staging, 10 production)."""
     image: str | None = None
-    """The image pushed by CI: `<tag>`, `sha256:<digest>` or `<tag>@sha256:<digest>` (a digest pins it). Unset
-    (with no buildContext): no image exists yet, the stack's first deploy; the service is declared with 0 tasks
-    and `make plan` says so. CI sets it on every deploy; pin the running one before a manual `pulumi up`."""
+    """The image to run: `<tag>`, `sha256:<digest>` or `<tag>@sha256:<digest>` (a digest pins it). Not committed:
+    the deploy workflow sets it on every deploy; a manual `pulumi up` pins the running one first (stack output
+    serviceImage); `make plan` stands one in. Required, unless buildContext is set."""
     build_context: str | None = Field(default=None, min_length=1)
     """Instead of `image`: a Docker build context that `pulumi up` builds and pushes (awsx.ecr.Image)."""
     container_port: int = Field(default=3001, ge=1024, le=65535)
@@ -149,11 +155,11 @@ class ServiceConfig(ConfigModel):
         return parse_image(self.image) if self.image is not None else None
 
     @property
-    def image_or_build(self) -> ImageRef | DockerBuild | None:
-        """What the service runs: the named image, the build context `pulumi up` builds, or nothing yet."""
+    def image_or_build(self) -> ImageRef | DockerBuild:
+        """What the service runs: the build context `pulumi up` builds, or the named image."""
         if self.build_context is not None:
             return DockerBuild(context=self.build_context)
-        return self.image_ref
+        return parse_image(str(self.image))
 
     @model_validator(mode="after")
     def _consistent(self) -> ServiceConfig:
@@ -174,6 +180,14 @@ class ServiceConfig(ConfigModel):
             yield Problem(("minTasks",), self.min_tasks, f"accepted: at most maxTasks ({self.max_tasks})")
         if self.image is not None and self.build_context is not None:
             yield Problem(("image",), self.image, "accepted: one of image and buildContext, not both")
+        if self.image is None and self.build_context is None:
+            yield Problem(
+                ("image",),
+                None,
+                "required: the deploy workflow sets it per deploy; before a manual `pulumi up` pin the running "
+                'image with `pulumi config set --path socialclub:service.image "$(pulumi stack output '
+                'serviceImage)"`; before the first deploy, push one (docs/first-deploy.md, step 5)',
+            )
         if self.image is not None:
             try:
                 parse_image(self.image)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -11,7 +10,7 @@ import pulumi
 
 from components.aws_context import AwsContext
 from offline import fakes
-from offline.harness import Plan, Resource, read_stack_settings, run_callable, run_program, run_stack
+from offline.harness import Plan, Resource, read_stack_settings, run_callable, run_stack
 from offline.wire import unwrapped
 from stackconfig import StackConfig
 from stackconfig.loader import load_settings
@@ -26,19 +25,6 @@ def run_component(build: Callable[[], object], stack: str = "test") -> Plan:
 def stack_plan(stack: str) -> Plan:
     """The whole program for a real stack file; cached because each run costs about a second."""
     return run_stack(stack)
-
-
-DEPLOYED_IMAGE = "build-0123abc-42-1@sha256:" + "0" * 64
-"""What the deploy workflow sets as `socialclub:service.image` before every `pulumi up`."""
-
-
-@cache
-def deployed_plan(stack: str) -> Plan:
-    """The program as CI deploys it: the committed stack file plus the image the workflow pushed."""
-    config, secret_keys = read_stack_settings(stack)
-    service = json.loads(config["socialclub:service"])
-    config["socialclub:service"] = json.dumps({**service, "image": DEPLOYED_IMAGE})
-    return run_program(stack, config, secret_keys)
 
 
 @cache

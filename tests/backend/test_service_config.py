@@ -46,15 +46,15 @@ def errors(**changes: Any) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("stack", "sizes", "create"),
-    [("staging", (512, 1024, 2, 5), False), ("production", (1024, 2048, 3, 10), True)],
+    ("stack", "sizes"),
+    [("staging", (512, 1024, 2, 5)), ("production", (1024, 2048, 3, 10))],
 )
-def test_stack_files_carry_the_seed_sizes(stack: str, sizes: tuple[int, int, int, int], create: bool) -> None:
+def test_stack_files_carry_the_seed_sizes(stack: str, sizes: tuple[int, int, int, int]) -> None:
     s = ServiceConfig.model_validate(stack_section(stack), by_alias=True)
     assert (s.cpu, s.memory, s.min_tasks, s.max_tasks) == sizes
     assert s.container_port == 3001
     assert s.repository.name == "socialclub/backend"
-    assert s.repository.create is create  # production owns the account's repository
+    assert s.repository.create is False  # the account's repository is the bootstrap's
     assert s.enable_execute_command is False
     scaling = s.scaling
     assert (scaling.scale_out_cpu_percent, scaling.scale_out_memory_percent) == (70, 75)
@@ -90,6 +90,14 @@ def test_stack_files_carry_the_seed_sizes(stack: str, sizes: tuple[int, int, int
         (
             {"image": "v1.0.0", "buildContext": "../backend"},
             "socialclub:service.image = 'v1.0.0': accepted: one of image and buildContext, not both",
+        ),
+        (
+            # A stack file without an image is what the repository holds; `pulumi up` from it must refuse, not
+            # deploy a guess: the message says how to pin the running image.
+            {"image": None},
+            "socialclub:service.image = null: required: the deploy workflow sets it per deploy; before a manual "
+            '`pulumi up` pin the running image with `pulumi config set --path socialclub:service.image "$(pulumi '
+            'stack output serviceImage)"`',
         ),
         (
             {"scaling": {"scaleInCpuPercent": 80}},

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from offline.harness import Plan
+from offline.harness import STAND_IN_IMAGE, Plan, read_stack_settings
 from tests.backend.backend_build import (
     ALB,
     LOG_GROUP,
@@ -20,7 +20,7 @@ from tests.backend.backend_build import (
     matrix,
     policy_statements,
 )
-from tests.support import DEPLOYED_IMAGE, deployed_plan, group_id, inputs, stack_plan
+from tests.support import group_id, inputs, stack_plan
 
 STACKS = ["staging", "production"]
 SEED = {"staging": ("512", "1024", 2, 5), "production": ("1024", "2048", 3, 10)}
@@ -33,7 +33,7 @@ def backend_of(plan: Plan) -> str:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_seed_sizes_and_task_counts(stack: str) -> None:
-    plan = deployed_plan(stack)
+    plan = stack_plan(stack)
     cpu, memory, low, high = SEED[stack]
     task = inputs(plan.one(TASK_DEFINITION))
     assert (task["cpu"], task["memory"]) == (cpu, memory)
@@ -100,38 +100,34 @@ def test_the_task_role_reaches_its_tables(stack: str) -> None:
     assert not any(a == "*" or a.endswith(":*") for a in actions)
 
 
-def test_production_owns_the_repository_and_protects_what_holds_state() -> None:
+def test_production_protects_what_holds_state() -> None:
     plan = stack_plan("production")
-    repo = plan.one(REPOSITORY)
-    assert repo.protect is True
-    assert inputs(repo)["name"] == "socialclub/backend"
     assert plan.one(ALB).protect is True
     assert inputs(plan.one(ALB))["enableDeletionProtection"] is True
     assert by_name(plan, LOG_GROUP)["backend-logs"].protect is True
-    deployed = container(deployed_plan("production"))["image"]
-    assert deployed == f"123456789012.dkr.ecr.us-east-1.amazonaws.com/socialclub/backend@{DEPLOYED_IMAGE.split('@')[1]}"
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_before_the_first_image_the_service_runs_no_task(stack: str) -> None:
-    """The committed stack files name no image (CI does, per deploy): a first `pulumi up` must not start tasks
-    that pull an image nobody pushed yet, nor let autoscaling raise them."""
+def test_the_stack_files_name_no_image_and_the_offline_plan_stands_one_in(stack: str) -> None:
+    """The deploy workflow sets the image on every deploy; a committed one would be stale the day after."""
+    committed = json.loads(read_stack_settings(stack, deployed=False)[0]["socialclub:service"])
+    assert "image" not in committed and "buildContext" not in committed
     plan = stack_plan(stack)
-    assert inputs(plan.one(SERVICE))["desiredCount"] == 0
-    target = inputs(by_name(plan, SCALING_TARGET)["backend-scaling"])
-    assert (target["minCapacity"], target["maxCapacity"]) == (0, SEED[stack][3])
-    assert container(plan)["image"].endswith(":no-image-yet")
+    assert plan.stand_in_image == STAND_IN_IMAGE
+    digest = STAND_IN_IMAGE.split("@")[1]
+    assert container(plan)["image"] == f"123456789012.dkr.ecr.us-east-1.amazonaws.com/socialclub/backend@{digest}"
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_pulumi_up_waits_for_the_service_to_be_steady(stack: str) -> None:
-    assert inputs(deployed_plan(stack).one(SERVICE))["waitForSteadyState"] is True
+    assert inputs(stack_plan(stack).one(SERVICE))["waitForSteadyState"] is True
 
 
-def test_staging_names_the_shared_repository() -> None:
-    plan = stack_plan("staging")
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_stacks_name_the_bootstrap_s_repository(stack: str) -> None:
+    plan = stack_plan(stack)
     assert plan.of_type(REPOSITORY) == []
-    assert inputs(plan.one(ALB))["enableDeletionProtection"] is False
+    assert inputs(plan.one(ALB))["enableDeletionProtection"] is (stack == "production")
     pull = {s["Sid"]: s for s in policy_statements(plan, "backend-execution")}["PullFromOwnRepository"]
     assert pull["Resource"] == ["arn:aws:ecr:us-east-1:123456789012:repository/socialclub/backend"]
 

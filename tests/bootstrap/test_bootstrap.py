@@ -16,6 +16,7 @@ from offline.fakes import ACCOUNT
 from offline.harness import Plan, Resource, read_stack_settings, run_program
 from stackconfig.github import GITHUB_OIDC_HOST, STS_AUDIENCE, trust_policy
 from stackconfig.iam import PASSABLE_TO_SERVICES, boundary_arn
+from tests.support import stack_config
 
 BOOTSTRAP = Path(__file__).resolve().parents[2] / "bootstrap"
 BUCKET = "aws:s3/bucket:Bucket"
@@ -223,6 +224,21 @@ def test_the_workload_boundary_is_the_one_the_stacks_name_and_grants_no_iam(plan
     assert passing["Action"] == "iam:PassRole"
     assert set(passing["Condition"]["StringEquals"]["iam:PassedToService"]) == set(PASSABLE_TO_SERVICES)
     assert [s for s in statements.values() if s["Effect"] == "Allow" and s.get("Action") in ("*", "iam:*")] == []
+
+
+def test_the_backend_repository_is_the_account_s_and_matches_what_the_stacks_name(plan: Plan) -> None:
+    """Both stacks run images from it and the first image is pushed before either's first `pulumi up`."""
+    repository = plan.one("aws:ecr/repository:Repository")
+    assert repository.protect is True
+    assert repository.inputs["encryptionConfigurations"] == [
+        {"encryptionType": "KMS", "kmsKey": plan.one(KEY).outputs["arn"]}
+    ]
+    registry = stack_file()[f"{NAMESPACE}:registry"]
+    assert repository.inputs["name"] == registry["name"]
+    for stack in ("staging", "production"):
+        named = stack_config(stack).service.repository
+        assert (named.name, named.moving_tags, named.create) == (registry["name"], registry["movingTags"], False)
+    assert plan.outputs["ecrRepositoryUrl"] == repository.outputs["repositoryUrl"]
 
 
 def test_no_preview_role_unless_asked() -> None:

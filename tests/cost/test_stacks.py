@@ -14,7 +14,7 @@ from offline.cost import estimate
 from offline.cost.cli import stack_inputs
 from offline.cost.prices import DEFAULT_FILE
 from stackconfig.cost import CostAssumptions
-from tests.support import deployed_plan
+from tests.support import stack_plan
 
 STACKS = ("staging", "production")
 
@@ -76,7 +76,7 @@ def independent_total(resources: list[dict[str, Any]], a: CostAssumptions) -> fl
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_total_is_within_10_percent_of_an_independent_calculation(stack: str) -> None:
-    resources = [r.to_plan() for r in deployed_plan(stack).resources]
+    resources = [r.to_plan() for r in stack_plan(stack).resources]
     assumptions, _ = stack_inputs(stack)
     calculated = estimate(resources, assumptions).monthly_min
     independent = independent_total(resources, assumptions)
@@ -87,14 +87,14 @@ def test_total_is_within_10_percent_of_an_independent_calculation(stack: str) ->
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_resource_is_priced_or_known_free(stack: str) -> None:
     assumptions, _ = stack_inputs(stack)
-    report = estimate(deployed_plan(stack).resources, assumptions)
+    report = estimate(stack_plan(stack).resources, assumptions)
     assert report.not_priced == {}
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_stack_has_the_seed_services_priced(stack: str) -> None:
     assumptions, _ = stack_inputs(stack)
-    by_service = estimate(deployed_plan(stack).resources, assumptions).by_service()
+    by_service = estimate(stack_plan(stack).resources, assumptions).by_service()
     missing = [s for s in ("ECS Fargate", "RDS PostgreSQL", "ElastiCache Redis", "DynamoDB", "S3", "CloudFront",
                            "ALB", "Route 53", "CloudWatch", "KMS", "Secrets Manager", "NAT Gateway")
                if by_service[s][0] <= 0]  # fmt: skip

@@ -46,7 +46,7 @@ def test_plan_document_has_the_contracted_shape(tmp_path: Path) -> None:
         assert all(dep in urns for dep in r["dependencies"]), r["urn"]
     assert "1b47061264138c4ac30d75fd1eb44270" not in out.read_text(), "a secret leaked in wire form"
     # Added keys only: the preflight findings, each with its stable check id, also printed in the report.
-    assert {f["check"] for f in doc["preflight"]} >= {"secrets-without-value", "no-image", "zone-delegated"}
+    assert {f["check"] for f in doc["preflight"]} >= {"secrets-without-value", "image-not-committed", "zone-delegated"}
     assert "Before the next `pulumi up`" in done.stdout
 
 

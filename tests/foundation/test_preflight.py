@@ -47,16 +47,18 @@ def test_a_secret_given_in_config_or_set_out_of_band_is_not_reported() -> None:
     assert "integration/twilio-key" in missing_secrets(config)
 
 
-def test_no_image_means_zero_tasks_and_says_how_to_pin_the_running_one() -> None:
-    (message,) = checks(preflight(stack_config("staging"), "staging"))["no-image"]
-    assert "0 tasks" in message and "pulumi stack output serviceImage --stack staging" in message
+def test_an_image_left_to_ci_says_how_to_pin_the_running_one_and_the_first() -> None:
+    found = checks(preflight(stack_config("staging"), "staging", image_committed=False))
+    (message,) = found["image-not-committed"]
+    assert "pulumi stack output serviceImage --stack staging" in message and "first deploy" in message
+    assert "image-must-exist" not in found
 
 
 def test_a_named_image_must_exist_in_the_repository_before_the_update() -> None:
     digest = "sha256:" + "a" * 64
     for image, image_id in (("v1.2.0", "imageTag=v1.2.0"), (f"v1.2.0@{digest}", f"imageDigest={digest}")):
         found = checks(preflight(changed("production", service={"image": image}), "production"))
-        assert "no-image" not in found
+        assert "image-not-committed" not in found
         (message,) = found["image-must-exist"]
         assert f"--repository-name socialclub/backend --image-ids {image_id}" in message
 
@@ -68,9 +70,10 @@ def test_the_zone_delegation_is_a_precondition_and_louder_when_the_stack_creates
     assert "creates the zone in the same update" in own
 
 
-def test_only_the_shared_repository_s_user_is_told_to_deploy_the_owner_first() -> None:
-    assert "repository-owner-first" in checks(preflight(stack_config("staging"), "staging"))
-    assert "repository-owner-first" not in checks(preflight(stack_config("production"), "production"))
+def test_a_stack_using_the_bootstrap_s_repository_is_told_the_bootstrap_comes_first() -> None:
+    assert "repository-from-bootstrap" in checks(preflight(stack_config("staging"), "staging"))
+    own = changed("production", service={"repository": {"name": "socialclub/backend", "create": True}})
+    assert "repository-from-bootstrap" not in checks(preflight(own, "production"))
 
 
 def test_subjects_with_ids_use_the_immutable_claim_and_are_not_reported() -> None:

@@ -254,11 +254,10 @@ def test_sentry_dsn_is_an_ecs_secret_and_release_and_environment_are_plain(stack
     environment = {e["name"]: e["value"] for e in definition["environment"]}
     assert "SENTRY_DSN" not in environment
     assert environment["SENTRY_ENVIRONMENT"] == stack
-    image = stack_config(stack)["service"].get("image")
-    if image:  # a pinned release tag (or tag@digest) is the release Sentry groups errors by
-        assert environment["SENTRY_RELEASE"] == image
-    else:
-        assert environment["SENTRY_RELEASE"]
+    # The image as the deploy workflow sets it, `<tag>@sha256:<digest>`: the tag names the release Sentry groups
+    # errors by (the digest only when there is no tag).
+    tag, _, digest = stack_config(stack)["service"]["image"].partition("@")
+    assert environment["SENTRY_RELEASE"] == (tag or digest) and tag
 
 
 # --- a stack outside us-east-1 -------------------------------------------------------------------------------
