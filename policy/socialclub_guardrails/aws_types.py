@@ -74,6 +74,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "managed-policy-attachments": (
         "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
         "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
+        "aws:iam/policyAttachment:PolicyAttachment",
         "aws:iam/role:Role",
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
         "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",

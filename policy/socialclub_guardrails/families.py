@@ -78,7 +78,7 @@ FAMILIES: dict[str, Family] = {
     ),
     "managed-policy-attachments": Family(
         "attaches a managed policy (by ARN) to a role, user or group",
-        (r"^aws:iam/\w*PolicyAttachments?(Exclusive)?(V\d+)?:", r"^aws:iam/role(V\d+)?:"),
+        (r"^aws:iam/(\w*P|p)olicyAttachments?(Exclusive)?(V\d+)?:", r"^aws:iam/role(V\d+)?:"),
     ),
     "permission-documents": Family(
         "an identity-based IAM policy document (managed, inline, or a role's inline policies)",

@@ -203,6 +203,7 @@ ADMIN_ATTACHMENT = Rule(
 ATTACHED_ARNS: dict[str, str] = {
     "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": "policyArn",
     "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive": "policyArns",
+    "aws:iam/policyAttachment:PolicyAttachment": "policyArn",
     "aws:iam/role:Role": "managedPolicyArns",
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "policyArn",
     "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": "policyArns",
@@ -252,10 +253,12 @@ MANAGED_DOCUMENTS: dict[str, dict[str, object]] = {
 }
 
 ROLE_DOCUMENTS = (IAM_ROLE_POLICY,)
-ROLE_ATTACHMENTS = (
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
-)
+# Attachment forms that name a role, and the input that does.
+ROLE_ATTACHMENTS: dict[str, str] = {
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "role",
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": "roleName",
+    "aws:iam/policyAttachment:PolicyAttachment": "roles",
+}
 
 
 def _role_documents(role: PolicyResource, stack: Stack) -> Iterator[tuple[str, object]]:
@@ -263,7 +266,7 @@ def _role_documents(role: PolicyResource, stack: Stack) -> Iterator[tuple[str, o
     yield from documents_of(IAM_ROLE, role.props)
     for inline in stack.referencing(role, "role", *ROLE_DOCUMENTS):
         yield from ((f"role policy '{inline.name}' {w}", d) for w, d in documents_of(IAM_ROLE_POLICY, inline.props))
-    attachments = [role] + [a for key in ("role", "roleName") for a in stack.referencing(role, key, *ROLE_ATTACHMENTS)]
+    attachments = [role] + [a for t, key in ROLE_ATTACHMENTS.items() for a in stack.referencing(role, key, t)]
     for attachment in attachments:
         key = ATTACHED_ARNS[attachment.resource_type]
         for policy in stack.related(attachment, key, IAM_POLICY):

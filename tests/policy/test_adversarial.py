@@ -314,6 +314,32 @@ CASES: dict[str, tuple[Change, set[tuple[str, str]]]] = {
         _admin_attachment,
         {("iam-no-admin-policy-attachment", M), ("iam-no-privilege-escalation", M)},
     ),
+    "iam.PolicyAttachment of AdministratorAccess to roles": (
+        lambda b: b.add(
+            "aws:iam/policyAttachment:PolicyAttachment",
+            "admins",
+            {"roles": [Ref(b["api-task-role"])], "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
+        ),
+        {("iam-no-admin-policy-attachment", M), ("iam-no-privilege-escalation", M)},
+    ),
+    "a customer policy with an escalation attached by ARN": (
+        lambda b: b.add(
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+            "task-roles-policy",
+            {
+                "role": Ref(b["api-task-role"]),
+                "policyArn": Ref(
+                    b.add(
+                        "aws:iam/policy:Policy",
+                        "role-writer",
+                        {"policy": _policy(_allow(["iam:AttachRolePolicy"], ROLES))},
+                    ),
+                    "arn",
+                ),
+            },
+        ),
+        {("iam-no-privilege-escalation", M)},
+    ),
     "managedPolicyArns IAMFullAccess": (
         _managed_policy_arns,
         {("iam-no-admin-policy-attachment", M), ("iam-no-privilege-escalation", M)},
