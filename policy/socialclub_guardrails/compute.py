@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from pulumi_policy import Policy, ResourceValidationArgs
+from pulumi_policy import Policy, PolicyResource, ResourceValidationArgs
 
-from .helpers import Config, Props, Rule, family, get, is_set, items, resource_rule
+from .helpers import SUBNET, Config, Props, Rule, Stack, family, get, is_set, items, resource_rule, stack_rule
 
 PUBLIC_IP = Rule(
     name="ec2-no-public-ip",
@@ -83,8 +83,16 @@ COMPUTE: dict[str, tuple[Check, Check]] = {
 }
 
 
-def _public_ip(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
-    yield from COMPUTE[args.resource_type][0](args.props)
+INSTANCES = ("aws:ec2/instance:Instance", "aws:ec2/spotInstanceRequest:SpotInstanceRequest")
+
+
+def _public_ip(resource: PolicyResource, stack: Stack, _: Config) -> Iterator[str]:
+    yield from COMPUTE[resource.resource_type][0](resource.props)
+    if resource.resource_type in INSTANCES and get(resource.props, "associatePublicIpAddress") is None:
+        # Unset, the subnet decides: a public-tier subnet maps a public IP on launch.
+        for subnet in stack.related(resource, "subnetId", SUBNET):
+            if get(subnet.props, "mapPublicIpOnLaunch") is True:
+                yield f"subnet '{subnet.name}' maps a public IP on launch and associatePublicIpAddress is not false."
 
 
 def _imdsv2(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
@@ -92,6 +100,6 @@ def _imdsv2(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
 
 
 POLICIES: list[Policy] = [
-    resource_rule(PUBLIC_IP, family("ec2-compute"), _public_ip),
+    stack_rule(PUBLIC_IP, family("ec2-compute"), _public_ip),
     resource_rule(IMDSV2, family("ec2-compute"), _imdsv2),
 ]

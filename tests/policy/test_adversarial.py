@@ -403,6 +403,14 @@ CASES: dict[str, tuple[Change, set[tuple[str, str]]]] = {
         {("ec2-no-public-ip", M), ("ec2-imdsv2-required", M)},
     ),
     "launch template with IMDSv1": (_template_imdsv1, {("ec2-imdsv2-required", M)}),
+    "instance in a public subnet, public IP left to the subnet": (
+        lambda b: b.add(
+            "aws:ec2/instance:Instance",
+            "web-box",
+            {"subnetId": Ref(b["net-public-us-east-1a"]), "metadataOptions": {"httpTokens": "required"}},
+        ),
+        {("ec2-no-public-ip", M)},
+    ),
     "unknown CIDR during preview": (_unknown_cidr, {("security-group-world-ingress", M)}),
     "unknown bucket policy during preview": (
         _unknown_bucket_policy,
@@ -530,7 +538,16 @@ COMPLIANT: dict[str, Change] = {
     "instance in a private subnet with IMDSv2": lambda b: b.add(
         "aws:ec2/instance:Instance",
         "worker",
-        {"associatePublicIpAddress": False, "metadataOptions": {"httpTokens": "required"}},
+        {"subnetId": Ref(b["net-private-us-east-1a"]), "metadataOptions": {"httpTokens": "required"}},
+    ),
+    "instance in a public subnet that refuses a public IP": lambda b: b.add(
+        "aws:ec2/instance:Instance",
+        "nat-box",
+        {
+            "subnetId": Ref(b["net-public-us-east-1a"]),
+            "associatePublicIpAddress": False,
+            "metadataOptions": {"httpEndpoint": "disabled"},
+        },
     ),
     "an unknown key ARN is as good as a set one": lambda b: b["db"].inputs.__setitem__("kmsKeyId", UNKNOWN),
 }
