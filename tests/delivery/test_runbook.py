@@ -45,7 +45,7 @@ def test_every_config_key_it_sets_is_in_the_model(section: str, key: str) -> Non
     model = StackConfig.model_fields
     aliases = {info.alias or name: info for name, info in model.items()}
     assert section in aliases, section
-    first = key.split(".")[0]
+    first = key.split(".", maxsplit=1)[0]
     annotation = aliases[section].annotation
     assert annotation is not None and hasattr(annotation, "model_fields"), section
     fields = {info.alias or name for name, info in annotation.model_fields.items()}

@@ -15,7 +15,8 @@ import pytest
 from offline.permissions import plans
 from offline.permissions.check import STACKS, Finding, RoleReport, check_role, roles_for
 from offline.permissions.evaluator import Policy, parse_policy
-from offline.permissions.roles import Role
+from offline.permissions.plans import Invoke
+from offline.permissions.roles import Role, invoke_needs
 from offline.permissions.table import load_table
 
 ROLES = ("preview", "staging infra-deploy", "staging app-deploy", "production infra-deploy", "production app-deploy")
@@ -155,3 +156,37 @@ def test_the_app_deploy_role_is_capped_by_its_permissions_boundary(roles: dict[s
         and "outside the permissions boundary" in m
         for m in messages
     ), "\n".join(messages)
+
+
+@pytest.mark.parametrize(
+    ("label", "invoke", "missing"),
+    [
+        (
+            "preview",
+            Invoke(
+                "aws:ecr/getRepository:getRepository",
+                {"name": "socialclub/backend"},
+                {"arn": "arn:aws:ecr:us-east-1:123456789012:repository/socialclub/backend"},
+            ),
+            {"ecr:DescribeImages", "ecr:ListTagsForResource"},
+        ),
+        (
+            "production infra-deploy",
+            Invoke(
+                "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider",
+                {"url": "https://token.actions.githubusercontent.com"},
+                {"arn": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+            ),
+            {"iam:ListOpenIDConnectProviders"},
+        ),
+    ],
+    ids=["ecr-lookup", "oidc-lookup"],
+)
+def test_a_lookup_that_broke_ci_before_would_be_caught_again(
+    roles: dict[str, Role], label: str, invoke: Invoke, missing: set[str]
+) -> None:
+    """The program names the repository and the OIDC provider instead of looking them up, because the roles may
+    not make these lookups; should one come back, the check says so."""
+    role = roles[label]
+    with_lookup = dataclasses.replace(role, needs=(*role.needs, *invoke_needs([invoke], load_table())))
+    assert missing <= {f.need.request.action for f in check_role(with_lookup).missing()}
