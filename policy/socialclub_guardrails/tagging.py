@@ -6,8 +6,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pulumi_policy import Policy, ResourceValidationArgs
+from pulumi_policy.proxy import UnknownValueError
 
-from .helpers import Config, Rule, as_json, get, resource_rule
+from .helpers import Config, Props, Rule, as_json, get, resource_rule
 
 REQUIRED_TAGS = Rule(
     name="required-tags",
@@ -45,21 +46,45 @@ def provider_default_tags(args: ResourceValidationArgs) -> Mapping[str, Any]:
     return tags if isinstance(tags, Mapping) else {}
 
 
+UNKNOWN_TAG = "<unknown during preview>"
+
+
+def _tags(props: Props, key: str) -> tuple[dict[str, Any], bool]:
+    """The tag map at `key` with unknown values marked, and whether the whole map is unknown.
+
+    A computed tag value (or a computed tagsAll) must not make every resource unverifiable: the keys present
+    still count, and only a check the unknown decides reports it.
+    """
+    try:
+        raw = get(props, key, default={})
+    except UnknownValueError:
+        return {}, True
+    found: dict[str, Any] = {}
+    for name in raw:
+        try:
+            found[name] = raw[name]
+        except UnknownValueError:
+            found[name] = UNKNOWN_TAG
+    return found, False
+
+
 def _required_tags(args: ResourceValidationArgs, config: Config) -> Iterator[str]:
     if not args.resource_type.startswith("aws:"):
         return  # providers (pulumi:providers:aws), components and other packages carry no AWS tags
-    tags = {
-        **provider_default_tags(args),
-        **get(args.props, "tags", default={}),
-        # After the provider's Check (a real preview), the merged set is also in tagsAll.
-        **get(args.props, "tagsAll", default={}),
-    }
+    own, own_unknown = _tags(args.props, "tags")
+    # After the provider's Check (a real preview), the merged set is also in tagsAll.
+    merged, merged_unknown = _tags(args.props, "tagsAll")
+    tags = {**provider_default_tags(args), **own, **merged}
     missing = [key for key in config["requiredKeys"] if not tags.get(key)]
-    if missing:
+    if missing and (own_unknown or merged_unknown):
+        yield f"cannot be verified during preview: tags {missing} may be in a tag map that is unknown until deploy."
+    elif missing:
         where = "its provider has no default tags" if not provider_default_tags(args) else "the provider's default tags"
         yield f"tags {missing} missing ({where} and the resource's own tags lack them)."
     for key, expected in config["expectedValues"].items():
-        if tags.get(key) and tags[key] != expected:
+        if tags.get(key) == UNKNOWN_TAG:
+            yield f"cannot be verified during preview: tag {key} is unknown until deploy (expected '{expected}')."
+        elif tags.get(key) and tags[key] != expected:
             yield f"tag {key}='{tags[key]}', expected '{expected}' in this stack."
 
 

@@ -412,6 +412,14 @@ CASES: dict[str, tuple[Change, set[tuple[str, str]]]] = {
         {("ec2-no-public-ip", M)},
     ),
     "unknown CIDR during preview": (_unknown_cidr, {("security-group-world-ingress", M)}),
+    "unknown Environment tag during preview": (
+        lambda b: b["alerts"].inputs.update(tags={"Environment": UNKNOWN}),
+        {("required-tags", M)},
+    ),
+    "unknown tags on a resource without the stack's provider": (
+        lambda b: (setattr(b["alerts"], "provider", ""), b["alerts"].inputs.update(tags=UNKNOWN)),
+        {("required-tags", M)},
+    ),
     "unknown bucket policy during preview": (
         _unknown_bucket_policy,
         {("s3-deny-insecure-transport", M), ("resource-policy-no-public-principal", M)},
@@ -550,6 +558,9 @@ COMPLIANT: dict[str, Change] = {
         },
     ),
     "an unknown key ARN is as good as a set one": lambda b: b["db"].inputs.__setitem__("kmsKeyId", UNKNOWN),
+    "unknown tagsAll and an unknown extra tag, the provider's tags complete": lambda b: b["alerts"].inputs.update(
+        tagsAll=UNKNOWN, tags={"Team": UNKNOWN}
+    ),
 }
 
 
