@@ -44,7 +44,6 @@ KMS_KEY = "aws:kms/key:Key"
 
 BOUNDARY_KEY = "iam:permissionsboundary"
 # Keys this module puts in a request's context when they apply: their absence is then known, not unknown.
-TAG_KEYS = frozenset({"aws:resourcetag/", "aws:requesttag/", "aws:tagkeys"})
 ALWAYS_MODELLED = frozenset({"aws:securetransport", "iam:passedtoservice", "iam:policyarn", "kms:viaservice"})
 # What Pulumi's S3 backend and `aws s3 sync/cp` send on PutObject: no SSE headers (pulumi/pulumi#9341).
 S3_PUT_HEADERS = frozenset(
@@ -108,9 +107,22 @@ def find_role(plan: Plan, suffix: str) -> Resource:
     return found[0]
 
 
+def policy_by_arn(arn: str, plans: Sequence[Plan]) -> tuple[Policy, str]:
+    """A managed policy and where it came from: a customer managed one the programs declare, or the stored copy
+    of an AWS managed one."""
+    for plan in plans:
+        for policy in plan.of_type(POLICY):
+            if policy.outputs.get("arn") == arn:
+                return parse_policy(str(_inputs(policy)["policy"]), f"{plan.stack}:{policy.name}"), (
+                    f"{policy.name} ({plan.stack})"
+                )
+    managed = managed_policy(arn)
+    return managed.policy, managed.label()
+
+
 def effective_policies(role: Resource, plans: Sequence[Plan]) -> tuple[tuple[Policy, ...], tuple[str, ...]]:
-    """The role's inline policies and the stored versions of the managed policies it attaches, from every plan
-    that declares policies for it."""
+    """The role's inline policies and the managed policies it attaches, from every plan that declares policies
+    for it."""
     policies: list[Policy] = []
     sources: list[str] = []
     for plan in plans:
@@ -120,9 +132,9 @@ def effective_policies(role: Resource, plans: Sequence[Plan]) -> tuple[tuple[Pol
                 sources.append(f"inline {resource.name} ({plan.stack})")
         for resource in plan.of_type(ATTACHMENT):
             if _belongs_to(resource, role):
-                managed = managed_policy(str(resource.inputs["policyArn"]))
-                policies.append(managed.policy)
-                sources.append(f"managed {managed.label()}")
+                policy, source = policy_by_arn(str(resource.inputs["policyArn"]), plans)
+                policies.append(policy)
+                sources.append(f"managed {source}")
     inline = role.inputs.get("inlinePolicies") or role.inputs.get("managedPolicyArns")
     if inline:
         raise PolicyError(f"{role.name}: inline_policy/managed_policy_arns on the role itself are not read here")
@@ -130,19 +142,12 @@ def effective_policies(role: Resource, plans: Sequence[Plan]) -> tuple[tuple[Pol
 
 
 def permissions_boundary(role: Resource, plans: Sequence[Plan]) -> tuple[Policy | None, str]:
-    """The role's permissions boundary, from the customer managed policy the programs declare or the stored AWS
-    managed ones, and where it came from; (None, "") for a role without one."""
+    """The role's permissions boundary and where it came from; (None, "") for a role without one."""
     arn = role.inputs.get("permissionsBoundary")
     if not arn:
         return None, ""
-    for plan in plans:
-        for policy in plan.of_type(POLICY):
-            if policy.outputs.get("arn") == arn:
-                return parse_policy(str(_inputs(policy)["policy"]), f"{plan.stack}:{policy.name}"), (
-                    f"boundary {policy.name} ({plan.stack})"
-                )
-    managed = managed_policy(str(arn))
-    return managed.policy, f"boundary {managed.label()}"
+    policy, source = policy_by_arn(str(arn), plans)
+    return policy, f"boundary {source}"
 
 
 def default_tags(plan: Plan) -> dict[str, str]:
@@ -214,8 +219,8 @@ def resource_needs(
         entry = table.resources.get(resource.type)
         if entry is None:
             raise TableError(f"{resource.type} ({resource.name}) has no entry in the table of required actions")
-        own_tags = {**tags, **{str(k): str(v) for k, v in (_inputs(resource).get("tags") or {}).items()}}
         inputs = _inputs(resource)
+        own_tags = {**tags, **{str(k): str(v) for k, v in (inputs.get("tags") or {}).items()}}
         refs = {name: _referenced(plan, inputs.get(name), token) for name, token in entry.refs.items()}
         values = {**_values(), "inputs": inputs, "outputs": resource.outputs, "ref": refs}
         wanted = ("read",) if resource.urn in read_only else operations
