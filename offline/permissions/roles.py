@@ -4,7 +4,8 @@ Roles:
 - infra-deploy (one per stack, `components/github_deploy_roles.py`): `pulumi up` of its stack in CI, so every
   action of every resource type in the plan (create, read, update, delete) and of every invoke, the state
   backend (read, write, lock, history; `pkg/backend/diy/backend.go`: Update takes a lock and writes snapshots,
-  history and a backup), and the deploy job's AWS CLI steps (ECR login/push/tag move, S3 sync, invalidation).
+  history and a backup), and the deploy job's AWS CLI steps (ECR login/push/tag move, the service's steady
+  state, S3 sync, invalidation).
 - preview (bootstrap's `add_preview_role`): `pulumi preview` in pull requests. A preview without `--refresh`
   reads no managed resource (Check and Diff make no AWS call) and takes no lock (`diy/backend.go` Preview:
   DryRun, no Lock, no snapshot manager): it needs the provider's configure, every invoke, and state read.
@@ -450,12 +451,14 @@ def rollout_needs(plan: Plan, table: Table) -> Iterator[Need]:
         yield Need(_request(action, "*"), why)
     roles_by_arn = {str(r.outputs.get("arn")): r for r in plan.of_type(ROLE)}
     yield from _pass_role_needs(entry, task_definition, why, roles_by_arn, default_tags(plan))
+    yield from service_needs(plan, ("ecs:DescribeServices", "ecs:UpdateService"), "app release: roll the service")
+
+
+def service_needs(plan: Plan, actions: Sequence[str], why: str) -> Iterator[Need]:
+    """Calls on the stack's ECS service (a tagged resource of the stack)."""
     service = str(plan.one("aws:ecs/service:Service").outputs["arn"])
-    for action in ("ecs:DescribeServices", "ecs:UpdateService"):
-        yield Need(
-            _request(action, service, resource_tags=default_tags(plan), request_tags=None),
-            "app release: roll the service",
-        )
+    for action in actions:
+        yield Need(_request(action, service, resource_tags=default_tags(plan)), why)
 
 
 # ------------------------------------------------------------------------------------------- KMS key policies
@@ -526,6 +529,8 @@ def infra_deploy_role(recorded: RecordedPlan, bootstrap: RecordedPlan, table: Ta
         *invoke_needs(recorded.invokes, table),
         *state_needs(bootstrap.plan, buckets, write=True),
         *image_push_needs(plan, "deploy job: push the image, move the stack's tag"),
+        # `aws ecs wait services-stable` and `describe-services`: the release counts once ECS runs it.
+        *service_needs(plan, ("ecs:DescribeServices",), "deploy job: wait for the service to run the release"),
         *publish_needs(plan, buckets, "deploy job: upload the frontend, invalidate"),
     )
     exempt = [
