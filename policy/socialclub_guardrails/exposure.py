@@ -199,11 +199,29 @@ def _entries(protocol: Any, low: Any, high: Any, cidrs: list[Any]) -> Iterator[I
             yield Ingress(name, ports[0], ports[1], network)
 
 
+PREFIX_LIST = "aws:ec2/managedPrefixList:ManagedPrefixList"
+PREFIX_LIST_ENTRY = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry"
+
+
+def _prefix_list_cidrs(rule: PolicyResource, key: str, stack: Stack) -> list[Any]:
+    """The CIDRs of the stack's managed prefix lists that input `key` of `rule` depends on (inline entries and
+    separate entry resources). AWS-managed lists (pl-... literals) hold AWS service ranges and are left out."""
+    cidrs: list[Any] = []
+    for prefix_list in stack.related(rule, key, PREFIX_LIST):
+        cidrs += [get(entry, "cidr") for entry in items(get(prefix_list.props, "entries"))]
+        cidrs += [get(e.props, "cidr") for e in stack.referencing(prefix_list, "prefixListId", PREFIX_LIST_ENTRY)]
+    return [c for c in cidrs if c]
+
+
 def _ingress(group: PolicyResource, stack: Stack) -> list[Ingress]:
-    """Every CIDR-sourced ingress of `group`: inline, ec2.SecurityGroupRule and vpc.SecurityGroupIngressRule."""
+    """Every CIDR-sourced ingress of `group`: inline, ec2.SecurityGroupRule and vpc.SecurityGroupIngressRule,
+    with the CIDRs of the managed prefix lists they name."""
     found: list[Ingress] = []
     for inline in items(get(group.props, "ingress")):
         cidrs = items(get(inline, "cidrBlocks")) + items(get(inline, "ipv6CidrBlocks"))
+        if items(get(inline, "prefixListIds")):
+            # Dependencies are recorded per top-level input: every list the inline rules use counts for each.
+            cidrs += _prefix_list_cidrs(group, "ingress", stack)
         found += _entries(get(inline, "protocol"), get(inline, "fromPort"), get(inline, "toPort"), cidrs)
     for rule in stack.referencing(group, "securityGroupId", *family("ingress-rules")):
         props = rule.props
@@ -211,9 +229,11 @@ def _ingress(group: PolicyResource, stack: Stack) -> list[Ingress]:
             if get(props, "type") != "ingress":
                 continue
             cidrs = items(get(props, "cidrBlocks")) + items(get(props, "ipv6CidrBlocks"))
+            cidrs += _prefix_list_cidrs(rule, "prefixListIds", stack)
             found += _entries(get(props, "protocol"), get(props, "fromPort"), get(props, "toPort"), cidrs)
         else:
             cidrs = [c for c in (get(props, "cidrIpv4"), get(props, "cidrIpv6")) if c]
+            cidrs += _prefix_list_cidrs(rule, "prefixListId", stack)
             found += _entries(get(props, "ipProtocol"), get(props, "fromPort"), get(props, "toPort"), cidrs)
     return found
 

@@ -135,6 +135,35 @@ def _wide_public_range(b: StackBuilder) -> None:
     _sg_rule(b, "app-sg", "app-from-a-slash-6", ["4.0.0.0/6"], (3001, 3001))
 
 
+def _world_prefix_list(b: StackBuilder) -> None:
+    prefix_list = b.add(
+        "aws:ec2/managedPrefixList:ManagedPrefixList",
+        "partners",
+        {"addressFamily": "IPv4", "maxEntries": 5, "entries": [{"cidr": "0.0.0.0/1"}]},
+    )
+    b.add(
+        "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry",
+        "partners-rest",
+        {"prefixListId": Ref(prefix_list), "cidr": "128.0.0.0/1"},
+    )
+    inputs = {"securityGroupId": Ref(b["app-sg"]), "prefixListId": Ref(prefix_list), "ipProtocol": "tcp"}
+    b.add(
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        "app-partners",
+        {**inputs, "fromPort": 3001, "toPort": 3001},
+    )
+
+
+def _partner_prefix_list_inline(b: StackBuilder) -> None:
+    prefix_list = b.add(
+        "aws:ec2/managedPrefixList:ManagedPrefixList",
+        "partners",
+        {"addressFamily": "IPv4", "maxEntries": 5, "entries": [{"cidr": "203.0.113.0/24"}]},
+    )
+    rule = {"protocol": "tcp", "fromPort": 3001, "toPort": 3001, "prefixListIds": [Ref(prefix_list)]}
+    b.set("app-sg", "ingress", [rule])
+
+
 def _admin_attachment(b: StackBuilder) -> None:
     b.add(
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
@@ -315,6 +344,7 @@ CASES: dict[str, tuple[Change, set[tuple[str, str]]]] = {
     "halves split across inline and rule resources": (_split_across_spellings, {("security-group-world-ingress", M)}),
     "::/0 split into two /1": (_split_ipv6, {("security-group-world-ingress", M)}),
     "a public /6 is the world": (_wide_public_range, {("security-group-world-ingress", M)}),
+    "the world through a managed prefix list": (_world_prefix_list, {("security-group-world-ingress", M)}),
     "rolePolicyAttachment of AdministratorAccess": (
         _admin_attachment,
         {("iam-no-admin-policy-attachment", M), ("iam-no-privilege-escalation", M)},
@@ -457,6 +487,7 @@ COMPLIANT: dict[str, Change] = {
     "private ranges": lambda b: _sg_rule(
         b, "db-sg", "db-private", ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"], (5432, 5432)
     ),
+    "a partner prefix list inline": _partner_prefix_list_inline,
     "a partner's /24": lambda b: _sg_rule(b, "app-sg", "app-partner", ["203.0.113.0/24"], (3001, 3001)),
     "ALB world rules as ec2 securityGroupRule": lambda b: _sg_rule(b, "alb-sg", "alb-https", ["0.0.0.0/0"], (443, 443)),
     "create and put role policy only with the boundary": lambda b: _role_policy(
