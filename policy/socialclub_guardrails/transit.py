@@ -24,6 +24,7 @@ from .helpers import (
     get,
     is_set,
     items,
+    known,
     resource_rule,
     stack_rule,
 )
@@ -257,15 +258,22 @@ S3_TLS = Rule(
 )
 
 
-def _tls_gaps(bucket: PolicyResource, statements: list[iam_documents.Statement]) -> list[str]:
-    """What of the bucket (itself, its objects) no TLS-only deny covers.
+def _bucket_name(bucket: PolicyResource, stack: Stack) -> str | None:
+    """The bucket's name: its own input (a real preview has it after the provider's Check fills in an autoname),
+    else the `bucket` input of a bucket policy that targets it (a bucket's id is its name)."""
+    for resource in [bucket, *stack.referencing(bucket, "bucket", *family("bucket-policies"))]:
+        name = known(resource.props, "bucket")
+        if name:
+            return str(name)
+    return None
 
-    The bucket's name is known in a real preview (the provider's Check fills in an autoname); under mocks only
-    its prefix is, so the bucket-level ARNs the deny statements name stand for it.
-    """
-    name = get(bucket.props, "bucket")
+
+def _tls_gaps(bucket: PolicyResource, stack: Stack, statements: list[iam_documents.Statement]) -> list[str]:
+    """What of the bucket (itself, its objects) no TLS-only deny covers."""
+    name = _bucket_name(bucket, stack)
     if name is None:
-        prefix = str(get(bucket.props, "bucketPrefix", default=""))
+        # Neither name is known: the bucket-level ARNs the deny statements name (with the bucket's prefix) stand for it.
+        prefix = str(known(bucket.props, "bucketPrefix", default=""))
         named = [
             r.split(":::", 1)[1]
             for s in statements
@@ -288,7 +296,7 @@ def _s3_tls(bucket: PolicyResource, stack: Stack, _: Config) -> Iterator[str]:
     if not any(iam_documents.denies_plain_http(s) for s in statements):
         yield "no bucket policy statement denies s3:* to every principal when aws:SecureTransport is false."
         return
-    gaps = _tls_gaps(bucket, statements)
+    gaps = _tls_gaps(bucket, stack, statements)
     if gaps:
         yield f"the TLS-only deny does not cover {gaps} (it must cover the bucket and bucket/*)."
 

@@ -155,7 +155,7 @@ def _deny_insecure(bucket: Resource) -> dict[str, Any]:
 
 
 def _bucket(b: StackBuilder, name: str, key: Resource | None, extra: dict[str, Any]) -> Resource:
-    bucket = b.add("aws:s3/bucket:Bucket", name, {"forceDestroy": False})
+    bucket = b.add("aws:s3/bucket:Bucket", name, {"bucket": name, "forceDestroy": False})
     default = {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": Ref(key, "arn")} if key else {"sseAlgorithm": "AES256"}
     b.add(
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",

@@ -418,6 +418,14 @@ CASES: dict[str, tuple[Change, set[tuple[str, str]]]] = {
     ),
     "TLS deny covering only the bucket ARN": (_tls_deny_bucket_only, {("s3-deny-insecure-transport", M)}),
     "TLS deny of a few actions": (_tls_deny_some_actions, {("s3-deny-insecure-transport", M)}),
+    "TLS deny naming another bucket": (
+        lambda b: b.edit_json(
+            "site-bucket-policy",
+            "policy",
+            lambda d: d["Statement"][0].update(Resource=["arn:aws:s3:::decoy", "arn:aws:s3:::decoy/*"]),
+        ),
+        {("s3-deny-insecure-transport", M)},
+    ),
     "listenerRule forwarding plain HTTP": (_forwarding_listener_rule, {("alb-http-redirects-to-https", M)}),
     "alb.Listener alias forwarding HTTP": (_alias_listener_forwards, {("alb-http-redirects-to-https", M)}),
     "stripe key in a harmless-looking variable": (
