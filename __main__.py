@@ -17,7 +17,7 @@ from components.container_registry import ContainerRegistry, ContainerRegistryAr
 from components.dashboards import Dashboards, DashboardsArgs
 from components.dns_zone import AliasTarget, DnsZone, DnsZoneArgs, MxHost
 from components.fargate_service import ContainerSecret, FargateService, FargateServiceArgs, ScalingPolicy
-from components.github_deploy_roles import GithubDeployRoles, GithubDeployRolesArgs, GithubSubject
+from components.github_deploy_roles import GithubDeployRoles, GithubDeployRolesArgs, GithubSubject, StackFence
 from components.health_checks import HttpsEndpoint, SiteHealthChecks, SiteHealthChecksArgs
 from components.kms_key import KmsKey, KmsKeyArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
@@ -35,7 +35,7 @@ from components.redis_cluster import RedisCluster, RedisClusterArgs
 from components.secret_set import SecretSet, SecretSetArgs
 from components.vpc import Vpc, VpcArgs
 from stackconfig import ConfigError, read_pulumi_config
-from stackconfig.iam import boundary_arn, role_path
+from stackconfig.iam import boundary_arn, role_path, state_bucket_name
 
 try:
     config = read_pulumi_config()
@@ -57,6 +57,7 @@ log_roots = {
 provider = aws.Provider(
     "aws",
     region=config.region,
+    allowed_account_ids=[config.account_id],
     default_tags=aws.ProviderDefaultTagsArgs(
         tags={
             **config.tags,
@@ -375,8 +376,16 @@ deploy = GithubDeployRoles(
         name_prefix=env_name,
         app_deploy=GithubSubject(who.app_deploy.repository, who.app_deploy.claim),
         infra_deploy=GithubSubject(who.infra_deploy.repository, who.infra_deploy.claim),
-        # Two of the provider's default tags: the infra role may change only IAM carrying both.
-        stack_tags={"Project": config.name_prefix, "Stack": stack},
+        # When stacks share the account: the `Stack` default tag, this stack's state objects, buckets and DNS
+        # names are all its deploy role may touch.
+        fence=StackFence(
+            stack=stack,
+            tag_key="Stack",
+            project=pulumi.get_project(),
+            state_bucket=who.state_bucket or state_bucket_name(config.name_prefix, config.account_id, config.region),
+            bucket_prefix=f"{env_name}-",
+            record_names=[app_host, api_host, cdn_host, f"_*.{config.dns.domain}"],
+        ),
         create_oidc_provider=who.create_oidc_provider,
         max_session_seconds=who.max_session_seconds,
         owned_policy_names=[chatbot_policy_name(env_name)] if config.observability.slack else [],

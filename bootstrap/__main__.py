@@ -16,6 +16,7 @@ from bootstrap.github_oidc import GithubOidc, GithubOidcArgs
 from bootstrap.state_backend import StateBackend, StateBackendArgs
 from components.container_registry import ContainerRegistry, ContainerRegistryArgs
 from components.dns_zone import DnsZone, DnsZoneArgs, MxHost
+from stackconfig.iam import state_bucket_name
 
 try:
     config = read_bootstrap_config()
@@ -26,6 +27,7 @@ except BootstrapConfigError as error:
 provider = aws.Provider(
     "aws",
     region=config.region,
+    allowed_account_ids=[config.account_id],
     default_tags=aws.ProviderDefaultTagsArgs(
         tags={
             **config.tags,
@@ -44,7 +46,7 @@ backend = StateBackend(
     f"{config.name_prefix}-state",
     StateBackendArgs(
         bucket_name=state.bucket_name
-        or account_id.apply(lambda account: f"{config.name_prefix}-pulumi-state-{account}-{config.region}"),
+        or account_id.apply(lambda account: state_bucket_name(config.name_prefix, account, config.region)),
         key_alias=f"alias/{config.name_prefix}-pulumi-secrets",
         region=config.region,
         noncurrent_version_days=state.noncurrent_version_days,

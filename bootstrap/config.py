@@ -74,6 +74,8 @@ class DnsConfig(ConfigModel):
 class BootstrapConfig(ConfigModel):
     region: str = Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
     """From `aws:region`: where the state bucket and the key live."""
+    account_id: str = Field(pattern=r"^\d{12}$")
+    """The account this bootstrap is for (12 digits, quoted); the provider refuses credentials of any other."""
     name_prefix: str = Field(default="socialclub", pattern=r"^[a-z][a-z0-9-]{1,19}$")
     """Leads every resource name."""
     owner: str = Field(min_length=1, max_length=256)

@@ -14,7 +14,7 @@ Both trust exactly one GitHub `sub` claim with the STS audience: no wildcard in 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -194,43 +194,174 @@ def infra_iam_statements(
     return statements
 
 
-# Destructive or takeover actions on the stateful and edge resources; denied on another stack's resources.
+# What one stack's `pulumi up` may not do to a resource tagged for another stack of the account: read its data,
+# change, retag or delete it. Resources without the tag in their authorization context (shared ones: the zone,
+# the repository, the state bucket) are fenced by the statements that follow instead.
 OTHER_STACK_DENIED_ACTIONS = (
+    "acm:DeleteCertificate",
     "cloudfront:DeleteDistribution",
     "cloudfront:UpdateDistribution",
+    "dynamodb:DeleteItem",
     "dynamodb:DeleteTable",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "dynamodb:UpdateItem",
     "dynamodb:UpdateTable",
+    "ec2:DeleteSecurityGroup",
+    "ec2:DeleteSubnet",
+    "ec2:DeleteVpc",
     "ecs:DeleteService",
+    "ecs:RunTask",
     "ecs:UpdateService",
     "elasticache:DeleteReplicationGroup",
     "elasticache:ModifyReplicationGroup",
     "elasticloadbalancing:DeleteLoadBalancer",
+    "elasticloadbalancing:ModifyListener",
+    "kms:CreateGrant",
+    "kms:Decrypt",
     "kms:DisableKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
     "kms:PutKeyPolicy",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
     "kms:ScheduleKeyDeletion",
     "rds:DeleteDBInstance",
     "rds:ModifyDBInstance",
+    "rds:RebootDBInstance",
+    "route53:DeleteHealthCheck",
     "s3:DeleteBucket",
     "s3:PutBucketPolicy",
     "secretsmanager:DeleteSecret",
+    "secretsmanager:GetSecretValue",
     "secretsmanager:PutSecretValue",
+    "secretsmanager:UpdateSecret",
+    "sns:DeleteTopic",
+    "sns:SetTopicAttributes",
 )
+# Removing or rewriting the stack tag is how a resource would slip out of the fence above: no stack may, on
+# anything (the provider never removes it from its own resources).
+TAG_REMOVAL_ACTIONS = (
+    "acm:RemoveTagsFromCertificate",
+    "cloudfront:UntagResource",
+    "cloudwatch:UntagResource",
+    "dynamodb:UntagResource",
+    "ec2:DeleteTags",
+    "ecr:UntagResource",
+    "ecs:UntagResource",
+    "elasticache:RemoveTagsFromResource",
+    "elasticloadbalancing:RemoveTags",
+    "events:UntagResource",
+    "kms:UntagResource",
+    "logs:UntagResource",
+    "rds:RemoveTagsFromResource",
+    "route53:ChangeTagsForResource",
+    "s3:DeleteBucketTagging",
+    "scheduler:UntagResource",
+    "secretsmanager:UntagResource",
+    "sns:UntagResource",
+    "tag:UntagResources",
+)
+# The account's ECR repository is the bootstrap's: CI pushes to it and reads it, never reshapes or empties it.
+REPOSITORY_ADMIN_ACTIONS = (
+    "ecr:BatchDeleteImage",
+    "ecr:DeleteLifecyclePolicy",
+    "ecr:DeleteRepository",
+    "ecr:DeleteRepositoryPolicy",
+    "ecr:PutImageTagMutability",
+    "ecr:PutLifecyclePolicy",
+    "ecr:SetRepositoryPolicy",
+)
+STATE_OBJECT_ACTIONS = ("s3:DeleteObject", "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject")
 
 
-def other_stacks_guard(tag_key: str, stack: str) -> Statement:
-    """When stacks share an account, PowerUserAccess would let one stack's `pulumi up` delete another's data:
-    deny the destructive actions on resources tagged for another stack. Resources (or services) without the
-    tag in their authorization context are unaffected: shared ones like the hosted zone and the repository."""
-    return statement(
-        OTHER_STACK_DENIED_ACTIONS,
-        ["*"],
-        sid="NeverTouchOtherStacks",
-        effect="Deny",
-        conditions={
-            "StringNotEquals": {f"aws:ResourceTag/{tag_key}": stack},
-            "Null": {f"aws:ResourceTag/{tag_key}": "false"},
+def state_paths(project: str, stack: str) -> list[str]:
+    """The objects of one stack in a Pulumi DIY backend (pulumi/pulumi pkg/backend/diy store.go and lock.go):
+    its checkpoint, history, backups, journal and locks, and the backend's meta file."""
+    return [
+        ".pulumi/meta.yaml",
+        f".pulumi/stacks/{project}/{stack}.json*",
+        f".pulumi/history/{project}/{stack}/*",
+        f".pulumi/backups/{project}/{stack}/*",
+        f".pulumi/journal/{project}/{stack}/*",
+        f".pulumi/locks/organization/{project}/{stack}/*",
+    ]
+
+
+@dataclass(frozen=True)
+class StackFence:
+    """What tells this stack's resources from another's in a shared account."""
+
+    stack: str
+    tag_key: str
+    """The provider default tag whose value is the stack name (e.g. `Stack`)."""
+    project: str
+    """The Pulumi project, a level of the state's object keys."""
+    state_bucket: str
+    """The DIY backend's bucket; the stack may read and write only its own objects in it."""
+    bucket_prefix: str
+    """Every bucket the stack creates is named with it (e.g. `socialclub-production-`)."""
+    record_names: Sequence[str]
+    """The DNS names the stack publishes in the shared zone (validation records included, wildcards allowed)."""
+
+
+def isolation_statements(fence: StackFence, partition: str) -> list[Statement]:
+    """Deny one stack's deploy role what would let it read or damage another stack of the same account."""
+    tag = f"aws:ResourceTag/{fence.tag_key}"
+    own_objects = [
+        f"arn:{partition}:s3:::{fence.state_bucket}/{path}" for path in state_paths(fence.project, fence.stack)
+    ]
+    return [
+        statement(
+            OTHER_STACK_DENIED_ACTIONS,
+            ["*"],
+            sid="NeverTouchOtherStacks",
+            effect="Deny",
+            conditions={"StringNotEquals": {tag: fence.stack}, "Null": {tag: "false"}},
+        ),
+        statement(
+            TAG_REMOVAL_ACTIONS,
+            ["*"],
+            sid="NeverRemoveStackTags",
+            effect="Deny",
+            conditions={"ForAnyValue:StringEquals": {"aws:TagKeys": [fence.tag_key]}},
+        ),
+        # No stack's CI reads a database master password (RDS names those secrets `rds!...`); administrators do.
+        statement(
+            ["secretsmanager:GetSecretValue"],
+            ["arn:*:secretsmanager:*:*:secret:rds!*"],
+            sid="NoMasterPasswords",
+            effect="Deny",
+        ),
+        statement(REPOSITORY_ADMIN_ACTIONS, ["*"], sid="NeverReshapeTheRepository", effect="Deny"),
+        # NotResource: objects anywhere but this stack's own state and its own buckets.
+        {
+            "Sid": "OnlyItsOwnStateAndBuckets",
+            "Effect": "Deny",
+            "Action": list(STATE_OBJECT_ACTIONS),
+            "NotResource": [*own_objects, f"arn:{partition}:s3:::{fence.bucket_prefix}*"],
         },
-    )
+        statement(
+            ["route53:ChangeResourceRecordSets"],
+            ["*"],
+            sid="OnlyItsOwnRecords",
+            effect="Deny",
+            conditions={
+                "ForAnyValue:StringNotLike": {
+                    "route53:ChangeResourceRecordSetsNormalizedRecordNames": sorted(fence.record_names)
+                }
+            },
+        ),
+        statement(
+            ["route53:DeleteHostedZone", "route53:DisableHostedZoneDNSSEC", "route53:UpdateHostedZoneComment"],
+            ["*"],
+            sid="NeverReshapeTheZone",
+            effect="Deny",
+        ),
+    ]
 
 
 @dataclass(frozen=True)
@@ -248,11 +379,9 @@ class GithubDeployRolesArgs:
     """Leads the role names, e.g. `socialclub-production` -> `socialclub-production-app-deploy`."""
     app_deploy: GithubSubject
     infra_deploy: GithubSubject
-    stack_tags: Mapping[str, str]
-    """Tags the provider puts on every resource of this stack (e.g. Project, Stack)."""
-    stack_tag_key: str = "Stack"
-    """The one of `stack_tags` that tells stacks apart: destructive actions on resources where it holds another
-    value are denied to the infra role."""
+    fence: StackFence | None = None
+    """How this stack is told from the others of its account (see `isolation_statements`); None: the account
+    holds this stack only, and no fence is written."""
     create_oidc_provider: bool = False
     """Create the account's GitHub OIDC provider (one per account); default: use the bootstrap's, by its ARN."""
     attachable_policy_arns: Sequence[str] = ()
@@ -277,8 +406,6 @@ class GithubDeployRoles(pulumi.ComponentResource):
         self._name = name
         child = pulumi.ResourceOptions(parent=self)
         ctx = args.context
-        if args.stack_tag_key not in args.stack_tags:
-            raise ValueError(f"GithubDeployRoles {name}: stack_tags has no {args.stack_tag_key!r}")
         if args.app_deploy.claim == args.infra_deploy.claim:
             raise ValueError(f"GithubDeployRoles {name}: app and infra roles must trust different subjects")
         if args.create_oidc_provider:
@@ -334,10 +461,18 @@ class GithubDeployRoles(pulumi.ComponentResource):
                     attachable_policy_arns=attachable,
                     owned_policy_names=args.owned_policy_names,
                 ),
-                other_stacks_guard(args.stack_tag_key, args.stack_tags[args.stack_tag_key]),
             )
         )
         aws.iam.RolePolicy(f"{name}-infra-deploy-iam", role=self.infra_role.id, policy=infra_iam, opts=child)
+        if args.fence is not None:
+            aws.iam.RolePolicy(
+                f"{name}-infra-deploy-isolation",
+                role=self.infra_role.id,
+                policy=json.dumps(
+                    {"Version": "2012-10-17", "Statement": isolation_statements(args.fence, ctx.partition)}
+                ),
+                opts=child,
+            )
         self.app_role_arn = self.app_role.arn
         self.infra_role_arn = self.infra_role.arn
         self.register_outputs(

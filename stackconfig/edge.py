@@ -203,6 +203,9 @@ class DeployConfig(ConfigModel):
     infra_deploy: GithubSubject
     """Who may assume the infra-deploy role (`pulumi up`): the infrastructure repository's protected
     environment or branch of this stack."""
+    state_bucket: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    """The bootstrap's state bucket when its config names one; default `<namePrefix>-pulumi-state-<account>-
+    <region>`, the bootstrap's default. The infra-deploy role may touch only this stack's objects in it."""
     max_session_seconds: int = Field(default=7200, ge=3600, le=43200)
     """Longest session either role grants (default two hours). A deploy job must finish inside its session or
     `pulumi up` loses its credentials half-way (a Multi-AZ RDS change alone can take an hour): the deploy

@@ -34,6 +34,12 @@ def boundary_arn(partition: str, account_id: str, name_prefix: str) -> str:
     return f"arn:{partition}:iam::{account_id}:policy/{boundary_name(name_prefix)}"
 
 
+def state_bucket_name(name_prefix: str, account_id: str, region: str) -> str:
+    """The bootstrap's state bucket, unless its config names another: `<prefix>-pulumi-state-<account>-<region>`
+    (bucket names are global, so the account and region make it unique)."""
+    return f"{name_prefix}-pulumi-state-{account_id}-{region}"
+
+
 def role_path(name_prefix: str, stack: str) -> str:
     """`/socialclub-production/`: every role of a stack lives under it, so a stack's deploy role can be fenced
     to its own roles by ARN (`role/socialclub-production/*`), whatever tags another role carries."""

@@ -22,6 +22,10 @@ Environment = Literal["development", "staging", "production"]
 class StackConfig(ConfigModel):
     region: str = Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
     """From `aws:region`; every regional resource lands there."""
+    account_id: str = Field(pattern=r"^\d{12}$")
+    """The AWS account this stack deploys to (12 digits, quoted in YAML). The provider refuses credentials of any
+    other account (`allowed_account_ids`), so a mistyped profile cannot deploy production into staging's account.
+    One account per stack is the recommended layout; stacks sharing one are fenced from each other."""
     environment: Environment
     """`production` turns on the production-only safeguards (deletion protection, protect, Multi-AZ checks)."""
     name_prefix: str = Field(default="socialclub", pattern=r"^[a-z][a-z0-9-]{1,19}$")

@@ -385,20 +385,33 @@ def escalation_problems(
     return problems
 
 
-# Condition keys that pin an Allow for "*" to this account, organisation or a named source.
-RESTRICTING_KEYS = (
-    "aws:principalaccount",
-    "aws:principalarn",
-    "aws:principalorgid",
-    "aws:principalorgpaths",
-    "aws:sourceaccount",
-    "aws:sourcearn",
-    "aws:sourceowner",
-    "aws:sourcevpc",
-    "aws:sourcevpce",
-    "kms:calleraccount",
-)
-_POSITIVE = ("stringequals", "stringlike", "arnequals", "arnlike")
+# Condition keys that pin an Allow for "*" to this account, organisation, a named source or a network, and what a
+# value must look like to pin anything (a wildcard account or "*" pins nothing).
+_ACCOUNT = re.compile(r"\d{12}")
+_PINS: dict[str, re.Pattern[str]] = {
+    **dict.fromkeys(("aws:principalaccount", "aws:sourceaccount", "aws:sourceowner", "kms:calleraccount"), _ACCOUNT),
+    # An ARN with a fixed account; S3 bucket ARNs carry none, so a fixed bucket name instead.
+    "aws:sourcearn": re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:.*|arn:aws[a-z-]*:s3:::[^*?].*"),
+    "aws:principalarn": re.compile(r"arn:aws[a-z-]*:(iam|sts)::\d{12}:.*"),
+    "aws:principalorgid": re.compile(r"o-[a-z0-9]{10,32}"),
+    "aws:principalorgpaths": re.compile(r"o-[a-z0-9]{10,32}/.*"),
+    "aws:sourcevpc": re.compile(r"vpc-[0-9a-f]+"),
+    "aws:sourcevpce": re.compile(r"vpce-[0-9a-f]+"),
+}
+# Operators under which a condition restricts who matches. IfExists variants pass when the key is absent, negated
+# operators and ForAllValues pass on an empty context: none of them pins anything.
+_PINNING_OPERATORS = ("stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike")
+
+
+def _pins(operator: str, key: str, values: tuple[str, ...]) -> bool:
+    pattern = _PINS.get(key)
+    base = operator.removeprefix("foranyvalue:")
+    return (
+        pattern is not None
+        and base in _PINNING_OPERATORS
+        and bool(values)
+        and all(pattern.fullmatch(v.strip()) for v in values)
+    )
 
 
 def is_public_principal(statement: Statement) -> bool:
@@ -408,18 +421,14 @@ def is_public_principal(statement: Statement) -> bool:
 
 
 def public_principal_problems(statement: Statement) -> list[str]:
-    """An Allow to everyone ('*') must be pinned by a condition to an account, organisation or source.
+    """An Allow to everyone ('*') must be pinned by a condition to an account, organisation, source or network.
 
     kms:ViaService alone does not count: any account's principals can call through the same service.
     """
     if not statement.allows or not is_public_principal(statement):
         return []
-    for operator, keys in statement.conditions.items():
-        if _base_operator(operator) not in _POSITIVE or operator.startswith("forallvalues:"):
-            continue
-        for key, values in keys.items():
-            if key in RESTRICTING_KEYS and values and all(v.strip() not in ("", "*") for v in values):
-                return []
+    if any(_pins(op, key, values) for op, keys in statement.conditions.items() for key, values in keys.items()):
+        return []
     return [f"{statement.label()} allows any principal ('*') without a condition pinning the account or source"]
 
 

@@ -21,6 +21,7 @@ from tests.support import stack_config
 BOOTSTRAP = Path(__file__).resolve().parents[2] / "bootstrap"
 BUCKET = "aws:s3/bucket:Bucket"
 KEY = "aws:kms/key:Key"
+STATE_KEY = "socialclub-state-key"
 
 
 def run(**sections: dict[str, Any]) -> Plan:
@@ -88,7 +89,7 @@ def test_the_state_bucket_is_encrypted_with_the_secrets_key(plan: Plan) -> None:
     (rule,) = encryption.inputs["rules"]
     assert rule["applyServerSideEncryptionByDefault"] == {
         "sseAlgorithm": "aws:kms",
-        "kmsMasterKeyId": plan.one(KEY).outputs["arn"],
+        "kmsMasterKeyId": plan.one(KEY, STATE_KEY).outputs["arn"],
     }
     assert rule["bucketKeyEnabled"] is True
 
@@ -111,7 +112,7 @@ def test_the_state_bucket_refuses_plain_http_and_nothing_pulumi_sends(plan: Plan
 
 
 def test_the_secrets_key_rotates_and_is_the_stacks_secrets_provider(plan: Plan) -> None:
-    key = plan.one(KEY)
+    key = plan.one(KEY, STATE_KEY)
     assert key.inputs["enableKeyRotation"] is True
     assert key.inputs["deletionWindowInDays"] == stack_file()[f"{NAMESPACE}:state"]["keyDeletionWindowDays"]
     (statement,) = policy(key)["Statement"]
@@ -132,7 +133,7 @@ def test_the_backend_url_names_the_bucket_by_account_and_region(plan: Plan) -> N
 
 
 def test_the_bucket_and_the_key_survive_pulumi_destroy(plan: Plan) -> None:
-    assert bucket(plan).protect and plan.one(KEY).protect
+    assert bucket(plan).protect and plan.one(KEY, STATE_KEY).protect
     assert bucket(plan).inputs["forceDestroy"] is False
 
 
@@ -141,6 +142,8 @@ def test_every_resource_is_tagged_through_the_explicit_provider(plan: Plan) -> N
     tags = json.loads(provider.inputs["defaultTags"])["tags"]
     assert {"Project", "Environment", "Owner", "ManagedBy"} <= set(tags)
     assert tags["Owner"] == stack_file()[f"{NAMESPACE}:owner"]
+    # Credentials of another account are refused before anything is created.
+    assert json.loads(provider.inputs["allowedAccountIds"]) == [stack_file()[f"{NAMESPACE}:accountId"]]
     custom = [r for r in plan.resources if r.custom and r.type.startswith("aws:")]
     assert custom
     for resource in custom:
@@ -187,7 +190,7 @@ def test_the_preview_role_sees_metadata_and_reads_state_but_writes_nothing(plan:
     assert granted == {
         ("s3:ListBucket", arn),
         ("s3:GetObject", f"{arn}/*"),
-        ("kms:Decrypt", plan.one(KEY).outputs["arn"]),
+        ("kms:Decrypt", plan.one(KEY, STATE_KEY).outputs["arn"]),
     }
 
 
@@ -231,7 +234,7 @@ def test_the_backend_repository_is_the_account_s_and_matches_what_the_stacks_nam
     repository = plan.one("aws:ecr/repository:Repository")
     assert repository.protect is True
     assert repository.inputs["encryptionConfigurations"] == [
-        {"encryptionType": "KMS", "kmsKey": plan.one(KEY).outputs["arn"]}
+        {"encryptionType": "KMS", "kmsKey": plan.one(KEY, STATE_KEY).outputs["arn"]}
     ]
     registry = stack_file()[f"{NAMESPACE}:registry"]
     assert repository.inputs["name"] == registry["name"]

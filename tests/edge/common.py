@@ -10,7 +10,7 @@ from typing import Any
 import pulumi_aws as aws
 
 from components.cdn_site import CdnSite, CdnSiteArgs
-from components.github_deploy_roles import GithubDeployRoles, GithubDeployRolesArgs, GithubSubject
+from components.github_deploy_roles import GithubDeployRoles, GithubDeployRolesArgs, StackFence, GithubSubject
 from offline import fakes
 from offline.harness import Plan, Resource
 from tests.support import aws_context, inputs
@@ -59,6 +59,16 @@ def site_with_grants(**overrides: Any) -> Callable[[], None]:
     return program
 
 
+FENCE = StackFence(
+    stack="test",
+    tag_key="Stack",
+    project="socialclub",
+    state_bucket="socialclub-pulumi-state-123456789012-us-east-1",
+    bucket_prefix="socialclub-test-",
+    record_names=["test-app.example.com", "test-api.example.com", "_*.example.com"],
+)
+
+
 def deploy_roles(**overrides: Any) -> Callable[[], None]:
     """GithubDeployRoles with both app-deploy verbs applied to stand-in backend ARNs."""
 
@@ -68,7 +78,7 @@ def deploy_roles(**overrides: Any) -> Callable[[], None]:
             name_prefix="sc-test",
             app_deploy=APP_SUBJECT,
             infra_deploy=INFRA_SUBJECT,
-            stack_tags={"Project": "socialclub", "Stack": "test"},
+            fence=FENCE,
         )
         roles = GithubDeployRoles("deploy", replace(base, **overrides))
         roles.allow_image_push(REPOSITORY_ARN)

@@ -10,7 +10,7 @@ from offline import fakes
 from offline.harness import Plan, read_stack_settings, run_program
 from stackconfig.iam import boundary_arn
 from tests.edge.common import BUCKET, DISTRIBUTION, RECORD, ROLE, policy, role_policies
-from tests.support import inputs, stack_plan
+from tests.support import inputs, stack_config, stack_plan
 
 STACKS = ["staging", "production"]
 HOSTS = {
@@ -174,3 +174,10 @@ def test_every_role_of_the_stack_is_fenced_but_the_one_an_administrator_creates(
             assert "permissionsBoundary" not in role
         else:
             assert role["permissionsBoundary"] == boundary, name
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_provider_refuses_credentials_of_another_account(stack: str) -> None:
+    provider = stack_plan(stack).one("pulumi:providers:aws")
+    # Provider inputs reach the engine as JSON text.
+    assert json.loads(inputs(provider)["allowedAccountIds"]) == [stack_config(stack).account_id]

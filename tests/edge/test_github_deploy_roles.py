@@ -224,3 +224,118 @@ def test_infra_deploy_cannot_destroy_another_stacks_resources(plan: Plan) -> Non
         "Null": {"aws:ResourceTag/Stack": "false"},
     }
     assert {"rds:DeleteDBInstance", "dynamodb:DeleteTable", "kms:ScheduleKeyDeletion"} <= set(guard["Action"])
+
+
+STATE = "arn:aws:s3:::socialclub-pulumi-state-123456789012-us-east-1"
+NAMES = "route53:ChangeResourceRecordSetsNormalizedRecordNames"
+SECRET = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:socialclub/x/integration/stripe-key-AbCdEf"
+KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234"
+
+# Two stacks in one account: what the test stack's deploy role may not do to the other's (`production`) data,
+# and what it still must do to its own. The request context carries the resource's tags as IAM would.
+ISOLATION = [
+    (
+        "read the other stack's secret",
+        "secretsmanager:GetSecretValue",
+        SECRET,
+        {"aws:ResourceTag/Stack": ["production"]},
+        False,
+    ),
+    ("read its own secret", "secretsmanager:GetSecretValue", SECRET, {"aws:ResourceTag/Stack": ["test"]}, True),
+    ("decrypt with the other stack's key", "kms:Decrypt", KEY, {"aws:ResourceTag/Stack": ["production"]}, False),
+    ("rewrite the other key's policy", "kms:PutKeyPolicy", KEY, {"aws:ResourceTag/Stack": ["production"]}, False),
+    (
+        "untag the Stack tag",
+        "secretsmanager:UntagResource",
+        SECRET,
+        {"aws:TagKeys": ["Stack"], "aws:ResourceTag/Stack": ["production"]},
+        False,
+    ),
+    (
+        "untag another tag of its own",
+        "secretsmanager:UntagResource",
+        SECRET,
+        {"aws:TagKeys": ["Team"], "aws:ResourceTag/Stack": ["test"]},
+        True,
+    ),
+    (
+        "read a database master password",
+        "secretsmanager:GetSecretValue",
+        f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:rds!db-1",
+        {},
+        False,
+    ),
+    ("read the other stack's state", "s3:GetObject", f"{STATE}/.pulumi/stacks/socialclub/production.json", {}, False),
+    (
+        "write the other stack's lock",
+        "s3:PutObject",
+        f"{STATE}/.pulumi/locks/organization/socialclub/production/x.json",
+        {},
+        False,
+    ),
+    ("write its own state", "s3:PutObject", f"{STATE}/.pulumi/stacks/socialclub/test.json", {}, True),
+    ("take its own lock", "s3:PutObject", f"{STATE}/.pulumi/locks/organization/socialclub/test/x.json", {}, True),
+    ("publish to its own bucket", "s3:PutObject", "arn:aws:s3:::socialclub-test-frontend-abc/index.html", {}, True),
+    (
+        "write the other stack's bucket",
+        "s3:PutObject",
+        "arn:aws:s3:::socialclub-production-frontend-abc/index.html",
+        {},
+        False,
+    ),
+    (
+        "point the other stack's API elsewhere",
+        "route53:ChangeResourceRecordSets",
+        "arn:aws:route53:::hostedzone/Z1",
+        {NAMES: ["api.example.com"]},
+        False,
+    ),
+    (
+        "publish its own records",
+        "route53:ChangeResourceRecordSets",
+        "arn:aws:route53:::hostedzone/Z1",
+        {NAMES: ["test-api.example.com", "_abc.example.com"]},
+        True,
+    ),
+    ("delete the shared zone", "route53:DeleteHostedZone", "arn:aws:route53:::hostedzone/Z1", {}, False),
+    (
+        "empty the shared repository",
+        "ecr:BatchDeleteImage",
+        f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/socialclub/backend",
+        {},
+        False,
+    ),
+    (
+        "push to the shared repository",
+        "ecr:PutImage",
+        f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/socialclub/backend",
+        {},
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize(("what", "action", "resource", "context", "allowed"), ISOLATION, ids=[i[0] for i in ISOLATION])
+def test_a_stack_cannot_read_or_damage_another_in_its_account(
+    plan: Plan, what: str, action: str, resource: str, context: dict[str, list[str]], allowed: bool
+) -> None:
+    request = Request(
+        action,
+        resource,
+        context=context,
+        modelled=frozenset({"aws:resourcetag/", "aws:tagkeys", NAMES.lower()}),
+    )
+    outcome = evaluate(infra_policies(plan), request).outcome
+    assert outcome is (Outcome.ALLOWED if allowed else Outcome.DENIED), what
+
+
+def test_the_fenced_policies_fit_iam_s_inline_size_limit(plan: Plan) -> None:
+    """A role's inline policies may hold 10,240 characters in all, whitespace not counted (IAM quotas)."""
+    role = plan.one(ROLE, "deploy-infra-deploy")
+    documents = [
+        inputs(r)["policy"]
+        for r in plan.of_type("aws:iam/rolePolicy:RolePolicy")
+        if inputs(r)["role"] == role.outputs["id"] or inputs(r)["role"] == role.outputs.get("name")
+    ]
+    assert len(documents) == 2
+    assert sum(len("".join(d.split())) for d in documents) <= 10_240

@@ -202,6 +202,12 @@ BAD_CONFIGS = [
         ],
     ),
     (
+        # YAML reads an unquoted 012345678901 as a number and drops the leading zero: the pattern catches it.
+        "account id not twelve digits",
+        _set("accountId", "12345678901"),
+        ["socialclub:accountId = '12345678901': String should match pattern '^\\d{12}$'"],
+    ),
+    (
         "name prefix with capitals",
         _set("namePrefix", "SocialClub"),
         ["socialclub:namePrefix = 'SocialClub': String should match pattern '^[a-z][a-z0-9-]{1,19}$'"],

@@ -219,6 +219,11 @@ def _public_key(b: StackBuilder) -> None:
     )
 
 
+def _public_key_with(b: StackBuilder, condition: dict[str, Any]) -> None:
+    everyone = _allow("kms:Decrypt", "*", Principal={"AWS": "*"}, Condition=condition)
+    b.add("aws:kms/keyPolicy:KeyPolicy", "key-policy", {"keyId": Ref(b["key"]), "policy": _policy(everyone)})
+
+
 def _public_read_bucket_policy(b: StackBuilder) -> None:
     read = _allow("s3:GetObject", "arn:aws:s3:::site-bucket/*", Principal={"AWS": "*"})
     b.edit_json("site-bucket-policy", "policy", lambda d: d["Statement"].append(read))
@@ -416,6 +421,18 @@ CASES: dict[str, tuple[Change, set[tuple[str, str]]]] = {
         ),
         {("resource-policy-no-public-principal", M)},
     ),
+    "key policy pinned by a wildcard source ARN": (
+        lambda b: _public_key_with(b, {"ArnLike": {"aws:SourceArn": "arn:aws:*"}}),
+        {("resource-policy-no-public-principal", M)},
+    ),
+    "key policy pinned only if the key exists": (
+        lambda b: _public_key_with(b, {"StringEqualsIfExists": {"aws:SourceAccount": ACCOUNT}}),
+        {("resource-policy-no-public-principal", M)},
+    ),
+    "key policy pinned by a negated account": (
+        lambda b: _public_key_with(b, {"StringNotEquals": {"kms:CallerAccount": "999999999999"}}),
+        {("resource-policy-no-public-principal", M)},
+    ),
     "TLS deny covering only the bucket ARN": (_tls_deny_bucket_only, {("s3-deny-insecure-transport", M)}),
     "TLS deny of a few actions": (_tls_deny_some_actions, {("s3-deny-insecure-transport", M)}),
     "TLS deny naming another bucket": (
@@ -555,7 +572,7 @@ COMPLIANT: dict[str, Change] = {
                     "sns:Subscribe",
                     "*",
                     Principal="*",
-                    Condition={"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},
+                    Condition={"StringEquals": {"aws:PrincipalOrgID": "o-abcdef1234"}},
                 ),
             ),
         },
