@@ -242,8 +242,9 @@ OTHER_STACK_DENIED_ACTIONS = (
     "sns:DeleteTopic",
     "sns:SetTopicAttributes",
 )
-# Removing or rewriting the stack tag is how a resource would slip out of the fence above: no stack may, on
-# anything (the provider never removes it from its own resources).
+# Removing the stack tag is how a resource would slip out of the fence above: no stack may, on anything (the
+# provider never removes it from its own resources). Route 53 tags health checks with one action that adds and
+# removes alike (ChangeTagsForResource), so it cannot be fenced by the tag keys without refusing creation.
 TAG_REMOVAL_ACTIONS = (
     "acm:RemoveTagsFromCertificate",
     "cloudfront:UntagResource",
@@ -258,7 +259,6 @@ TAG_REMOVAL_ACTIONS = (
     "kms:UntagResource",
     "logs:UntagResource",
     "rds:RemoveTagsFromResource",
-    "route53:ChangeTagsForResource",
     "s3:DeleteBucketTagging",
     "scheduler:UntagResource",
     "secretsmanager:UntagResource",

@@ -97,6 +97,17 @@ class Violation:
 
 
 @dataclass(frozen=True)
+class Preflight:
+    """A warning of `make plan` about what the next real `pulumi up` would trip on."""
+
+    check: str
+    message: str
+
+    def to_document(self) -> dict[str, Any]:
+        return {"check": self.check, "message": self.message}
+
+
+@dataclass(frozen=True)
 class CostLine:
     urn: str
     service: str
@@ -133,6 +144,8 @@ class PlanDiff:
     policy_resolved: list[Violation] | None
     cost_lines: list[CostLine] | None
     cost_total: dict[str, dict[str, float]] | None
+    preflight_added: list[Preflight] | None
+    preflight_resolved: list[Preflight] | None
     missing: list[str]
     """What one side lacks ("policy at BASE", ...): reported, not guessed."""
 
@@ -163,6 +176,12 @@ class PlanDiff:
             "cost": None
             if self.cost_lines is None
             else {"total": self.cost_total, "lines": [line.to_document() for line in self.cost_lines]},
+            "preflight": None
+            if self.preflight_added is None or self.preflight_resolved is None
+            else {
+                "added": [p.to_document() for p in self.preflight_added],
+                "resolved": [p.to_document() for p in self.preflight_resolved],
+            },
             "missing": self.missing,
         }
 
@@ -264,6 +283,8 @@ def _compare_resource(old: dict[str, Any], new: dict[str, Any]) -> ResourceChang
         changes.append(PropertyChange(path, a, b, forced_by(type_token, schema)))
     if bool(old.get("protect")) != bool(new.get("protect")):
         changes.append(PropertyChange("(protect)", bool(old.get("protect")), bool(new.get("protect"))))
+    if old.get("customTimeouts") != new.get("customTimeouts"):
+        changes.append(PropertyChange("(customTimeouts)", old.get("customTimeouts"), new.get("customTimeouts")))
     if old.get("provider") != new.get("provider"):
         changes.append(
             PropertyChange("(provider)", old.get("provider"), new.get("provider"), note="a new provider instance")
@@ -395,6 +416,10 @@ def compare_cost(base: Mapping[str, Any], head: Mapping[str, Any]) -> tuple[list
     return lines, total
 
 
+def _preflight(document: Mapping[str, Any]) -> set[Preflight]:
+    return {Preflight(p["check"], p["message"]) for p in document["preflight"]}
+
+
 def _check(document: Any, side: str) -> None:
     if not isinstance(document, dict) or not isinstance(document.get("resources"), list):
         raise DiffError(f"{side} is not a plan document (no 'resources' list)")
@@ -407,7 +432,10 @@ def compare(base: Mapping[str, Any], head: Mapping[str, Any]) -> PlanDiff:
     if base.get("stack") != head.get("stack"):
         raise DiffError(f"the documents are of different stacks: {base.get('stack')} and {head.get('stack')}")
     missing = [
-        f"{key} at {side}" for key in ("policy", "cost") for side, d in (("BASE", base), ("HEAD", head)) if key not in d
+        f"{key} at {side}"
+        for key in ("policy", "cost", "preflight")
+        for side, document in (("BASE", base), ("HEAD", head))
+        if key not in document
     ]
     policy_added = policy_resolved = None
     if "policy" in base and "policy" in head:
@@ -417,6 +445,11 @@ def compare(base: Mapping[str, Any], head: Mapping[str, Any]) -> PlanDiff:
     cost_total = None
     if "cost" in base and "cost" in head:
         cost_lines, cost_total = compare_cost(base, head)
+    preflight_added = preflight_resolved = None
+    if "preflight" in base and "preflight" in head:
+        old_warnings, new_warnings = _preflight(base), _preflight(head)
+        preflight_added = sorted(new_warnings - old_warnings, key=lambda p: (p.check, p.message))
+        preflight_resolved = sorted(old_warnings - new_warnings, key=lambda p: (p.check, p.message))
     return PlanDiff(
         stack=str(head["stack"]),
         resources=compare_resources(base, head),
@@ -424,5 +457,7 @@ def compare(base: Mapping[str, Any], head: Mapping[str, Any]) -> PlanDiff:
         policy_resolved=policy_resolved,
         cost_lines=cost_lines,
         cost_total=cost_total,
+        preflight_added=preflight_added,
+        preflight_resolved=preflight_resolved,
         missing=missing,
     )

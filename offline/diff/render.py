@@ -7,7 +7,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from offline.diff.compare import CREATE, DELETE, REPLACE, UPDATE, CostLine, PlanDiff, ResourceChange, Violation
+from offline.diff.compare import (
+    CREATE,
+    DELETE,
+    REPLACE,
+    UPDATE,
+    CostLine,
+    PlanDiff,
+    Preflight,
+    ResourceChange,
+    Violation,
+)
 from offline.diff.replacements import STATEFUL
 
 VALUE_WIDTH = 160
@@ -106,6 +116,7 @@ def text(diff: PlanDiff, sides: Sides, colour: bool = False) -> str:
                 note = f"  ({c.note})" if c.note else ""
                 out.append(f"      {c.path}: {_value(c.old)} -> {_value(c.new)}{forced}{note}")
     out += ["", *_policy_lines(diff, lambda v: f"  [{v.level}] {v.policy} on {_short(v.urn)}: {_first(v.message)}")]
+    out += ["", *_preflight_lines(diff, "Preflight", lambda p: f"  [{p.check}] {_first(p.message)}")]
     if diff.cost_lines is not None:
         out += ["", f"Cost: {_cost_total(diff)}"]
         out += [
@@ -124,6 +135,16 @@ def _policy_lines(diff: PlanDiff, item: Callable[[Violation], str]) -> list[str]
         if found:
             out.append(f" {title}:")
             out += [item(v) for v in found]
+    return out
+
+
+def _preflight_lines(diff: PlanDiff, title: str, item: Callable[[Preflight], str]) -> list[str]:
+    """What the next real `pulumi up` would trip on (the plan's preflight warnings), added and resolved."""
+    if diff.preflight_added is None or diff.preflight_resolved is None:
+        return []
+    out = [f"{title}: {len(diff.preflight_added)} warnings added, {len(diff.preflight_resolved)} resolved"]
+    for label, found in (("added", diff.preflight_added), ("resolved", diff.preflight_resolved)):
+        out += [f"{item(p)} ({label})" for p in found]
     return out
 
 
@@ -185,6 +206,9 @@ def markdown(diff: PlanDiff, sides: Sides) -> str:
         for title, found in (("Added", diff.policy_added), ("Resolved", diff.policy_resolved)):
             out += [f"- {title}: {v.level} `{v.policy}` on `{_short(v.urn)}`: {_first(v.message)}" for v in found]
         out.append("")
+    preflight = _preflight_lines(diff, "**Preflight**", lambda p: f"- `{p.check}`: {_first(p.message)}")
+    if preflight:
+        out += [preflight[0], "", *preflight[1:], ""] if preflight[1:] else [preflight[0], ""]
     if diff.cost_lines is not None:
         out += [f"**Cost**: {_cost_total(diff)}", ""]
         if diff.cost_lines:

@@ -25,8 +25,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.github_deploy_roles import state_paths
 from offline import fakes
-from offline.harness import Plan, Resource
+from offline.harness import PROJECT, Plan, Resource
 from offline.permissions.catalog import condition_keys
 from offline.permissions.evaluator import Policy, PolicyError, Request, parse_policy
 from offline.permissions.managed import managed_policy
@@ -379,26 +380,37 @@ def _object_needs(
     write: bool,
     delete: bool,
     why: str,
+    objects: Sequence[str] = ("*",),
 ) -> Iterator[Need]:
-    """List a bucket and read, write or delete its objects, with the KMS calls S3 makes for the caller: Decrypt
-    to read, GenerateDataKey to write, and Decrypt too for a multipart upload (the CLI's above 8 MB)."""
+    """List a bucket and read, write or delete its objects (`objects`: keys, default any), with the KMS calls S3
+    makes for the caller: Decrypt to read, GenerateDataKey to write, and Decrypt too for a multipart upload (the
+    CLI's above 8 MB)."""
     arn = f"arn:{fakes.PARTITION}:s3:::{bucket}"
     on_bucket = tuple(p for name, p in policies.items() if name == bucket)
     via_s3 = {"kms:ViaService": [_endpoint("s3")]}
     yield Need(_request("s3:ListBucket", arn), why, on_bucket)
-    if read:
-        yield Need(_request("s3:GetObject", f"{arn}/*"), why, on_bucket)
-    if write:
-        yield Need(_request("s3:PutObject", f"{arn}/*", modelled=S3_PUT_HEADERS), why, on_bucket)
-    if delete:
-        yield Need(_request("s3:DeleteObject", f"{arn}/*"), why, on_bucket)
+    for obj in objects:
+        if read:
+            yield Need(_request("s3:GetObject", f"{arn}/{obj}"), why, on_bucket)
+        if write:
+            yield Need(_request("s3:PutObject", f"{arn}/{obj}", modelled=S3_PUT_HEADERS), why, on_bucket)
+        if delete:
+            yield Need(_request("s3:DeleteObject", f"{arn}/{obj}"), why, on_bucket)
     if key and (read or write):
         yield Need(_request("kms:Decrypt", key, extra=via_s3), f"{why} (SSE-KMS)")
     if key and write:
         yield Need(_request("kms:GenerateDataKey", key, extra=via_s3), f"{why} (SSE-KMS)")
 
 
-def state_needs(bootstrap: Plan, policies: Mapping[str, Policy], *, write: bool) -> Iterator[Need]:
+def state_objects(stack: str) -> list[str]:
+    """One object of each kind the DIY backend keeps for `stack` (checkpoint, history, backup, journal, lock,
+    meta), from the path patterns the deploy role is fenced to."""
+    return [
+        path.replace("*", ".gz" if path.endswith(".json*") else "example.json") for path in state_paths(PROJECT, stack)
+    ]
+
+
+def state_needs(bootstrap: Plan, policies: Mapping[str, Policy], *, write: bool, stack: str) -> Iterator[Need]:
     """Pulumi's S3 backend: read the stack's state and decrypt its secrets (awskms:// data key); `pulumi up`
     also writes snapshots, history and backups and creates and deletes its lock file."""
     bucket = bootstrap.one(BUCKET)
@@ -406,7 +418,9 @@ def state_needs(bootstrap: Plan, policies: Mapping[str, Policy], *, write: bool)
     name = str(bucket.outputs.get("bucket") or bucket.outputs["id"])
     why = "state backend (pulumi up)" if write else "state backend (pulumi preview)"
     bucket_key = bucket_kms_key(bootstrap, str(bucket.outputs["id"]))
-    yield from _object_needs(name, bucket_key, policies, read=True, write=write, delete=write, why=why)
+    yield from _object_needs(
+        name, bucket_key, policies, read=True, write=write, delete=write, why=why, objects=state_objects(stack)
+    )
     yield Need(_request("kms:Decrypt", key), f"{why}: secrets provider")
 
 
@@ -444,7 +458,7 @@ def image_push_needs(plan: Plan, why: str) -> Iterator[Need]:
 def rollout_needs(plan: Plan, table: Table) -> Iterator[Need]:
     """An application release: register a task definition like the stack's (passing its roles) and roll the
     service to it."""
-    task_definition = plan.one("aws:ecs/taskDefinition:TaskDefinition")
+    task_definition = plan.one("aws:ecs/taskDefinition:TaskDefinition", "backend-task")
     entry = table.resources[task_definition.type]
     why = "app release: register task definition"
     for action in ("ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition"):
@@ -527,7 +541,7 @@ def infra_deploy_role(recorded: RecordedPlan, bootstrap: RecordedPlan, table: Ta
     needs = (
         *resource_needs(plan, table, read_only=read_only),
         *invoke_needs(recorded.invokes, table),
-        *state_needs(bootstrap.plan, buckets, write=True),
+        *state_needs(bootstrap.plan, buckets, write=True, stack=plan.stack),
         *image_push_needs(plan, "deploy job: push the image, move the stack's tag"),
         # `aws ecs wait services-stable` and `describe-services`: the release counts once ECS runs it.
         *service_needs(plan, ("ecs:DescribeServices",), "deploy job: wait for the service to run the release"),
@@ -558,5 +572,6 @@ def preview_role(stacks: Sequence[RecordedPlan], bootstrap: RecordedPlan, table:
     for recorded in stacks:
         needs += resource_needs(recorded.plan, table, operations=("read",), types=frozenset({PROVIDER}))
         needs += invoke_needs(recorded.invokes, table)
-    needs += state_needs(bootstrap.plan, buckets, write=False)
+    for recorded in stacks:
+        needs += state_needs(bootstrap.plan, buckets, write=False, stack=recorded.plan.stack)
     return _role("preview", role, [bootstrap.plan, *(s.plan for s in stacks)], needs)

@@ -91,6 +91,10 @@ def base() -> dict[str, Any]:
             resource(OLD_TOPIC, {"name": "socialclub-production-alerts-old"}),
         ],
         "outputs": {},
+        "preflight": [
+            {"check": "secret-values", "message": "3 secrets the tasks read have no value"},
+            {"check": "image", "message": "no image set"},
+        ],
         "policy": {
             "pack": "socialclub-guardrails",
             "violations": [
@@ -134,6 +138,7 @@ def head() -> dict[str, Any]:
         {"policy": "rds-instance-class", "enforcementLevel": "advisory", "urn": DB, "message": "too small"},
         {"policy": "alarm-actions", "enforcementLevel": "advisory", "urn": ALARM, "message": "no OK action"},
     ]
+    document["preflight"] = [{"check": "secret-values", "message": "3 secrets the tasks read have no value"}]
     document["cost"]["monthly"] = {"min": 1028.7, "max": 1228.9}
     document["cost"]["lines"] = [
         cost_line(DB, "RDS PostgreSQL", "db.r6g.xlarge Multi-AZ x 730 h", 655.54, 655.54),

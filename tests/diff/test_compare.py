@@ -129,17 +129,30 @@ def test_the_cost_delta_is_exact_per_line_and_in_total() -> None:
     assert (lines[("CloudWatch", "alarm-db-cpu")].delta_min, len(lines)) == (0.1, 2)
 
 
+def test_preflight_warnings_added_and_resolved() -> None:
+    diff = compare(pair.base(), pair.head())
+    assert (diff.preflight_added, [p.check for p in diff.preflight_resolved or []]) == ([], ["image"])
+
+
+def test_a_changed_resource_option_is_a_change() -> None:
+    head = pair.base()
+    by_name(head)["db-instance"]["customTimeouts"] = {"update": "120m"}
+    (change,) = changed(pair.base(), head)["db-instance"].changes
+    assert (change.path, change.old, change.new) == ("(customTimeouts)", None, {"update": "120m"})
+
+
 def test_policy_violations_added_and_resolved() -> None:
     diff = compare(pair.base(), pair.head())
     assert [(v.policy, v.urn) for v in diff.policy_added or []] == [("alarm-actions", pair.ALARM)]
     assert [(v.policy, v.level) for v in diff.policy_resolved or []] == [("sns-encrypted", "mandatory")]
 
 
-def test_an_early_document_without_policy_or_cost_is_reported_not_guessed() -> None:
+def test_an_early_document_without_policy_cost_or_preflight_is_reported_not_guessed() -> None:
     base = pair.base()
-    del base["policy"], base["cost"]
+    del base["policy"], base["cost"], base["preflight"]
     diff = compare(base, pair.head())
-    assert (diff.policy_added, diff.cost_lines, diff.missing) == (None, None, ["policy at BASE", "cost at BASE"])
+    assert (diff.policy_added, diff.cost_lines, diff.preflight_added) == (None, None, None)
+    assert diff.missing == ["policy at BASE", "cost at BASE", "preflight at BASE"]
     assert "_not compared: policy at BASE" in markdown(diff, Sides("a", "b"))
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pulumi_aws as aws
 
 from components.cdn_site import CdnSite, CdnSiteArgs
-from components.github_deploy_roles import GithubDeployRoles, GithubDeployRolesArgs, StackFence, GithubSubject
+from components.github_deploy_roles import GithubDeployRoles, GithubDeployRolesArgs, GithubSubject, StackFence
 from offline import fakes
 from offline.harness import Plan, Resource
 from tests.support import aws_context, inputs

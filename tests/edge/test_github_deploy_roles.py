@@ -315,10 +315,11 @@ ISOLATION = [
 ]
 
 
-@pytest.mark.parametrize(("what", "action", "resource", "context", "allowed"), ISOLATION, ids=[i[0] for i in ISOLATION])
+@pytest.mark.parametrize("case", ISOLATION, ids=[i[0] for i in ISOLATION])
 def test_a_stack_cannot_read_or_damage_another_in_its_account(
-    plan: Plan, what: str, action: str, resource: str, context: dict[str, list[str]], allowed: bool
+    plan: Plan, case: tuple[str, str, str, dict[str, list[str]], bool]
 ) -> None:
+    what, action, resource, context, allowed = case
     request = Request(
         action,
         resource,

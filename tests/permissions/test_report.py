@@ -38,8 +38,8 @@ def test_a_missing_permission_is_listed_and_exits_1(
     assert cli.main(["--stack", "staging"]) == 1
     out = capsys.readouterr().out
     assert (
-        "MISSING  preview: s3:GetObject on arn:aws:s3:::socialclub-pulumi-state-123456789012-us-east-1/* is not "
-        "allowed (needed by state backend (pulumi preview))"
+        "MISSING  preview: s3:GetObject on arn:aws:s3:::socialclub-pulumi-state-123456789012-us-east-1/"
+        ".pulumi/stacks/socialclub/staging.json.gz is not allowed (needed by state backend (pulumi preview))"
     ) in out
 
 

@@ -108,7 +108,7 @@ def test_dropping_the_statement_that_grants_a_need_fails_the_check(
 
 def test_dropping_the_state_read_fails_the_preview(roles: dict[str, Role]) -> None:
     preview = roles["preview"]
-    finding = granted(preview, "s3:GetObject", "/*")
+    finding = granted(preview, "s3:GetObject", "/.pulumi/stacks/socialclub/staging.json.gz")
     missing = check_role(without_what_grants(preview, finding)).missing()
     assert any(f.need.request.action == "s3:GetObject" and "state backend" in f.need.because for f in missing)
 
