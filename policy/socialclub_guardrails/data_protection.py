@@ -11,7 +11,6 @@ from .helpers import (
     ADVISORY,
     DYNAMODB_TABLE,
     LOAD_BALANCERS,
-    RDS_INSTANCE,
     REPLICATION_GROUP,
     SECRET,
     SECRET_ROTATION,
@@ -80,6 +79,8 @@ RDS_FINAL_SNAPSHOT = Rule(
 
 
 def _rds_final_snapshot(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
+    if not DATABASES[args.resource_type].final_snapshot:
+        return
     if get(args.props, "skipFinalSnapshot") is True:
         yield "skipFinalSnapshot is true."
     elif not is_set(args.props, "finalSnapshotIdentifier"):
@@ -264,13 +265,14 @@ COPY_TAGS = Rule(
 
 
 def _copy_tags(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
-    yield from findings(true_flag(args.props, "copyTagsToSnapshot"))
+    if DATABASES[args.resource_type].copy_tags:
+        yield from findings(true_flag(args.props, "copyTagsToSnapshot"))
 
 
 POLICIES: list[Policy] = [
     resource_rule(RDS_BACKUPS, family("database-storage"), _rds_backups),
     resource_rule(RDS_DELETION, family("database-storage"), _rds_deletion),
-    resource_rule(RDS_FINAL_SNAPSHOT, [RDS_INSTANCE], _rds_final_snapshot),
+    resource_rule(RDS_FINAL_SNAPSHOT, family("database-storage"), _rds_final_snapshot),
     resource_rule(PROTECT, None, _protect),
     resource_rule(DYNAMODB_PITR, [DYNAMODB_TABLE], _dynamodb_pitr),
     resource_rule(DYNAMODB_DELETION, [DYNAMODB_TABLE], _dynamodb_deletion),
@@ -279,6 +281,6 @@ POLICIES: list[Policy] = [
     resource_rule(RECOVERY_WINDOW, [SECRET], _recovery_window),
     stack_rule(ROTATION, [SECRET], _rotation),
     resource_rule(ALB_DELETION, LOAD_BALANCERS, _alb_deletion),
-    resource_rule(MINOR_UPGRADES, [RDS_INSTANCE, REPLICATION_GROUP], _minor_upgrades),
-    resource_rule(COPY_TAGS, [RDS_INSTANCE], _copy_tags),
+    resource_rule(MINOR_UPGRADES, [*DATABASES, *family("caches")], _minor_upgrades),
+    resource_rule(COPY_TAGS, list(DATABASES), _copy_tags),
 ]

@@ -91,6 +91,8 @@ RDS_PI_KMS = Rule(
 
 
 def _rds_pi_kms(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
+    if not DATABASES[args.resource_type].insights:
+        return
     if get(args.props, "performanceInsightsEnabled") is True and not is_set(args.props, "performanceInsightsKmsKeyId"):
         yield "Performance Insights is on without performanceInsightsKmsKeyId."
 
@@ -324,7 +326,7 @@ def _deletion_window(args: ResourceValidationArgs, config: Config) -> Iterator[s
 POLICIES: list[Policy] = [
     resource_rule(RDS_ENCRYPTED, family("database-storage"), _rds_encrypted),
     resource_rule(RDS_MASTER_PASSWORD, family("database-storage"), _rds_master_password),
-    resource_rule(RDS_PI_KMS, [RDS_INSTANCE], _rds_pi_kms),
+    resource_rule(RDS_PI_KMS, list(DATABASES), _rds_pi_kms),
     resource_rule(ELASTICACHE_AT_REST, family("caches"), _elasticache_at_rest),
     resource_rule(DYNAMODB_KMS, [DYNAMODB_TABLE], _dynamodb_kms),
     stack_rule(S3_KMS, family("buckets"), _s3_kms),

@@ -12,7 +12,6 @@ from .helpers import (
     IAM_POLICY,
     IAM_ROLE,
     IAM_ROLE_POLICY,
-    RDS_INSTANCE,
     Config,
     Props,
     Rule,
@@ -25,6 +24,7 @@ from .helpers import (
     stack_rule,
     true_flag,
 )
+from .stores import DATABASES
 
 IDENTITY_TYPES = family("permission-documents")
 
@@ -172,7 +172,8 @@ RDS_IAM_AUTH = Rule(
 
 
 def _rds_iam_auth(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
-    yield from findings(true_flag(args.props, "iamDatabaseAuthenticationEnabled"))
+    if DATABASES[args.resource_type].iam_auth:
+        yield from findings(true_flag(args.props, "iamDatabaseAuthenticationEnabled"))
 
 
 ADMIN_ATTACHMENT = Rule(
@@ -305,7 +306,7 @@ POLICIES: list[Policy] = [
         [IAM_ROLE],
         _each(trust_documents, lambda s, _: iam_documents.wildcard_principal_problems(s), report_invalid=True),
     ),
-    resource_rule(RDS_IAM_AUTH, [RDS_INSTANCE], _rds_iam_auth),
+    resource_rule(RDS_IAM_AUTH, family("database-storage"), _rds_iam_auth),
     resource_rule(ADMIN_ATTACHMENT, family("managed-policy-attachments"), _admin_attachment),
     stack_rule(ESCALATION, IDENTITY_TYPES, _escalation),
 ]

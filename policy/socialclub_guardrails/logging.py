@@ -28,6 +28,7 @@ from .helpers import (
     resource_rule,
     stack_rule,
 )
+from .stores import DATABASES
 
 RETENTION = Rule(
     name="log-group-retention",
@@ -132,6 +133,8 @@ ENHANCED_MONITORING = Rule(
 
 
 def _enhanced_monitoring(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
+    if not DATABASES[args.resource_type].insights:
+        return
     yield from findings(
         (bool(get(args.props, "monitoringInterval", default=0)), "monitoringInterval is 0 (off)."),
         (is_set(args.props, "monitoringRoleArn"), "no monitoringRoleArn."),
@@ -173,7 +176,7 @@ POLICIES: list[Policy] = [
     resource_rule(ALB_LOGS, LOAD_BALANCERS, _alb_logs),
     stack_rule(CLOUDFRONT_LOGS, [DISTRIBUTION], _cloudfront_logs),
     resource_rule(RDS_LOG_EXPORTS, [RDS_INSTANCE], _rds_log_exports),
-    resource_rule(ENHANCED_MONITORING, [RDS_INSTANCE], _enhanced_monitoring),
+    resource_rule(ENHANCED_MONITORING, list(DATABASES), _enhanced_monitoring),
     resource_rule(CONTAINER_INSIGHTS, [ECS_CLUSTER], _container_insights),
     resource_rule(REDIS_LOGS, [REPLICATION_GROUP], _redis_logs),
 ]

@@ -31,6 +31,7 @@ from .helpers import (
     stack_rule,
     true_flag,
 )
+from .stores import DATABASES
 
 AZ_SCHEMA = {
     "type": "integer",
@@ -41,17 +42,34 @@ AZ_SCHEMA = {
 
 RDS_MULTI_AZ = Rule(
     name="rds-multi-az",
-    control="RDS.5",
-    description="RDS instances run Multi-AZ with a synchronous standby.",
-    fix="set multi_az=True.",
+    control="RDS.5, RDS.15",
+    description="Databases fail over to another AZ: RDS instances run Multi-AZ; Aurora, DocumentDB and Neptune "
+    "clusters have instances in at least two AZs.",
+    fix="set multi_az=True on an RDS instance; give a cluster at least two cluster instances (in different AZs).",
 )
 
 
-def _rds_multi_az(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
-    if get(args.props, "replicateSourceDb"):
-        return  # a read replica's availability comes from its source
-    if get(args.props, "multiAz") is not True:
-        yield "multiAz is not true: one AZ outage takes the database down."
+# RDS instances (the multiAz flag) and the clusters whose instances give them their AZs.
+MULTI_AZ_DATABASES = [t for t, d in DATABASES.items() if d.members or t == RDS_INSTANCE]
+MINIMUM_CLUSTER_INSTANCES = 2  # a writer and one reader to fail over to
+
+
+def _rds_multi_az(database: PolicyResource, stack: Stack, _: Config) -> Iterator[str]:
+    members = DATABASES[database.resource_type].members
+    if members is None:
+        if get(database.props, "replicateSourceDb"):
+            return  # a read replica's availability comes from its source
+        if get(database.props, "multiAz") is not True:
+            yield "multiAz is not true: one AZ outage takes the database down."
+        return
+    if get(database.props, "dbClusterInstanceClass") or get(database.props, "engineMode") == "serverless":
+        return  # a Multi-AZ DB cluster (three AZs) or Aurora Serverless v1: AWS places it across AZs itself
+    instances = stack.referencing(database, "clusterIdentifier", members)
+    zones = {get(i.props, "availabilityZone") for i in instances} - {None}
+    if len(instances) < 2:
+        yield f"{len(instances)} cluster instance(s): one AZ outage takes the database down."
+    elif len(zones) == 1:
+        yield f"every cluster instance is pinned to {zones.pop()}."
 
 
 REDIS_MULTI_AZ = Rule(
@@ -177,7 +195,9 @@ def _alb_multi_az(balancer: PolicyResource, stack: Stack, config: Config) -> Ite
 
 
 POLICIES: list[Policy] = [
-    resource_rule(RDS_MULTI_AZ, [RDS_INSTANCE], _rds_multi_az),
+    stack_rule(
+        RDS_MULTI_AZ, ["aws:rds/instance:Instance", *(t for t, d in DATABASES.items() if d.members)], _rds_multi_az
+    ),
     resource_rule(REDIS_MULTI_AZ, [REPLICATION_GROUP], _redis_multi_az),
     stack_rule(SUBNET_TIERS, [VPC], _subnet_tiers),
     stack_rule(NAT_PER_AZ, [VPC], _nat_per_az),

@@ -31,6 +31,18 @@ class Database:
     """Inputs that make it a replica, restore or member that takes its credentials from elsewhere."""
     secret_key: str | None = None
     """The input naming the KMS key of the managed master-password secret."""
+    final_snapshot: bool = False
+    """Has skipFinalSnapshot / finalSnapshotIdentifier."""
+    iam_auth: bool = False
+    """Has iamDatabaseAuthenticationEnabled."""
+    copy_tags: bool = False
+    """Has copyTagsToSnapshot."""
+    insights: bool = False
+    """Has performanceInsightsEnabled / performanceInsightsKmsKeyId and monitoringInterval / monitoringRoleArn."""
+    parameter_group: tuple[str, str] | None = None
+    """(input, parameter group type) where TLS enforcement is declared."""
+    members: str | None = None
+    """The instance type whose members give a cluster its availability zones."""
 
 
 _RDS_COPY = ("replicateSourceDb", "snapshotIdentifier", "replicationSourceIdentifier", "globalClusterIdentifier")
@@ -40,74 +52,93 @@ _GLOBAL = Database(
 
 DATABASES: dict[str, Database] = {
     "aws:rds/instance:Instance": Database(
-        "storageEncrypted",
-        False,
-        "kmsKeyId",
-        "publiclyAccessible",
-        "deletionProtection",
-        "backupRetentionPeriod",
-        ("password", "passwordWo"),
-        "manageMasterUserPassword",
-        _RDS_COPY,
-        "masterUserSecretKmsKeyId",
+        encryption_flag="storageEncrypted",
+        key="kmsKeyId",
+        public="publiclyAccessible",
+        deletion_protection="deletionProtection",
+        backup_days="backupRetentionPeriod",
+        passwords=("password", "passwordWo"),
+        managed_password="manageMasterUserPassword",
+        copy_of=_RDS_COPY,
+        secret_key="masterUserSecretKmsKeyId",
+        final_snapshot=True,
+        iam_auth=True,
+        copy_tags=True,
+        insights=True,
+        parameter_group=("parameterGroupName", "aws:rds/parameterGroup:ParameterGroup"),
     ),
     "aws:rds/cluster:Cluster": Database(
-        "storageEncrypted",
-        False,
-        "kmsKeyId",
-        "publiclyAccessible",
-        "deletionProtection",
-        "backupRetentionPeriod",
-        ("masterPassword", "masterPasswordWo"),
-        "manageMasterUserPassword",
-        _RDS_COPY,
-        "masterUserSecretKmsKeyId",
+        encryption_flag="storageEncrypted",
+        key="kmsKeyId",
+        public="publiclyAccessible",
+        deletion_protection="deletionProtection",
+        backup_days="backupRetentionPeriod",
+        passwords=("masterPassword", "masterPasswordWo"),
+        managed_password="manageMasterUserPassword",
+        copy_of=_RDS_COPY,
+        secret_key="masterUserSecretKmsKeyId",
+        final_snapshot=True,
+        iam_auth=True,
+        copy_tags=True,
+        parameter_group=("dbClusterParameterGroupName", "aws:rds/clusterParameterGroup:ClusterParameterGroup"),
+        members="aws:rds/clusterInstance:ClusterInstance",
     ),
     # Cluster members: storage, backups and credentials belong to the cluster.
-    "aws:rds/clusterInstance:ClusterInstance": Database(public="publiclyAccessible"),
+    "aws:rds/clusterInstance:ClusterInstance": Database(public="publiclyAccessible", copy_tags=True, insights=True),
     "aws:docdb/clusterInstance:ClusterInstance": Database(),
     "aws:neptune/clusterInstance:ClusterInstance": Database(public="publiclyAccessible"),
     "aws:rds/globalCluster:GlobalCluster": _GLOBAL,
     "aws:docdb/globalCluster:GlobalCluster": _GLOBAL,
     "aws:neptune/globalCluster:GlobalCluster": _GLOBAL,
     "aws:docdb/cluster:Cluster": Database(
-        "storageEncrypted",
-        False,
-        "kmsKeyId",
-        None,
-        "deletionProtection",
-        "backupRetentionPeriod",
-        ("masterPassword", "masterPasswordWo"),
-        "manageMasterUserPassword",
-        _RDS_COPY,
+        encryption_flag="storageEncrypted",
+        key="kmsKeyId",
+        deletion_protection="deletionProtection",
+        backup_days="backupRetentionPeriod",
+        passwords=("masterPassword", "masterPasswordWo"),
+        managed_password="manageMasterUserPassword",
+        copy_of=_RDS_COPY,
+        final_snapshot=True,
+        members="aws:docdb/clusterInstance:ClusterInstance",
     ),
     "aws:docdb/elasticCluster:ElasticCluster": Database(
-        None, True, "kmsKeyId", None, None, "backupRetentionPeriod", ("adminUserPassword",)
+        encrypted_by_default=True, key="kmsKeyId", backup_days="backupRetentionPeriod", passwords=("adminUserPassword",)
     ),
     "aws:neptune/cluster:Cluster": Database(
-        "storageEncrypted", False, "kmsKeyArn", None, "deletionProtection", "backupRetentionPeriod"
+        encryption_flag="storageEncrypted",
+        key="kmsKeyArn",
+        deletion_protection="deletionProtection",
+        backup_days="backupRetentionPeriod",
+        final_snapshot=True,
+        iam_auth=True,
+        copy_tags=True,
+        members="aws:neptune/clusterInstance:ClusterInstance",
     ),
     "aws:neptunegraph/graph:Graph": Database(
-        None, True, "kmsKeyIdentifier", "publicConnectivity", "deletionProtection"
+        encrypted_by_default=True,
+        key="kmsKeyIdentifier",
+        public="publicConnectivity",
+        deletion_protection="deletionProtection",
     ),
-    "aws:dsql/cluster:Cluster": Database(None, True, "kmsEncryptionKey", None, "deletionProtectionEnabled"),
+    "aws:dsql/cluster:Cluster": Database(
+        encrypted_by_default=True, key="kmsEncryptionKey", deletion_protection="deletionProtectionEnabled"
+    ),
     # The provider defaults `encrypted` to true since v6.
     "aws:redshift/cluster:Cluster": Database(
-        "encrypted",
-        True,
-        "kmsKeyId",
-        "publiclyAccessible",
-        None,
-        "automatedSnapshotRetentionPeriod",
-        ("masterPassword", "masterPasswordWo"),
-        "manageMasterPassword",
-        ("snapshotIdentifier",),
-        "masterPasswordSecretKmsKeyId",
+        encryption_flag="encrypted",
+        encrypted_by_default=True,
+        key="kmsKeyId",
+        public="publiclyAccessible",
+        backup_days="automatedSnapshotRetentionPeriod",
+        passwords=("masterPassword", "masterPasswordWo"),
+        managed_password="manageMasterPassword",
+        copy_of=("snapshotIdentifier",),
+        secret_key="masterPasswordSecretKmsKeyId",
+        final_snapshot=True,
     ),
     "aws:redshiftserverless/namespace:Namespace": Database(
-        None,
-        True,
-        "kmsKeyId",
+        encrypted_by_default=True,
+        key="kmsKeyId",
         passwords=("adminUserPassword", "adminUserPasswordWo"),
         managed_password="manageAdminPassword",
         secret_key="adminPasswordSecretKmsKeyId",

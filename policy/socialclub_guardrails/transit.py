@@ -12,8 +12,6 @@ from . import iam_documents
 from .encryption import cache_spec
 from .helpers import (
     DISTRIBUTION,
-    RDS_INSTANCE,
-    RDS_PARAMETER_GROUP,
     Config,
     Rule,
     Stack,
@@ -28,6 +26,7 @@ from .helpers import (
     resource_rule,
     stack_rule,
 )
+from .stores import DATABASES
 
 HTTP_REDIRECT = Rule(
     name="alb-http-redirects-to-https",
@@ -201,19 +200,21 @@ FORCE_TLS: dict[str, tuple[str, frozenset[str]]] = {
 RDS_FORCE_SSL = Rule(
     name="rds-force-ssl",
     control="seed: RDS 'Encryption: In transit: SSL/TLS'",
-    description="RDS instances use a parameter group of this stack that refuses connections without TLS.",
+    description="RDS instances and Aurora clusters use a parameter group of this stack that refuses connections "
+    "without TLS.",
     fix="create an aws.rds.ParameterGroup for the engine family with parameter rds.force_ssl=1 "
     "(require_secure_transport=1 for MySQL) and pass it as parameter_group_name.",
 )
 
 
-def _rds_force_ssl(instance: PolicyResource, stack: Stack, _: Config) -> Iterator[str]:
-    engine = engine_of(instance.props)
+def _rds_force_ssl(database: PolicyResource, stack: Stack, _: Config) -> Iterator[str]:
+    where = DATABASES[database.resource_type].parameter_group
+    engine = engine_of(database.props).removeprefix("aurora-")  # aurora-postgresql reads rds.force_ssl too
     setting = next((v for k, v in FORCE_TLS.items() if engine.startswith(k)), None)
-    if setting is None:
+    if where is None or setting is None:
         return
     parameter, accepted = setting
-    groups = stack.related(instance, "parameterGroupName", RDS_PARAMETER_GROUP)
+    groups = stack.related(database, where[0], where[1])
     if not groups:
         yield f"no parameter group of this stack: TLS enforcement ({parameter}) is not declared."
         return
@@ -307,7 +308,7 @@ POLICIES: list[Policy] = [
     resource_rule(VIEWER_HTTPS, [DISTRIBUTION], _viewer_https),
     resource_rule(VIEWER_TLS, [DISTRIBUTION], _viewer_tls),
     resource_rule(ORIGIN_TLS, [DISTRIBUTION], _origin_tls),
-    stack_rule(RDS_FORCE_SSL, [RDS_INSTANCE], _rds_force_ssl),
+    stack_rule(RDS_FORCE_SSL, family("database-storage"), _rds_force_ssl),
     resource_rule(ELASTICACHE_TRANSIT, family("caches"), _elasticache_transit),
     stack_rule(S3_TLS, family("buckets"), _s3_tls),
 ]

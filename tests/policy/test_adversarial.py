@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from offline.harness import Resource
 from offline.wire import UNKNOWN
 from tests.policy.guardrail_stack import ACCOUNT, Analyze, Ref, StackBuilder, compliant_stack
 
@@ -36,14 +37,42 @@ def _aurora(b: StackBuilder, **change: Any) -> None:
         "masterUserSecretKmsKeyId": Ref(key, "arn"),
         "deletionProtection": True,
         "backupRetentionPeriod": 30,
+        "finalSnapshotIdentifier": "aurora-final",
+        "iamDatabaseAuthenticationEnabled": True,
+        "copyTagsToSnapshot": True,
+        "dbClusterParameterGroupName": Ref(
+            b.add(
+                "aws:rds/clusterParameterGroup:ClusterParameterGroup",
+                "aurora-params",
+                {"family": "aurora-postgresql15", "parameters": [{"name": "rds.force_ssl", "value": "1"}]},
+            )
+        ),
     }
-    b.add("aws:rds/cluster:Cluster", "aurora", {**inputs, **change}, protect=True)
+    cluster = b.add("aws:rds/cluster:Cluster", "aurora", {**inputs, **change}, protect=True)
+    for index, zone in enumerate(("us-east-1a", "us-east-1b")):
+        _aurora_member(b, cluster, f"aurora-{index}", availabilityZone=zone)
+
+
+def _aurora_member(b: StackBuilder, cluster: Resource, name: str, **change: Any) -> None:
+    inputs = {
+        "clusterIdentifier": Ref(cluster),
+        "instanceClass": "db.r6g.large",
+        "publiclyAccessible": False,
+        "copyTagsToSnapshot": True,
+        "monitoringInterval": 60,
+        "monitoringRoleArn": Ref(b["db-monitoring"], "arn"),
+    }
+    b.add("aws:rds/clusterInstance:ClusterInstance", name, {**inputs, **change})
+
+
+def _single_instance_aurora(b: StackBuilder) -> None:
+    _aurora(b)
+    b.remove("aurora-1")
 
 
 def _aurora_instance(b: StackBuilder, **change: Any) -> None:
     _aurora(b)
-    inputs = {"clusterIdentifier": Ref(b["aurora"]), "instanceClass": "db.r6g.large", "publiclyAccessible": False}
-    b.add("aws:rds/clusterInstance:ClusterInstance", "aurora-1", {**inputs, **change})
+    _aurora_member(b, b["aurora"], "aurora-reader", **change)
 
 
 def _docdb(b: StackBuilder, **change: Any) -> None:
@@ -54,8 +83,11 @@ def _docdb(b: StackBuilder, **change: Any) -> None:
         "manageMasterUserPassword": True,
         "deletionProtection": True,
         "backupRetentionPeriod": 30,
+        "finalSnapshotIdentifier": "documents-final",
     }
-    b.add("aws:docdb/cluster:Cluster", "documents", {**inputs, **change}, protect=True)
+    cluster = b.add("aws:docdb/cluster:Cluster", "documents", {**inputs, **change}, protect=True)
+    for index in range(2):
+        b.add("aws:docdb/clusterInstance:ClusterInstance", f"documents-{index}", {"clusterIdentifier": Ref(cluster)})
 
 
 def _redshift(b: StackBuilder, **change: Any) -> None:
@@ -67,6 +99,7 @@ def _redshift(b: StackBuilder, **change: Any) -> None:
         "masterPasswordSecretKmsKeyId": Ref(key, "arn"),
         "automatedSnapshotRetentionPeriod": 30,
         "publiclyAccessible": False,
+        "finalSnapshotIdentifier": "warehouse-final",
     }
     b.add("aws:redshift/cluster:Cluster", "warehouse", {**inputs, **change}, protect=True)
 
@@ -311,6 +344,19 @@ CASES: dict[str, tuple[Change, set[tuple[str, str]]]] = {
     "aurora cluster without deletion protection or backups": (
         lambda b: _aurora(b, deletionProtection=False, backupRetentionPeriod=1),
         {("rds-deletion-protection", M), ("rds-backup-retention", M)},
+    ),
+    "aurora cluster with a single instance": (_single_instance_aurora, {("rds-multi-az", M)}),
+    "aurora cluster that does not force TLS": (
+        lambda b: _aurora(b, dbClusterParameterGroupName=None),
+        {("rds-force-ssl", M)},
+    ),
+    "aurora cluster without IAM auth, skipping its final snapshot": (
+        lambda b: _aurora(b, iamDatabaseAuthenticationEnabled=False, skipFinalSnapshot=True),
+        {("rds-iam-auth", M), ("rds-final-snapshot", M)},
+    ),
+    "aurora cluster instance without enhanced monitoring": (
+        lambda b: _aurora_instance(b, monitoringInterval=0),
+        {("rds-enhanced-monitoring", M)},
     ),
     "aurora cluster instance public": (
         lambda b: _aurora_instance(b, publiclyAccessible=True),

@@ -79,7 +79,7 @@ def test_the_report_groups_by_level_and_gives_each_fix_once(analyze: Analyze) ->
     assert report.index("MANDATORY (2)") < report.index("rds-multi-az") < report.index("ADVISORY (1)")
     assert report.index("ADVISORY (1)") < report.index("cloudfront-waf")
     assert "aws:rds/instance:Instance db: multiAz is not true" in report
-    assert report.count("fix: set multi_az=True.") == 1
+    assert report.count("fix: set multi_az=True on an RDS instance;") == 1
     assert "2 mandatory, 1 advisory" in report
 
 

@@ -47,8 +47,11 @@ def test_violation_names_the_resource_and_the_fix(analyze: Analyze) -> None:
     result = analyze("production", insecure_stack(["rds-multi-az"]).resources)
     (violation,) = result.violations
     assert violation.urn == "urn:pulumi:production::socialclub::aws:rds/instance:Instance::db"
-    assert violation.message.startswith("RDS instances run Multi-AZ with a synchronous standby. (RDS.5)\n")
-    assert violation.message.endswith("Fix: set multi_az=True.")
+    assert violation.message.startswith("Databases fail over to another AZ: RDS instances run Multi-AZ; ")
+    assert "(RDS.5, RDS.15)\n" in violation.message
+    assert violation.message.endswith(
+        "Fix: set multi_az=True on an RDS instance; give a cluster at least two cluster instances (in different AZs)."
+    )
 
 
 def test_stack_rule_reports_on_the_resource_it_judges(analyze: Analyze) -> None:
