@@ -110,8 +110,9 @@ class CdnSiteArgs:
     min_ttl_seconds: int = 0
     price_class: str = "PriceClass_100"
     geo_restriction: GeoRestriction = GeoRestriction()
-    web_acl_arn: str | None = None
-    """A WAFv2 web ACL with scope CLOUDFRONT; none by default."""
+    web_acl_arn: pulumi.Input[str] | None = None
+    """A WAFv2 web ACL with scope CLOUDFRONT (in us-east-1) whose rules every viewer request passes; none by
+    default."""
     connect_origins: Sequence[str] = ()
     """Origins the app's scripts may call (the API), for the default Content-Security-Policy."""
     content_security_policy: str | None = None

@@ -276,6 +276,15 @@ class LoadBalancer(pulumi.ComponentResource):
             }
         )
 
+    def attach_web_acl(self, web_acl_arn: pulumi.Input[str]) -> aws.wafv2.WebAclAssociation:
+        """Put a REGIONAL WAFv2 web ACL in front of the load balancer: every request passes its rules first."""
+        return aws.wafv2.WebAclAssociation(
+            f"{self._name}-waf",
+            resource_arn=self.arn,
+            web_acl_arn=web_acl_arn,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
     def add_target(self, label: str, target: TargetArgs) -> Target:
         """Forward `target.path_patterns` on HTTPS to a new ip target group, and let the ALB reach the targets.
 

@@ -270,6 +270,20 @@ def _oidc_provider(args: MockResourceArgs, rid: str) -> State:
     return {"arn": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{host}"}
 
 
+def _wafv2_web_acl(args: MockResourceArgs, rid: str) -> State:
+    """`global/webacl/...` for scope CLOUDFRONT (always us-east-1), `regional/webacl/...` otherwise."""
+    cloudfront = args.inputs.get("scope") == "CLOUDFRONT"
+    region, kind = ("us-east-1", "global") if cloudfront else (_region_of(args), "regional")
+    uuid = f"{suffix(rid, 8)}-{suffix(rid + '1', 4)}-{suffix(rid + '2', 4)}-{suffix(rid + '3', 4)}-{suffix(rid, 12)}"
+    arn = f"arn:aws:wafv2:{region}:{ACCOUNT}:{kind}/webacl/{physical_name(args)}/{uuid}"
+    return {"arn": arn, "capacity": 1127, "lockToken": suffix(rid, 32)}
+
+
+def _scheduler_schedule(args: MockResourceArgs, rid: str) -> State:
+    group = args.inputs.get("groupName", "default")
+    return {"arn": f"arn:aws:scheduler:{_region_of(args)}:{ACCOUNT}:schedule/{group}/{physical_name(args)}"}
+
+
 def _random_password(args: MockResourceArgs, rid: str) -> State:
     """Deterministic, so plans are stable; letters and digits of the requested length, like `special=False`."""
     length = int(args.inputs.get("length", 32))
@@ -287,6 +301,8 @@ COMPUTED: dict[str, Callable[[MockResourceArgs, str], State]] = {
     "random:index/randomPassword:RandomPassword": _random_password,
     "random:index/randomId:RandomId": _random_id,
     "aws:kms/key:Key": _kms_key,
+    "aws:wafv2/webAcl:WebAcl": _wafv2_web_acl,
+    "aws:scheduler/schedule:Schedule": _scheduler_schedule,
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:iam/role:Role": _iam_role,
