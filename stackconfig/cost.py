@@ -53,6 +53,9 @@ class CostAssumptions(ConfigModel):
     alb_lcus: float = Field(default=1, ge=0)
     """Average load balancer capacity units per hour, per ALB (1 LCU = 25 new conn/s, 3,000 active conn/min,
     1 GB/h processed or 1,000 rule evaluations/s, whichever is highest)."""
+    alb_requests_millions: float = Field(default=5, ge=0)
+    """Million requests/month each ALB answers (the API); a web ACL on the ALB inspects every one. A web ACL on a
+    distribution inspects `cloudfrontRequestsMillions`."""
 
     log_ingestion_gb_per_group: float = Field(default=1, ge=0)
     """GB/month ingested by each CloudWatch log group without an entry in `logIngestionGb`."""
@@ -91,6 +94,9 @@ class CostAssumptions(ConfigModel):
     """Secrets Manager API calls/month per secret (task starts, rotations)."""
     kms_requests_per_key: float = Field(default=100_000, ge=0)
     """KMS requests/month per key (S3, DynamoDB, Secrets Manager and Logs data-key calls)."""
+    kms_asymmetric_requests_per_key: float = Field(default=1_000, ge=0)
+    """Requests/month per asymmetric key: Route 53 signs with the DNSSEC key-signing key only when it re-signs
+    the zone's DNSKEY set, not per query."""
     sns_publishes_millions: float = Field(default=0.01, ge=0)
     """Million publishes/month per SNS topic (alarm notifications)."""
     lambda_invocations: float = Field(default=10_000, ge=0)

@@ -34,6 +34,7 @@ SERVICES = (
     "KMS",
     "Secrets Manager",
     "NAT Gateway",
+    "WAF",
     "Other",
 )
 
@@ -124,6 +125,13 @@ FREE_TYPES: dict[str, str] = {
     "aws:cloudwatch/logDeliverySource:LogDeliverySource": "priced on its LogDelivery",
     "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": "priced on its LogDelivery",
     "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": "chat notifications have no charge",
+    "aws:wafv2/webAclAssociation:WebAclAssociation": "no charge (the web ACL is priced)",
+    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": "no charge; the logs are priced on their "
+    "log group",
+    "aws:route53/keySigningKey:KeySigningKey": "Route 53 charges nothing for DNSSEC signing; its KMS key is priced",
+    "aws:route53/hostedZoneDnsSec:HostedZoneDnsSec": "Route 53 charges nothing for DNSSEC signing",
+    "aws:route53/queryLog:QueryLog": "Route 53 charges nothing for query logging; the logs are priced on their "
+    "log group (CloudWatch Logs ingestion)",
 }
 FREE_PREFIXES = ("pulumi:providers:",)
 
@@ -689,6 +697,12 @@ def ecr_repository(resource: PlanResource, ctx: Context) -> list[Line]:
 def kms_key(resource: PlanResource, ctx: Context) -> list[Line]:
     p = ctx.prices
     key = p.usd("kms.key.month")
+    spec = text(resource["inputs"], "customerMasterKeySpec", "SYMMETRIC_DEFAULT")
+    if spec != "SYMMETRIC_DEFAULT":
+        # AWS rotates only symmetric keys; requests of an asymmetric key have their own rate and no free tier.
+        count = ctx.assumptions.kms_asymmetric_requests_per_key
+        cost = key + count / 10_000 * p.usd("kms.asymmetricRequests.per10k")
+        return [_line(resource, "KMS", f"{spec} key + {count:g} requests", cost)]
     requests = ctx.assumptions.kms_requests_per_key / 10_000 * p.usd("kms.requests.per10k")
     rotated = p.allowance("kms.billedRotations") if resource["inputs"].get("enableKeyRotation") else 0
     how = f"key + {ctx.assumptions.kms_requests_per_key:g} requests"
@@ -816,6 +830,34 @@ def log_metric_filter(resource: PlanResource, ctx: Context) -> list[Line]:
     return [_line(resource, "CloudWatch", f"metric filter: 1 custom metric x {money(rate)}", rate)]
 
 
+PAID_RULE_GROUPS = ("AWSManagedRulesBotControlRuleSet", "AWSManagedRulesATPRuleSet", "AWSManagedRulesACFPRuleSet")
+"""AWS managed rule groups with a subscription and request fee of their own, which the data file does not hold."""
+
+
+def web_acl(resource: PlanResource, ctx: Context) -> list[Line]:
+    inputs = resource["inputs"]
+    if inputs.get("ruleJson") not in (None, ""):
+        raise NotPriced("rules given as ruleJson are not counted")
+    rules = inputs.get("rules") or []
+    for rule in rules:
+        group = ((rule.get("statement") or {}).get("managedRuleGroupStatement") or {}).get("name")
+        if group in PAID_RULE_GROUPS:
+            raise NotPriced(f"the paid managed rule group {group} is not in the data file")
+    scope = text(inputs, "scope")
+    a, p = ctx.assumptions, ctx.prices
+    requests = a.cloudfront_requests_millions if scope == "CLOUDFRONT" else a.alb_requests_millions
+    acl, rule_rate, request_rate = p.usd("waf.webAcl.month"), p.usd("waf.rule.month"), p.usd("waf.requests.million")
+    return [
+        _line(
+            resource,
+            "WAF",
+            f"{scope} web ACL + {len(rules)} rules x {money(rule_rate)} + {requests:g}M requests x "
+            f"{money(request_rate)}/M",
+            acl + len(rules) * rule_rate + requests * request_rate,
+        )
+    ]
+
+
 def sns_topic(resource: PlanResource, ctx: Context) -> list[Line]:
     publishes = ctx.assumptions.sns_publishes_millions
     return [
@@ -849,6 +891,7 @@ PRICERS: dict[str, Pricer] = {
     "aws:cloudwatch/logMetricFilter:LogMetricFilter": log_metric_filter,
     "aws:cloudwatch/logDelivery:LogDelivery": log_delivery,
     "aws:sns/topic:Topic": sns_topic,
+    "aws:wafv2/webAcl:WebAcl": web_acl,
 }
 
 

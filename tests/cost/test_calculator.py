@@ -309,3 +309,50 @@ def test_every_priced_type_is_not_also_listed_free() -> None:
 def test_bad_assumptions_are_rejected(field: str, value: object) -> None:
     with pytest.raises(ValueError, match=field if field != "cloudfrontViewerShare" else "add up to 1"):
         CostAssumptions.model_validate({field: value})
+
+
+def waf_rules(*groups: str) -> list[dict[str, Any]]:
+    rate = {"name": "rate", "priority": 0.0, "statement": {"rateBasedStatement": {"limit": 2000.0}}}
+    managed = [
+        {"name": g, "priority": float(i), "statement": {"managedRuleGroupStatement": {"name": g, "vendorName": "AWS"}}}
+        for i, g in enumerate(groups, 1)
+    ]
+    return [rate, *managed]
+
+
+def test_a_web_acl_pays_itself_its_rules_and_the_requests_of_the_entry_point_it_guards() -> None:
+    plan = [
+        res("aws:wafv2/webAcl:WebAcl", "edge", {"scope": "CLOUDFRONT", "rules": waf_rules("A", "B", "C")}),
+        res("aws:wafv2/webAcl:WebAcl", "api", {"scope": "REGIONAL", "rules": waf_rules("A")}),
+        res("aws:wafv2/webAclAssociation:WebAclAssociation", "api-waf", {}),
+        res("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration", "api-logging", {}),
+    ]
+    report = estimate(plan, CostAssumptions(cloudfront_requests_millions=50, alb_requests_millions=5))
+    lines = {line.urn.rsplit("::", 1)[-1]: (line.service, line.monthly_min) for line in report.lines}
+    assert lines == {
+        "edge": ("WAF", 5.00 + 4 * 1.00 + 50 * 0.60),  # CloudFront's requests all pass its ACL
+        "api": ("WAF", 5.00 + 2 * 1.00 + 5 * 0.60),  # the ALB's requests
+    }
+    assert report.not_priced == {}
+
+
+def test_a_paid_managed_rule_group_is_not_priced_as_a_plain_rule() -> None:
+    rules = waf_rules("AWSManagedRulesBotControlRuleSet")
+    plan = [res("aws:wafv2/webAcl:WebAcl", "edge", {"scope": "CLOUDFRONT", "rules": rules})]
+    report = estimate(plan, CostAssumptions())
+    assert report.lines == []
+    assert "AWSManagedRulesBotControlRuleSet" in next(iter(report.not_priced.values()))
+
+
+def test_the_dnssec_signing_key_costs_its_month_and_its_few_asymmetric_requests_never_rotations() -> None:
+    plan = [
+        res("aws:kms/key:Key", "dnssec", {"customerMasterKeySpec": "ECC_NIST_P256", "keyUsage": "SIGN_VERIFY"}),
+        res("aws:route53/keySigningKey:KeySigningKey", "ksk", {}),
+        res("aws:route53/hostedZoneDnsSec:HostedZoneDnsSec", "signing", {}),
+        res("aws:route53/queryLog:QueryLog", "queries", {}),
+    ]
+    report = estimate(plan, CostAssumptions(kms_asymmetric_requests_per_key=10_000))
+    assert [(line.service, line.monthly_min, line.monthly_max) for line in report.lines] == [
+        ("KMS", 1.00 + 1 * 0.15, 1.00 + 1 * 0.15)
+    ]
+    assert report.not_priced == {}

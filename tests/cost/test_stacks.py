@@ -58,6 +58,10 @@ def independent_total(resources: list[dict[str, Any]], a: CostAssumptions) -> fl
                 total += i.get("writeCapacity", 0) * price["dynamodb.provisioned.wcuHour"] * h
         elif r["type"] == "aws:cloudfront/distribution:Distribution":
             total += a.cloudfront_data_out_gb * 0.085 + a.cloudfront_requests_millions * 100 * 0.01
+        elif r["type"] == "aws:wafv2/webAcl:WebAcl":
+            requests = a.cloudfront_requests_millions if i["scope"] == "CLOUDFRONT" else a.alb_requests_millions
+            total += price["waf.webAcl.month"] + len(i["rules"]) * price["waf.rule.month"]
+            total += requests * price["waf.requests.million"]
         else:
             total += {
                 "Key": price["kms.key.month"],
