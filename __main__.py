@@ -12,7 +12,7 @@ from catalog import SECRETS
 from components.alerting import AlertTopic, AlertTopicArgs, SlackChannel, chatbot_policy_name
 from components.aws_context import AwsContext
 from components.cdn_site import CdnSite, CdnSiteArgs, GeoRestriction
-from components.certificate import EdgeCertificates, EdgeCertificatesArgs
+from components.certificate import CLOUDFRONT_REGION, EdgeCertificates, EdgeCertificatesArgs
 from components.container_registry import ContainerRegistry, ContainerRegistryArgs, repository_ref
 from components.dashboards import Dashboards, DashboardsArgs
 from components.dns_zone import AliasTarget, DnsZone, DnsZoneArgs, MxHost
@@ -34,6 +34,7 @@ from components.realtime_tables import CapacityRange, RealtimeTables, RealtimeTa
 from components.redis_cluster import RedisCluster, RedisClusterArgs
 from components.secret_set import SecretSet, SecretSetArgs
 from components.vpc import Vpc, VpcArgs
+from components.web_acl import API_RULE_GROUPS, EDGE_RULE_GROUPS, LOG_GROUP_PREFIX, WebAcl, WebAclArgs
 from stackconfig import ConfigError, read_pulumi_config
 from stackconfig.iam import boundary_arn, role_path, state_bucket_name
 
@@ -52,6 +53,8 @@ log_roots = {
     "ecs": f"/aws/ecs/{env_name}",
     "rds": f"/aws/rds/instance/{env_name}",
     "elasticache": f"/aws/elasticache/{env_name}",
+    # AWS WAF logs only to groups named aws-waf-logs-*.
+    "waf": f"{LOG_GROUP_PREFIX}{env_name}",
 }
 
 provider = aws.Provider(
@@ -328,6 +331,38 @@ pulumi.export("albLogBucket", alb.log_bucket_name)
 hosts = config.dns.hosts
 app_host, api_host, cdn_host = zone.fqdn(hosts.app), zone.fqdn(hosts.api), zone.fqdn(hosts.cdn)
 web = config.frontend
+# AWS WAF on both entry points: the ALB's ACL is regional; CloudFront's lives in us-east-1, where the stack key
+# can encrypt its logs only if the stack lives there too (keys are regional). `frontend.webAclArn` names an
+# existing CloudFront ACL instead of this stack's.
+waf = config.waf
+edge_acl_arn: pulumi.Input[str] | None = web.web_acl_arn
+if waf.enabled:
+    api_acl = WebAcl(
+        "waf-api",
+        WebAclArgs(
+            name=f"{env_name}-api",
+            scope="REGIONAL",
+            kms_key_arn=kms.arn,
+            rule_groups=API_RULE_GROUPS,
+            rate_limit=waf.rate_limit,
+            log_retention_days=waf.log_retention_days,
+        ),
+        opts,
+    )
+    alb.attach_web_acl(api_acl.arn)
+    if edge_acl_arn is None:
+        edge_acl_arn = WebAcl(
+            "waf-frontend",
+            WebAclArgs(
+                name=f"{env_name}-frontend",
+                scope="CLOUDFRONT",
+                kms_key_arn=kms.arn if config.region == CLOUDFRONT_REGION else None,
+                rule_groups=EDGE_RULE_GROUPS,
+                rate_limit=waf.rate_limit,
+                log_retention_days=waf.log_retention_days,
+            ),
+            opts,
+        ).arn
 site = CdnSite(
     "frontend",
     CdnSiteArgs(
@@ -340,7 +375,7 @@ site = CdnSite(
         max_ttl_seconds=web.max_ttl_seconds,
         price_class=web.price_class,
         geo_restriction=GeoRestriction(web.geo_restriction.type, web.geo_restriction.locations),
-        web_acl_arn=web.web_acl_arn,
+        web_acl_arn=edge_acl_arn,
         connect_origins=[f"https://{api_host}"],
         content_security_policy=web.content_security_policy,
         log_retention_days=web.log_retention_days,

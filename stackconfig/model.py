@@ -15,6 +15,7 @@ from stackconfig.network import NetworkConfig
 from stackconfig.observability import ObservabilityConfig, observability_problems
 from stackconfig.security import KmsConfig, SecretsConfig
 from stackconfig.service import ServiceConfig, production_service_problems
+from stackconfig.waf import WafConfig, production_waf_problems
 
 Environment = Literal["development", "staging", "production"]
 
@@ -44,6 +45,8 @@ class StackConfig(ConfigModel):
     frontend: FrontendConfig
     deploy: DeployConfig
     service: ServiceConfig
+    waf: WafConfig = WafConfig()
+    """AWS WAF in front of CloudFront and the ALB (section `socialclub:waf`); production must turn it on."""
     observability: ObservabilityConfig
     """Alert recipients and alarm thresholds (section `socialclub:observability`)."""
     cost: CostAssumptions = CostAssumptions()
@@ -75,4 +78,5 @@ class StackConfig(ConfigModel):
         if self.is_production:
             yield from production_data_problems(self.database, self.cache)
             yield from production_service_problems(self.service)
+            yield from production_waf_problems(self.waf)
         yield from observability_problems(self.database.instance_class, self.observability)

@@ -1,0 +1,130 @@
+"""Both stacks put AWS WAF in front of CloudFront and the ALB, with encrypted logs; `socialclub:waf` switches it
+(production must keep it on) and `frontend.webAclArn` swaps in an existing CloudFront ACL."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from offline.harness import Plan, read_stack_settings, run_program
+from stackconfig import ConfigError, load_stack_config
+from stackconfig.waf import WafConfig, production_waf_problems
+from tests.edge.common import DISTRIBUTION
+from tests.support import inputs, stack_config, stack_plan
+
+STACKS = ("staging", "production")
+ACL = "aws:wafv2/webAcl:WebAcl"
+ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
+LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+EXISTING_ACL = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/shared/11111111-2222-3333-4444-555555555555"
+
+
+def with_sections(stack: str, **sections: dict[str, Any]) -> dict[str, Any]:
+    """The stack file's `socialclub:*` settings with some sections changed (the loader's input)."""
+    config, _ = read_stack_settings(stack)
+    settings: dict[str, Any] = {
+        k.removeprefix("socialclub:"): json.loads(v) if v[:1] in "{[" else v
+        for k, v in config.items()
+        if k.startswith("socialclub:")
+    }
+    for key, changes in sections.items():
+        settings[key] = copy.deepcopy(settings.get(key, {})) | changes
+    return settings
+
+
+def run_with(stack: str, **sections: dict[str, Any]) -> Plan:
+    config, secret_keys = read_stack_settings(stack)
+    for key, changes in sections.items():
+        current = json.loads(config.get(f"socialclub:{key}", "{}"))
+        config[f"socialclub:{key}"] = json.dumps(current | changes)
+    return run_program(stack, config, secret_keys)
+
+
+def acl_of_scope(plan: Plan, scope: str) -> dict[str, Any]:
+    (acl,) = [r for r in plan.of_type(ACL) if inputs(r)["scope"] == scope]
+    return {"inputs": inputs(acl), "arn": acl.outputs["arn"], "urn": acl.urn}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_cloudfront_and_the_alb_are_each_behind_their_own_acl(stack: str) -> None:
+    plan = stack_plan(stack)
+    edge, api = acl_of_scope(plan, "CLOUDFRONT"), acl_of_scope(plan, "REGIONAL")
+    assert inputs(plan.one(DISTRIBUTION))["webAclId"] == edge["arn"]
+    association = inputs(plan.one(ASSOCIATION))
+    assert association["webAclArn"] == api["arn"]
+    assert association["resourceArn"] == plan.one("aws:lb/loadBalancer:LoadBalancer").outputs["arn"]
+    assert edge["inputs"]["region"] == "us-east-1"
+    limit = stack_config(stack).waf.rate_limit
+    for acl in (edge, api):
+        (rate,) = [r for r in acl["inputs"]["rules"] if "rateBasedStatement" in r["statement"]]
+        assert rate["statement"]["rateBasedStatement"]["limit"] == limit
+    groups = {
+        r["statement"]["managedRuleGroupStatement"]["name"]
+        for r in api["inputs"]["rules"]
+        if "managedRuleGroupStatement" in r["statement"]
+    }
+    assert {"AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesAmazonIpReputationList"} <= groups
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_each_acl_logs_to_a_group_the_stack_key_encrypts(stack: str) -> None:
+    plan = stack_plan(stack)
+    key = next(k for k in plan.of_type("aws:kms/key:Key") if "region" not in inputs(k))
+    log_statement = next(
+        s
+        for s in json.loads(inputs(key)["policy"])["Statement"]
+        if s.get("Principal") == {"Service": "logs.us-east-1.amazonaws.com"}
+    )
+    encryptable = json.dumps(log_statement["Condition"])
+    groups = {g.outputs["arn"]: g for g in plan.of_type(LOG_GROUP)}
+    logged = {inputs(c)["resourceArn"]: inputs(c)["logDestinationConfigs"] for c in plan.of_type(LOGGING)}
+    assert set(logged) == {r.outputs["arn"] for r in plan.of_type(ACL)}
+    for (destination,) in logged.values():
+        group = inputs(groups[destination])
+        assert group["name"].startswith(f"aws-waf-logs-socialclub-{stack}-")
+        assert group["kmsKeyId"] == key.outputs["arn"]
+        assert group["retentionInDays"] == stack_config(stack).waf.log_retention_days
+        assert f"log-group:aws-waf-logs-socialclub-{stack}*" in encryptable
+
+
+def test_the_switch_off_leaves_no_waf_resource_and_no_acl_on_the_distribution() -> None:
+    plan = run_with("staging", waf={"enabled": False})
+    assert [r.type for r in plan.resources if r.type.startswith("aws:wafv2/")] == []
+    assert "webAclId" not in inputs(plan.one(DISTRIBUTION))
+
+
+def test_an_existing_cloudfront_acl_replaces_the_stacks_own_the_alb_keeps_its_acl() -> None:
+    plan = run_with("production", frontend={"webAclArn": EXISTING_ACL})
+    assert inputs(plan.one(DISTRIBUTION))["webAclId"] == EXISTING_ACL
+    assert [inputs(r)["scope"] for r in plan.of_type(ACL)] == ["REGIONAL"]
+
+
+def test_production_must_keep_waf_on_staging_may_turn_it_off() -> None:
+    (problem,) = production_waf_problems(WafConfig(enabled=False))
+    assert problem.path == ("waf", "enabled")
+    assert list(production_waf_problems(WafConfig(enabled=True))) == []
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config(with_sections("production", waf={"enabled": False}), "us-east-1")
+    assert caught.value.lines == [
+        "socialclub:waf.enabled = false: production serves the app and the API from the internet behind AWS WAF; "
+        "set waf.enabled: true"
+    ]
+    assert load_stack_config(with_sections("staging", waf={"enabled": False}), "us-east-1").waf.enabled is False
+
+
+@pytest.mark.parametrize(
+    ("changes", "line"),
+    [
+        ({"rateLimit": 5}, "socialclub:waf.rateLimit = 5: Input should be greater than or equal to 10"),
+        ({"logRetentionDays": 45}, "socialclub:waf.logRetentionDays = 45: Value error, not a CloudWatch Logs"),
+        ({"enable": True}, "socialclub:waf.enable = true: unknown key"),
+    ],
+)
+def test_bad_waf_config_names_the_key(changes: dict[str, Any], line: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config(with_sections("staging", waf=changes), "us-east-1")
+    assert any(found.startswith(line) for found in caught.value.lines), caught.value.lines
