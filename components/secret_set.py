@@ -14,6 +14,9 @@ import pulumi_random as random
 from components.aws_context import AwsContext
 from components.iam_documents import document, read_secrets_statements, service_trust, statement
 
+SCHEDULE_ENCRYPTION_CONTEXT = "kms:EncryptionContext:aws:scheduler:schedule-arn"
+"""The encryption context EventBridge Scheduler binds a schedule's encrypted payload to."""
+
 RotationMode = Literal["managed", "manual", "none"]
 ValueSource = Literal["program", "generated", "operator"]
 GENERATED_LENGTH = 64
@@ -155,6 +158,24 @@ class SecretSet(pulumi.ComponentResource):
             assume_role_policy=service_trust("scheduler.amazonaws.com", source_account=args.context.account_id),
             opts=child,
         )
+        message = {
+            "subject": f"Secrets due for rotation in {args.path_prefix}",
+            "owner": args.rotation_owner,
+            "everyDays": args.manual_rotation_days,
+            "secrets": [f"{args.path_prefix}/{key}" for key in due],
+        }
+        # The schedule's payload (the message) is encrypted with the stack key; at each run Scheduler decrypts it
+        # with the schedule's role, whose grant below is bound to this schedule by the encryption context
+        # Scheduler uses (EventBridge Scheduler user guide, "Encryption at rest").
+        schedule = aws.scheduler.Schedule(
+            f"{self._name}-rotation-reminder",
+            description=f"Every {args.manual_rotation_days} days: rotate the third-party secrets of {args.path_prefix}",
+            schedule_expression=f"rate({args.manual_rotation_days} days)",
+            flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
+            kms_key_arn=args.kms_key_arn,
+            target=aws.scheduler.ScheduleTargetArgs(arn=topic_arn, role_arn=role.arn, input=json.dumps(message)),
+            opts=child,
+        )
         aws.iam.RolePolicy(
             f"{self._name}-rotation-reminder",
             role=role.id,
@@ -166,20 +187,13 @@ class SecretSet(pulumi.ComponentResource):
                     sid="EncryptedTopic",
                     conditions={"StringEquals": {"kms:ViaService": args.context.service_endpoint("sns")}},
                 ),
+                statement(
+                    ["kms:Decrypt"],
+                    [args.kms_key_arn],
+                    sid="EncryptedSchedule",
+                    conditions={"StringEquals": {SCHEDULE_ENCRYPTION_CONTEXT: schedule.arn}},
+                ),
             ),
             opts=child,
         )
-        message = {
-            "subject": f"Secrets due for rotation in {args.path_prefix}",
-            "owner": args.rotation_owner,
-            "everyDays": args.manual_rotation_days,
-            "secrets": [f"{args.path_prefix}/{key}" for key in due],
-        }
-        return aws.scheduler.Schedule(
-            f"{self._name}-rotation-reminder",
-            description=f"Every {args.manual_rotation_days} days: rotate the third-party secrets of {args.path_prefix}",
-            schedule_expression=f"rate({args.manual_rotation_days} days)",
-            flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
-            target=aws.scheduler.ScheduleTargetArgs(arn=topic_arn, role_arn=role.arn, input=json.dumps(message)),
-            opts=child,
-        )
+        return schedule

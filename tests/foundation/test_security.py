@@ -142,6 +142,20 @@ def test_manual_rotation_reminder_runs_every_90_days() -> None:
     ]
 
 
+def test_the_reminder_is_encrypted_with_the_stack_key_and_only_its_role_decrypts_it_for_this_schedule() -> None:
+    plan = run_component(lambda: _secret_set().remind_manual_rotation("arn:aws:sns:us-east-1:123456789012:alerts"))
+    schedule = plan.one("aws:scheduler/schedule:Schedule")
+    key = "arn:aws:kms:us-east-1:123456789012:key/k"
+    assert inputs(schedule)["kmsKeyArn"] == key
+    statements = policy_of(inputs(plan.one("aws:iam/rolePolicy:RolePolicy"))["policy"])
+    (decrypt,) = [s for s in statements if s["Sid"] == "EncryptedSchedule"]
+    assert (decrypt["Action"], decrypt["Resource"]) == (["kms:Decrypt"], [key])
+    assert decrypt["Condition"] == {
+        "StringEquals": {"kms:EncryptionContext:aws:scheduler:schedule-arn": schedule.outputs["arn"]}
+    }
+    assert schedule.outputs["arn"].startswith("arn:aws:scheduler:us-east-1:123456789012:schedule/default/")
+
+
 def test_duplicate_urns_fail_the_harness() -> None:
     def build() -> None:
         _secret_set()
