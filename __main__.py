@@ -15,6 +15,7 @@ from components.cdn_site import CdnSite, CdnSiteArgs, GeoRestriction
 from components.certificate import CLOUDFRONT_REGION, EdgeCertificates, EdgeCertificatesArgs
 from components.container_registry import ContainerRegistry, ContainerRegistryArgs, repository_ref
 from components.dashboards import Dashboards, DashboardsArgs
+from components.db_migration import DatabaseMigration, DatabaseMigrationArgs
 from components.dns_zone import AliasTarget, DnsZone, DnsZoneArgs, MxHost
 from components.fargate_service import ContainerSecret, FargateService, FargateServiceArgs, ScalingPolicy
 from components.github_deploy_roles import GithubDeployRoles, GithubDeployRolesArgs, GithubSubject, StackFence
@@ -149,6 +150,7 @@ database = PostgresDb(
         storage_throughput_mibps=db_config.storage_throughput_mibps,
         database_name=db_config.database_name,
         master_username=db_config.master_username,
+        app_username=db_config.app_username,
         backup_retention_days=db_config.backup_retention_days,
         backup_window=db_config.backup_window,
         maintenance_window=db_config.maintenance_window,
@@ -204,6 +206,43 @@ tables = RealtimeTables(
 )
 pulumi.export("databaseEndpoint", database.endpoint)
 pulumi.export("databaseMasterSecretArn", database.master_secret_arn)
+# The one task that holds the master secret: the deploy flow runs it after `pulumi up` to create and grant the
+# API's login role (docs/first-deploy.md step 7 for the first time). It needs no image of ours.
+if db_config.migration_image is None:
+    raise pulumi.RunError(
+        "invalid stack config: socialclub:database.migrationImage: not set; a PostgreSQL client image pinned by "
+        "digest, e.g. public.ecr.aws/docker/library/postgres:15-alpine@sha256:<digest of `crane digest "
+        "public.ecr.aws/docker/library/postgres:15-alpine`>"
+    )
+migration = DatabaseMigration(
+    "db-migrate",
+    DatabaseMigrationArgs(
+        context=context,
+        vpc_id=network.vpc_id,
+        subnet_ids=network.private_subnet_ids,
+        family=f"{env_name}-db-migrate",
+        image=db_config.migration_image,
+        log_group_name=f"{log_roots['ecs']}-db-migrate",
+        kms_key_arn=kms.arn,
+        master_secret_arn=database.master_secret_arn,
+        host=database.address,
+        port=database.port,
+        database_name=database.database_name,
+        master_username=database.master_username,
+        app_username=database.app_username,
+        # An ECS task's log: the seed's ECS retention, like the backend's.
+        log_retention_days=config.service.log_retention_days,
+        protect=config.is_production,
+    ),
+    opts,
+)
+migration.connect_to(database.security_group_id, 5432, "database")
+database.allow_from(migration.security_group_id, "migration")
+pulumi.export("dbMigrationTaskDefinitionArn", migration.task_definition_arn)
+pulumi.export("dbMigrationFamily", migration.family)
+pulumi.export("dbMigrationSecurityGroupId", migration.security_group_id)
+pulumi.export("dbMigrationSubnetIds", migration.subnet_ids)
+pulumi.export("dbMigrationLogGroupName", migration.log_group_name)
 pulumi.export("redisPrimaryEndpoint", cache.primary_endpoint)
 pulumi.export("redisReaderEndpoint", cache.reader_endpoint)
 pulumi.export("dynamodbTableNames", tables.table_names)
@@ -226,8 +265,9 @@ pulumi.export("hostedZoneNameServers", zone.name_servers)
 
 # --- backend: FargateService with ECR and the ALB (issue 4) ---------------------------------------------------
 # One ECR repository per account (seed: socialclub/backend), the bootstrap's: named here (a stack with
-# `repository.create` creates its own instead). Secrets reach the container only as ECS secrets; the database
-# password comes from the RDS-managed master secret, which the API may also re-read to survive its rotation.
+# `repository.create` creates its own instead). Secrets reach the container only as ECS secrets. The API logs in
+# to PostgreSQL as the application user with an IAM token (DATABASE_AUTH=iam): no password reaches it, and none of
+# its roles can read the master secret.
 svc = config.service
 repository = (
     ContainerRegistry(
@@ -283,14 +323,14 @@ backend = FargateService(
         min_tasks=svc.min_tasks,
         max_tasks=svc.max_tasks,
         environment={
-            "DATABASE_CREDENTIAL_ARN": database.master_secret_arn,
+            "DATABASE_AUTH": "iam",
+            "DATABASE_USER": database.app_username,
+            "DATABASE_HOST": database.address,
+            "DATABASE_PORT": database.port.apply(str),
+            "DATABASE_NAME": database.database_name,
             **{f"DYNAMODB_TABLE_{t.upper().replace('-', '_')}": n for t, n in tables.table_names.items()},
         },
-        secrets={
-            **{env: ContainerSecret(secrets.arn(key)) for env, key in svc.secret_environment.items()},
-            "DATABASE_PASSWORD": ContainerSecret(database.master_secret_arn, json_key="password"),
-        },
-        runtime_secret_arns=[database.master_secret_arn],
+        secrets={env: ContainerSecret(secrets.arn(key)) for env, key in svc.secret_environment.items()},
         environment_name=config.environment,
         health_check_grace_period_seconds=svc.health_check_grace_period_seconds,
         scaling=ScalingPolicy(
@@ -312,6 +352,7 @@ backend = FargateService(
 # The seed's security-group matrix: ECS -> RDS 5432 and -> ElastiCache 6379, each side opening its half.
 backend.allow_egress_to(database.security_group_id, 5432, "database")
 database.allow_from(backend.security_group_id, "backend")
+database.grant_connect(backend.task_role, "backend")
 backend.allow_egress_to(cache.security_group_id, 6379, "cache")
 cache.allow_from(backend.security_group_id, "backend")
 tables.grant_read_write(backend.task_role, "backend")

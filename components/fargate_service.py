@@ -213,8 +213,6 @@ class FargateServiceArgs:
     """Plain, non-secret variables (NODE_ENV, PORT, SENTRY_RELEASE are set by the component)."""
     secrets: Mapping[str, ContainerSecret] = field(default_factory=dict)
     """Variable -> secret, injected by ECS at start; the execution role may read exactly these."""
-    runtime_secret_arns: Sequence[pulumi.Input[str]] = ()
-    """Secrets the application itself re-reads while running (a rotating database password); task role only."""
     environment_name: str = "production"
     """SENTRY_ENVIRONMENT."""
     path_patterns: Sequence[str] = ("/api/*",)
@@ -558,8 +556,6 @@ class FargateService(pulumi.ComponentResource):
                 conditions={"StringEquals": {"cloudwatch:namespace": args.metrics_namespace}},
             )
         ]
-        if args.runtime_secret_arns:
-            task_statements += read_secrets_statements(list(args.runtime_secret_arns), args.kms_key_arn, ctx.region)
         if exec_logs is not None:
             task_statements += [
                 statement(list(EXEC_ACTIONS), ["*"], sid="ExecSessionChannels"),

@@ -1,4 +1,5 @@
-"""PostgresDb: RDS for PostgreSQL 15, encrypted, TLS-only, Multi-AZ, with its password managed and rotated by AWS."""
+"""PostgresDb: RDS for PostgreSQL 15, encrypted, TLS-only, Multi-AZ, with its master password managed and rotated by
+AWS and an application user that logs in with IAM database authentication."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws_context import AwsContext
-from components.iam_documents import service_trust
+from components.iam_documents import document, service_trust, statement
 from components.naming import check_identifier, final_snapshot_identifier
 from components.secret_set import SecretSet
 from components.security_groups import allow_tcp_from_group, closed_security_group
@@ -33,13 +34,22 @@ PARAMETERS: dict[str, str] = {
     "log_lock_waits": "1",
     "log_temp_files": "10240",  # kB: sorts and hashes spilling more than 10 MB to disk
     "log_autovacuum_min_duration": "10000",  # ms
+    # The PostgreSQL 15 default, stated: a password RDS sets or rotates is stored as a SCRAM verifier, which the
+    # migration task's channel binding needs (components/db_migration.py).
+    "password_encryption": "scram-sha-256",
 }
 """Every one is dynamic in PostgreSQL 15, so it applies without a reboot."""
 
 
 def database_url(username: str, address: str, port: int, database: str) -> str:
-    """The `database/database-url` value: no password in it (see `PostgresDb`)."""
+    """The `database/database-url` value: the application user and no password (see `PostgresDb`)."""
     return f"postgresql://{username}@{address}:{port}/{database}?sslmode=verify-full"
+
+
+def db_user_arn(partition: str, region: str, account: str, resource_id: str, username: str) -> str:
+    """What `rds-db:connect` names: one database user of one instance, by the instance's DbiResourceId (not its
+    identifier, so a restored instance with the same name is another resource)."""
+    return f"arn:{partition}:rds-db:{region}:{account}:dbuser:{resource_id}/{username}"
 
 
 def master_secret_arn(secrets: Sequence[aws.rds.outputs.InstanceMasterUserSecret]) -> str:
@@ -72,6 +82,8 @@ class PostgresDbArgs:
     storage_throughput_mibps: int | None = None
     database_name: str = "socialclub"
     master_username: str = "socialclub_admin"
+    app_username: str = "socialclub_app"
+    """The login role of the API (IAM authentication only); the DatabaseMigration task creates it."""
     backup_retention_days: int = 30
     backup_window: str = "03:00-04:00"
     """Daily, UTC; must not overlap `maintenance_window` (the stack config checks it)."""
@@ -90,10 +102,13 @@ class PostgresDb(pulumi.ComponentResource):
     """A private PostgreSQL instance that only the groups passed to `allow_from` can reach, on 5432.
 
     Credentials: RDS creates the master password, keeps it in a Secrets Manager secret encrypted with the stack
-    key (`master_secret_arn`, JSON with `username` and `password`) and rotates it on the SecretSet's schedule.
-    The `database/database-url` secret holds `postgresql://<user>@<host>:5432/<db>?sslmode=verify-full`
-    WITHOUT the password, so rotation never leaves a stale copy: the backend reads the password from the master
-    secret (ECS secret `<arn>:password::`) and needs the RDS CA bundle for `verify-full`.
+    key (`master_secret_arn`, JSON with `username` and `password`) and rotates it on the SecretSet's schedule;
+    only administrators and the migration task read it. The API logs in as `app_username` with IAM database
+    authentication: `grant_connect` lets a role call `rds-db:connect` for that user alone, and the application
+    signs a 15-minute token for every new connection (AWS SDK RDS signer, e.g. `@aws-sdk/rds-signer`
+    `new Signer({hostname, port, username, region}).getAuthToken()`) and sends it as the password, over TLS with
+    the RDS CA bundle (`sslmode=verify-full`; RDS refuses a token without TLS). The `database/database-url` secret
+    holds `postgresql://<app user>@<host>:5432/<db>?sslmode=verify-full` and no password at all.
 
     Security group: inbound only through `allow_from`; no outbound rule at all (the seed says "All"). A
     database never opens connections: replies to inbound connections pass because groups are stateful, and
@@ -107,6 +122,11 @@ class PostgresDb(pulumi.ComponentResource):
     port: pulumi.Output[int]
     master_secret_arn: pulumi.Output[str]
     instance_identifier: pulumi.Output[str]
+    resource_id: pulumi.Output[str]
+    """The DbiResourceId (`db-...`), which IAM database authentication names."""
+    database_name: str
+    master_username: str
+    app_username: str
     instance_class: str
     allocated_storage_gb: int
     url: pulumi.Output[str]
@@ -206,10 +226,15 @@ class PostgresDb(pulumi.ComponentResource):
         self.port = instance.port
         self.master_secret_arn = instance.master_user_secrets.apply(master_secret_arn)
         self.instance_identifier = instance.identifier
+        self.resource_id = instance.resource_id
+        self.database_name = args.database_name
+        self.master_username = args.master_username
+        self.app_username = args.app_username
+        self._context = ctx
         self.instance_class = args.instance_class
         self.allocated_storage_gb = args.allocated_storage_gb
         self.url = pulumi.Output.all(instance.address, instance.port).apply(
-            lambda hp: database_url(args.master_username, hp[0], hp[1], args.database_name)
+            lambda hp: database_url(args.app_username, hp[0], hp[1], args.database_name)
         )
 
         args.secrets.set_value(args.url_secret_key, self.url)
@@ -223,6 +248,7 @@ class PostgresDb(pulumi.ComponentResource):
                 "port": self.port,
                 "masterSecretArn": self.master_secret_arn,
                 "instanceIdentifier": self.instance_identifier,
+                "resourceId": self.resource_id,
             }
         )
 
@@ -235,4 +261,17 @@ class PostgresDb(pulumi.ComponentResource):
             port=PORT,
             description=f"PostgreSQL from {label}",
             parent=self,
+        )
+
+    def grant_connect(self, role: aws.iam.Role, label: str) -> aws.iam.RolePolicy:
+        """Let `role` log in as the application user with an IAM token, and as no other user."""
+        ctx = self._context
+        user = pulumi.Output.all(ctx.account_id, self.resource_id).apply(
+            lambda v: db_user_arn(ctx.partition, ctx.region, v[0], v[1], self.app_username)
+        )
+        return aws.iam.RolePolicy(
+            f"{self._name}-connect-{label}",
+            role=role.id,
+            policy=document(statement(["rds-db:connect"], [user], sid="ConnectAsTheApplicationUser")),
+            opts=pulumi.ResourceOptions(parent=self),
         )

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from components.db_migration import POSTGRES_IDENTIFIER
 from stackconfig.aws_facts import CACHE_NODE_TYPES
 from stackconfig.base import ConfigModel, Path, Problem, RetentionDays, raise_problems
 
@@ -36,6 +37,25 @@ GP3_THROUGHPUT_RANGE = (500, 4_000)
 
 PERFORMANCE_INSIGHTS_RETENTION_DAYS: tuple[int, ...] = (7, *range(31, 731, 31), 731)
 """What RDS accepts: 7 (the free tier), any multiple of 31 up to 713, or 731 (two years)."""
+
+RESERVED_ROLE_NAMES = frozenset({"postgres", "admin", "public", "none", "current_user", "current_role", "session_user"})
+RESERVED_ROLE_PREFIXES = ("pg_", "rds")
+"""PostgreSQL refuses `pg_*` role names; RDS owns `rdsadmin`, `rdsrepladmin` and the `rds_*` roles."""
+
+PINNED_IMAGE = re.compile(
+    r"^(?P<registry>[a-z0-9-]+(\.[a-z0-9-]+)+(:[0-9]+)?)(/[a-z0-9]+([._-][a-z0-9]+)*)+"
+    r"(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?@sha256:[0-9a-f]{64}$"
+)
+"""`<registry host>/<repository>[:<tag>]@sha256:<64 hex>`: a registry named in full and the image by digest."""
+
+
+def role_name_problem(name: str) -> str | None:
+    """Why `name` cannot be a login role the stack creates, or None."""
+    if not POSTGRES_IDENTIFIER.match(name):
+        return "accepted: a lowercase PostgreSQL identifier, [a-z_][a-z0-9_]*, at most 63 characters"
+    if name in RESERVED_ROLE_NAMES or name.startswith(RESERVED_ROLE_PREFIXES):
+        return "reserved by PostgreSQL or RDS (postgres, admin, public, pg_*, rds*); choose another name"
+    return None
 
 
 def parse_daily_window(text: str) -> Window | None:
@@ -117,6 +137,14 @@ class DatabaseConfig(ConfigModel):
     """Database created with the instance (the Prisma schema's database)."""
     master_username: str = Field(default="socialclub_admin", pattern=r"^[a-z][a-z0-9_]{0,62}$")
     """Master user; RDS generates and rotates its password in Secrets Manager. `postgres`/`rdsadmin` are refused."""
+    app_username: str = "socialclub_app"
+    """The role the API logs in as, with IAM database authentication (no password): created and granted by the
+    migration task, never the master user, never superuser. A lowercase identifier, not reserved."""
+    migration_image: str | None = None
+    """PostgreSQL client image of the migration task, pinned by digest:
+    `public.ecr.aws/docker/library/postgres:15-alpine@sha256:<64 hex>`. Required (the program stops without it);
+    get the digest with `crane digest public.ecr.aws/docker/library/postgres:15-alpine` or
+    `docker buildx imagetools inspect public.ecr.aws/docker/library/postgres:15-alpine` (the `Digest:` line)."""
     backup_retention_days: int = Field(default=30, ge=1, le=35)
     """Automated backup retention (seed: 30; RDS allows 1-35; 0 would turn backups off and is refused)."""
     backup_window: str = "03:00-04:00"
@@ -138,6 +166,21 @@ class DatabaseConfig(ConfigModel):
     def _problems(self) -> Iterator[Problem]:
         if self.master_username in {"postgres", "rdsadmin", "admin"}:
             yield Problem(("masterUsername",), self.master_username, "reserved by RDS; choose another name")
+        app_problem = role_name_problem(self.app_username)
+        if app_problem is not None:
+            yield Problem(("appUsername",), self.app_username, app_problem)
+        elif self.app_username == self.master_username:
+            yield Problem(
+                ("appUsername",), self.app_username, "must differ from masterUsername: the API never logs in as master"
+            )
+        if self.migration_image is not None and not PINNED_IMAGE.match(self.migration_image):
+            yield Problem(
+                ("migrationImage",),
+                self.migration_image,
+                "accepted: <registry host>/<repository>[:<tag>]@sha256:<64 lowercase hex>, pinned by digest, e.g. "
+                "public.ecr.aws/docker/library/postgres:15-alpine@sha256:...; get the digest with `crane digest "
+                "public.ecr.aws/docker/library/postgres:15-alpine`",
+            )
         floor = -(-self.allocated_storage_gb * 11 // 10)  # ceil(1.1 x allocated)
         if self.max_allocated_storage_gb < floor:
             yield Problem(

@@ -77,7 +77,6 @@ def service_args(load_balancer: LoadBalancer, **overrides: Any) -> FargateServic
             "SENTRY_DSN": ContainerSecret(DSN_ARN),
             "DATABASE_PASSWORD": ContainerSecret(RDS_ARN, json_key="password"),
         },
-        runtime_secret_arns=[RDS_ARN],
     )
     return replace(args, **overrides)
 
@@ -133,7 +132,7 @@ def run_recording_ignore_changes(
 
 
 def container(plan: Plan) -> dict[str, Any]:
-    definitions = json.loads(inputs(plan.one(TASK_DEFINITION))["containerDefinitions"])
+    definitions = json.loads(inputs(plan.one(TASK_DEFINITION, "backend-task"))["containerDefinitions"])
     assert len(definitions) == 1
     result: dict[str, Any] = definitions[0]
     return result

@@ -368,10 +368,11 @@ def test_execution_role_pulls_one_repository_writes_one_log_group_reads_exactly_
     assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}
 
 
-def test_task_role_puts_metrics_in_its_namespace_and_rereads_only_the_rotating_secret() -> None:
+def test_task_role_puts_metrics_in_its_namespace_and_reads_no_secret() -> None:
+    """Injected secrets are the execution role's; the running API reads none (its database login is an IAM token)."""
     statements = {s["Sid"]: s for s in policy_statements(default_plan(), "backend-task")}
-    assert set(statements) == {"PutOwnMetrics", "ReadNamedSecrets", "DecryptThroughSecretsManager"}
-    assert statements["ReadNamedSecrets"]["Resource"] == [RDS_ARN]
+    assert set(statements) == {"PutOwnMetrics"}
+    assert statements["PutOwnMetrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": "SocialClub/test"}}
 
 
 def test_both_roles_trust_only_this_accounts_ecs_tasks() -> None:

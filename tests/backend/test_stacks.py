@@ -35,7 +35,7 @@ def backend_of(plan: Plan) -> str:
 def test_seed_sizes_and_task_counts(stack: str) -> None:
     plan = stack_plan(stack)
     cpu, memory, low, high = SEED[stack]
-    task = inputs(plan.one(TASK_DEFINITION))
+    task = inputs(plan.one(TASK_DEFINITION, "backend-task"))
     assert (task["cpu"], task["memory"]) == (cpu, memory)
     assert task["family"] == f"socialclub-{stack}-backend"
     target = inputs(by_name(plan, SCALING_TARGET)["backend-scaling"])
@@ -74,22 +74,49 @@ def test_logs_are_named_by_stack_and_encrypted_with_its_key(stack: str) -> None:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_every_secret_is_injected_from_the_stacks_secrets_and_the_rds_master_secret(stack: str) -> None:
+def test_every_secret_is_injected_from_the_stacks_secrets_and_none_is_the_master_secret(stack: str) -> None:
     plan = stack_plan(stack)
     c = container(plan)
     secrets = {s["name"]: s["valueFrom"] for s in c["secrets"]}
     secret_arns = {r.outputs["arn"] for r in plan.of_type("aws:secretsmanager/secret:Secret")}
     master = plan.outputs["databaseMasterSecretArn"]
-    assert secrets.pop("DATABASE_PASSWORD") == f"{master}:password::"
     assert set(secrets.values()) <= secret_arns
     assert {"DATABASE_URL", "REDIS_URL", "JWT_SECRET", "SENTRY_DSN", "STRIPE_SECRET_KEY"} <= set(secrets)
+    assert "DATABASE_PASSWORD" not in secrets
     env = {e["name"]: e["value"] for e in c["environment"]}
-    assert env["DATABASE_CREDENTIAL_ARN"] == master
+    assert "DATABASE_CREDENTIAL_ARN" not in env
     assert env["SENTRY_ENVIRONMENT"] == stack
     assert env["METRICS_NAMESPACE"] == f"SocialClub/{stack}"
-    assert not set(env.values()) & secret_arns - {master}
+    assert not set(env.values()) & secret_arns
     readable = {s["Sid"]: s for s in policy_statements(plan, "backend-execution")}["ReadNamedSecrets"]["Resource"]
-    assert sorted(readable) == sorted({*secrets.values(), master})
+    assert sorted(readable) == sorted(set(secrets.values()))
+    assert master not in json.dumps(c)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_api_logs_in_as_the_app_user_with_iam_and_no_role_of_the_service_reads_the_master_secret(
+    stack: str,
+) -> None:
+    plan = stack_plan(stack)
+    env = {e["name"]: e["value"] for e in container(plan)["environment"]}
+    instance = plan.one("aws:rds/instance:Instance")
+    assert env["DATABASE_AUTH"] == "iam"
+    assert env["DATABASE_USER"] == "socialclub_app"
+    assert (env["DATABASE_HOST"], env["DATABASE_PORT"], env["DATABASE_NAME"]) == (
+        instance.outputs["address"],
+        "5432",
+        "socialclub",
+    )
+    task = policy_statements(plan, "backend-task")
+    (connect,) = [s for s in task if "rds-db:connect" in s["Action"]]
+    assert connect["Action"] == ["rds-db:connect"]
+    assert connect["Resource"] == [
+        f"arn:aws:rds-db:us-east-1:123456789012:dbuser:{instance.outputs['resourceId']}/socialclub_app"
+    ]
+    master = plan.outputs["databaseMasterSecretArn"]
+    for role in ("backend-execution", "backend-task"):
+        assert master not in json.dumps(policy_statements(plan, role)), role
+    assert not any(a.startswith("secretsmanager:") for s in task for a in s["Action"])
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -200,3 +200,60 @@ def test_window_arithmetic() -> None:
         713,
         731,
     )
+
+
+PINNED = "public.ecr.aws/docker/library/postgres:15-alpine@sha256:" + "ab" * 32
+
+
+def test_the_stack_files_name_the_app_user_and_a_pinned_client_image() -> None:
+    for stack in ("staging", "production"):
+        db = load(stack).database
+        assert db.app_username == "socialclub_app" != db.master_username
+        assert db.migration_image is not None
+        assert db.migration_image.startswith("public.ecr.aws/docker/library/postgres:15-alpine@sha256:")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("socialclub_admin", "must differ from masterUsername"),
+        ("postgres", "reserved by PostgreSQL or RDS"),
+        ("rdsadmin", "reserved by PostgreSQL or RDS"),
+        ("rds_superuser", "reserved by PostgreSQL or RDS"),
+        ("pg_monitor", "reserved by PostgreSQL or RDS"),
+        ("App", "accepted: a lowercase PostgreSQL identifier"),
+        ("1app", "accepted: a lowercase PostgreSQL identifier"),
+        ('app"; DROP ROLE x; --', "accepted: a lowercase PostgreSQL identifier"),
+        ("a" * 64, "accepted: a lowercase PostgreSQL identifier"),
+    ],
+)
+def test_a_bad_app_username_is_named_by_its_key(value: str, message: str) -> None:
+    [line] = errors("staging", database={"appUsername": value})
+    assert line.startswith(f"socialclub:database.appUsername = {value!r}: {message}")
+
+
+def test_the_app_username_follows_the_identifier_rules() -> None:
+    assert load("staging", database={"appUsername": "_api_rw2"}).database.app_username == "_api_rw2"
+    assert load("staging", database={"appUsername": "a" * 63}).database.app_username == "a" * 63
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "public.ecr.aws/docker/library/postgres:15-alpine",  # a tag moves
+        "postgres:15-alpine@sha256:" + "ab" * 32,  # no registry host
+        "public.ecr.aws/docker/library/postgres@sha256:" + "AB" * 32,  # upper-case hex
+        "public.ecr.aws/docker/library/postgres@sha256:" + "ab" * 31,  # short digest
+        "public.ecr.aws/docker/library/postgres:15-alpine@sha512:" + "ab" * 32,
+    ],
+)
+def test_the_migration_image_must_be_pinned_by_digest(value: str) -> None:
+    [line] = errors("staging", database={"migrationImage": value})
+    assert line.startswith("socialclub:database.migrationImage = ")
+    assert "accepted: <registry host>/<repository>[:<tag>]@sha256:<64 lowercase hex>" in line
+    assert "crane digest" in line
+
+
+def test_a_pinned_migration_image_with_or_without_tag_is_accepted() -> None:
+    for value in (PINNED, PINNED.replace(":15-alpine", ""), "registry.example.com:5000/tools/psql@sha256:" + "0" * 64):
+        assert load("staging", database={"migrationImage": value}).database.migration_image == value

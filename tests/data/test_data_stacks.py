@@ -103,7 +103,7 @@ def test_four_seed_tables_with_pitr_and_the_key(stack: str) -> None:
 def test_url_secrets_and_master_rotation(stack: str) -> None:
     plan = stack_plan(stack)
     database_url = inputs(plan.one(SECRET_VERSION, "secrets-database-database-url-value"))["secretString"]
-    assert database_url.startswith(f"postgresql://socialclub_admin@socialclub-{stack}-postgres.")
+    assert database_url.startswith(f"postgresql://socialclub_app@socialclub-{stack}-postgres.")
     redis = plan.one(SECRET_VERSION, "secrets-database-redis-url-value")
     assert is_secret(redis.inputs["secretString"])
     token = inputs(plan.one(GROUP))["authToken"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -10,7 +11,7 @@ import pulumi_aws as aws
 import pytest
 
 from components.naming import check_identifier
-from components.postgres_db import PARAMETERS, PostgresDb, PostgresDbArgs, database_url, master_secret_arn
+from components.postgres_db import PARAMETERS, PostgresDb, PostgresDbArgs, database_url, db_user_arn, master_secret_arn
 from offline.harness import Plan
 from tests.data.common import (
     EGRESS,
@@ -42,6 +43,8 @@ def build(**overrides: Any) -> Callable[[], None]:
         )
         backend = aws.ec2.SecurityGroup("backend", vpc_id=VPC_ID, description="the API tasks")
         db.allow_from(backend.id, "backend")
+        api = aws.iam.Role("api-task", assume_role_policy="{}")
+        db.grant_connect(api, "backend")
 
     return program
 
@@ -91,6 +94,7 @@ def test_tls_is_required_by_the_parameter_group(plan: Plan) -> None:
     assert {"log_min_duration_statement", "log_connections", "log_disconnections", "log_lock_waits"} <= set(params)
     assert params == PARAMETERS
     assert "log_statement" not in params  # it would log ALTER ROLE ... PASSWORD in clear
+    assert params["password_encryption"] == "scram-sha-256"  # the migration task's channel binding needs SCRAM
     assert inputs(plan.one(INSTANCE))["parameterGroupName"] == group.outputs["name"]
 
 
@@ -119,17 +123,42 @@ def test_insights_monitoring_and_log_exports(plan: Plan) -> None:
     assert log_urns <= set(plan.one(INSTANCE).dependencies)
 
 
-def test_url_secret_has_no_password_and_master_secret_rotates_every_30_days(plan: Plan) -> None:
+def test_url_secret_names_the_app_user_without_password_and_master_secret_rotates_every_30_days(plan: Plan) -> None:
     instance = plan.one(INSTANCE)
     url = inputs(plan.one(SECRET_VERSION, "secrets-database-database-url-value"))["secretString"]
-    assert url == database_url("socialclub_admin", instance.outputs["address"], 5432, "socialclub")
-    assert url.startswith("postgresql://socialclub_admin@socialclub-test-postgres.")
+    assert url == database_url("socialclub_app", instance.outputs["address"], 5432, "socialclub")
+    assert url.startswith("postgresql://socialclub_app@socialclub-test-postgres.")
+    assert ":" not in url.split("@")[0].removeprefix("postgresql://")  # no password
     assert url.endswith(":5432/socialclub?sslmode=verify-full")
     rotation = inputs(plan.one("aws:secretsmanager/secretRotation:SecretRotation"))
     assert rotation["secretId"] == instance.outputs["masterUserSecrets"][0]["secretArn"]
     assert rotation["rotationRules"] == {"automaticallyAfterDays": 30}
     # Not at creation (the provider's default): the first tasks start with the password they just read.
     assert rotation["rotateImmediately"] is False
+
+
+def test_grant_connect_names_exactly_the_app_user_of_this_instance(plan: Plan) -> None:
+    instance = plan.one(INSTANCE)
+    resource_id = instance.outputs["resourceId"]
+    assert resource_id.startswith("db-")
+    (policy,) = [p for p in plan.of_type("aws:iam/rolePolicy:RolePolicy") if p.name == "db-connect-backend"]
+    assert inputs(policy)["role"] == plan.one("aws:iam/role:Role", "api-task").outputs["id"]
+    (grant,) = json.loads(inputs(policy)["policy"])["Statement"]
+    assert grant == {
+        "Effect": "Allow",
+        "Action": ["rds-db:connect"],
+        "Sid": "ConnectAsTheApplicationUser",
+        "Resource": [f"arn:aws:rds-db:us-east-1:123456789012:dbuser:{resource_id}/socialclub_app"],
+    }
+    assert grant["Resource"] == [db_user_arn("aws", "us-east-1", "123456789012", resource_id, "socialclub_app")]
+
+
+def test_the_app_user_is_configurable() -> None:
+    plan = run_component(build(app_username="api_rw"))
+    url = inputs(plan.one(SECRET_VERSION, "secrets-database-database-url-value"))["secretString"]
+    assert url.startswith("postgresql://api_rw@")
+    (policy,) = [p for p in plan.of_type("aws:iam/rolePolicy:RolePolicy") if p.name == "db-connect-backend"]
+    assert json.loads(inputs(policy)["policy"])["Statement"][0]["Resource"][0].endswith("/api_rw")
 
 
 def test_allow_from_opens_5432_to_exactly_that_group(plan: Plan) -> None:

@@ -242,7 +242,9 @@ def test_sentry_dsn_is_an_ecs_secret_and_release_and_environment_are_plain(stack
     plan = stack_plan(stack)
     definition = next(
         c
-        for c in json.loads(inputs(plan.one("aws:ecs/taskDefinition:TaskDefinition"))["containerDefinitions"])
+        for c in json.loads(
+            inputs(plan.one("aws:ecs/taskDefinition:TaskDefinition", "backend-task"))["containerDefinitions"]
+        )
         if c["name"] == "backend"
     )
     secret_arn = next(
