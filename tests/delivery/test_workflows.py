@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from components.container_registry import ImageRef, parse_image
+from components.db_migration import CONTAINER_NAME
 from offline.harness import run_stack
 from stackconfig.service import ServiceConfig
 from tests.support import stack_config
@@ -436,3 +437,43 @@ def test_previews_run_against_the_image_the_stack_runs() -> None:
     assert pin == _step_index(job, "pulumi preview")
     script = str(job.steps[pin]["run"])
     assert script.index("socialclub:service.image") < script.index("pulumi preview")
+
+
+def test_the_database_migration_runs_after_pulumi_up_and_its_exit_code_decides() -> None:
+    """The API's login role exists before the release is verified: a failed or unstarted migration task fails."""
+    job = reusable_deploy_job()
+    migrate = _step_index(job, "aws ecs run-task")
+    assert _step_index(job, "pulumi up") < migrate < _step_index(job, "aws ecs describe-services")
+    script = str(job.steps[migrate]["run"]).replace("\\\n", " ")
+    assert script.startswith("set -euo pipefail\n")
+    run_task = next(line for line in script.splitlines() if "aws ecs run-task" in line)
+    for flag in (
+        '--cluster "$cluster"',
+        '--task-definition "$task_definition"',
+        "--launch-type FARGATE",
+        '--started-by "deploy-$GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT"',
+        "awsvpcConfiguration={subnets=[$subnets],securityGroups=[$group],assignPublicIp=DISABLED}",
+    ):
+        assert flag in run_task, flag
+    # No task started (capacity, a missing role...) is a failure, not a silent skip.
+    assert 'if [[ -z "$task" ]]; then' in script and ".failures" in script
+    assert script.index("aws ecs run-task") < script.index('aws ecs wait tasks-stopped --cluster "$cluster" --tasks')
+    assert script.index("aws ecs wait tasks-stopped") < script.index("aws ecs describe-tasks")
+    assert "containers[?name=='$MIGRATION_CONTAINER'] | [0].exitCode" in script
+    check = script[script.index('if [[ "$code" != 0 ]]; then') :]
+    assert check.index("exit 1") < check.index("fi\n")
+    env = workflow("deploy.yml")["env"]
+    assert env["MIGRATION_CONTAINER"] == CONTAINER_NAME
+    # Every AWS CLI command the step runs is cited in its comment.
+    comment = (ROOT / ".github/workflows/deploy.yml").read_text().split("Create or update the application's")[1]
+    comment = comment.split("run: |")[0]
+    for command in ("ecs run-task", "ecs wait tasks-stopped", "ecs describe-tasks", "logs get-log-events"):
+        assert command in comment, command
+    program = (ROOT / "__main__.py").read_text()
+    for key in (
+        "OUTPUT_MIGRATION_TASK_DEFINITION",
+        "OUTPUT_MIGRATION_SUBNETS",
+        "OUTPUT_MIGRATION_SECURITY_GROUP",
+        "OUTPUT_MIGRATION_LOG_GROUP",
+    ):
+        assert f'pulumi.export("{env[key]}"' in program, key
