@@ -164,10 +164,14 @@ class DatabaseMigrationArgs:
     master_username: str
     app_username: str
     schema: str = "public"
+    """Where the API's tables live (Prisma's default schema)."""
     cpu: int = 256
+    """Fargate's smallest size (0.25 vCPU, 512 MiB): psql runs a dozen statements and exits."""
     memory: int = 512
     log_retention_days: int = 30
+    """The seed's ECS log retention."""
     connect_timeout_seconds: int = 15
+    """PGCONNECT_TIMEOUT: an unreachable database fails the task in seconds, not at the waiter's 10 minutes."""
     protect: bool = True
     """Pulumi `protect` on the log group (production)."""
 
