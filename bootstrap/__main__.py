@@ -106,5 +106,9 @@ if config.dns is not None:
     if config.dns.mx is not None:
         mx = config.dns.mx
         zone.mx("mail", mx.name, [MxHost(h.priority, h.host) for h in mx.hosts], mx.ttl)
+    if config.dns.dnssec:
+        zone.sign(account_id)
+    if config.dns.query_logging:
+        zone.log_queries(account_id, config.dns.query_log_retention_days)
     pulumi.export("hostedZoneId", zone.zone_id)
     pulumi.export("hostedZoneNameServers", zone.name_servers)

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError, model_validator
 
-from stackconfig.base import ConfigModel
+from stackconfig.base import ConfigModel, RetentionDays
 from stackconfig.edge import DOMAIN, GITHUB_REPOSITORY, MxConfig
 from stackconfig.github import GithubRepository
 from stackconfig.loader import parse_value
@@ -69,6 +69,13 @@ class DnsConfig(ConfigModel):
     (docs/first-deploy.md); the stacks look it up by name."""
     mx: MxConfig | None = None
     """Optional MX record (the requirements' "mail ... MX (if needed)"), published by the zone's owner."""
+    dnssec: bool = True
+    """Sign the zone with DNSSEC (default true): a KMS signing key in us-east-1 and a key-signing key on it.
+    Validation starts once the registrar publishes the zone's DS record (docs/first-deploy.md, step 3)."""
+    query_logging: bool = True
+    """Log every DNS query Route 53 answers for the zone to `/aws/route53/<domain>` in us-east-1 (default true)."""
+    query_log_retention_days: RetentionDays = 30
+    """Days the query logs are kept (default 30)."""
 
 
 class BootstrapConfig(ConfigModel):

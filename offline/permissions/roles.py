@@ -414,7 +414,8 @@ def state_needs(bootstrap: Plan, policies: Mapping[str, Policy], *, write: bool,
     """Pulumi's S3 backend: read the stack's state and decrypt its secrets (awskms:// data key); `pulumi up`
     also writes snapshots, history and backups and creates and deletes its lock file."""
     bucket = bootstrap.one(BUCKET)
-    key = str(bootstrap.one(KMS_KEY).outputs["arn"])
+    # The secrets provider's key, by the output the stacks are told to use (the bootstrap has a DNSSEC key too).
+    key = str(bootstrap.outputs["secretsKeyArn"])
     name = str(bucket.outputs.get("bucket") or bucket.outputs["id"])
     why = "state backend (pulumi up)" if write else "state backend (pulumi preview)"
     bucket_key = bucket_kms_key(bootstrap, str(bucket.outputs["id"]))

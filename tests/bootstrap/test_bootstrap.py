@@ -208,6 +208,66 @@ def test_the_public_zone_is_created_here_protected_before_any_stack(plan: Plan) 
         assert dns["domain"] == domain and not dns.get("createZone", False), stack
 
 
+def test_the_zone_is_signed_with_a_p256_key_in_us_east_1_that_route53_uses_for_this_zone_only(plan: Plan) -> None:
+    zone = plan.one("aws:route53/zone:Zone")
+    (key,) = [k for k in plan.of_type(KEY) if k.name != STATE_KEY]
+    assert (key.inputs["customerMasterKeySpec"], key.inputs["keyUsage"]) == ("ECC_NIST_P256", "SIGN_VERIFY")
+    assert key.inputs["region"] == "us-east-1"
+    assert key.protect and key.inputs["deletionWindowInDays"] == 30
+    by_sid = {s["Sid"]: s for s in policy(key)["Statement"]}
+    service = {"Service": "dnssec-route53.amazonaws.com"}
+    signs = by_sid["Route53DnssecSignsThisZone"]
+    assert (signs["Principal"], signs["Action"]) == (service, ["kms:DescribeKey", "kms:GetPublicKey", "kms:Sign"])
+    assert signs["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        "ArnLike": {"aws:SourceArn": zone.outputs["arn"]},
+    }
+    grant = by_sid["Route53DnssecGrantsItself"]
+    assert (grant["Principal"], grant["Action"]) == (service, "kms:CreateGrant")
+    assert grant["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    ksk = plan.one("aws:route53/keySigningKey:KeySigningKey")
+    assert ksk.inputs["hostedZoneId"] == zone.outputs["zoneId"]
+    assert ksk.inputs["keyManagementServiceArn"] == key.outputs["arn"]
+    assert ksk.inputs["status"] == "ACTIVE" and ksk.protect
+    signing = plan.one("aws:route53/hostedZoneDnsSec:HostedZoneDnsSec")
+    assert (signing.inputs["hostedZoneId"], signing.inputs["signingStatus"]) == (zone.outputs["zoneId"], "SIGNING")
+    assert ksk.urn in signing.dependencies and signing.protect
+
+
+def test_every_query_is_logged_to_the_zone_s_group_in_us_east_1(plan: Plan) -> None:
+    zone = plan.one("aws:route53/zone:Zone")
+    dns = stack_file()[f"{NAMESPACE}:dns"]
+    group = plan.one("aws:cloudwatch/logGroup:LogGroup")
+    assert group.inputs["name"] == f"/aws/route53/{dns['domain']}"
+    assert (group.inputs["region"], group.inputs["retentionInDays"]) == ("us-east-1", dns["queryLogRetentionDays"])
+    resource_policy = plan.one("aws:cloudwatch/logResourcePolicy:LogResourcePolicy")
+    assert resource_policy.inputs["region"] == "us-east-1"
+    (writes,) = policy(resource_policy, "policyDocument")["Statement"]
+    assert writes["Principal"] == {"Service": "route53.amazonaws.com"}
+    assert writes["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert writes["Resource"] == f"{group.outputs['arn']}:*"
+    assert writes["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        "ArnLike": {"aws:SourceArn": zone.outputs["arn"]},
+    }
+    query_log = plan.one("aws:route53/queryLog:QueryLog")
+    assert query_log.inputs["zoneId"] == zone.outputs["zoneId"]
+    assert query_log.inputs["cloudwatchLogGroupArn"] == group.outputs["arn"]
+    assert resource_policy.urn in query_log.dependencies, "Route 53 checks the policy when the config is created"
+
+
+def test_dnssec_and_query_logging_are_switches() -> None:
+    plan = run(dns={"domain": stack_file()[f"{NAMESPACE}:dns"]["domain"], "dnssec": False, "queryLogging": False})
+    for type_token in (
+        "aws:route53/keySigningKey:KeySigningKey",
+        "aws:route53/hostedZoneDnsSec:HostedZoneDnsSec",
+        "aws:route53/queryLog:QueryLog",
+        "aws:cloudwatch/logGroup:LogGroup",
+    ):
+        assert plan.of_type(type_token) == [], type_token
+    assert [k.name for k in plan.of_type(KEY)] == [STATE_KEY]
+
+
 def test_the_zone_owner_publishes_the_mx() -> None:
     domain = stack_file()[f"{NAMESPACE}:dns"]["domain"]
     plan = run(dns={"domain": domain, "mx": {"hosts": [{"priority": 10, "host": "in.mail.example.net"}]}})
