@@ -7,11 +7,11 @@ from collections.abc import Iterator
 
 from pulumi_policy import Policy, PolicyResource, ResourceValidationArgs
 
+from .encryption import cache_spec
 from .helpers import (
     ADVISORY,
     DYNAMODB_TABLE,
     LOAD_BALANCERS,
-    REPLICATION_GROUP,
     SECRET,
     SECRET_ROTATION,
     Config,
@@ -160,7 +160,8 @@ def _s3_versioning(bucket: PolicyResource, stack: Stack, _: Config) -> Iterator[
 REDIS_SNAPSHOTS = Rule(
     name="elasticache-snapshot-retention",
     control="ElastiCache.1; issue 3 'production at least 7 days'",
-    description="ElastiCache replication groups keep automatic snapshots for the configured number of days.",
+    description="Caches (ElastiCache, serverless caches, MemoryDB) keep automatic snapshots for the configured "
+    "number of days.",
     fix="set snapshot_retention_limit to at least the configured minimum, and a snapshot_window.",
     schema={
         "minimumDays": {
@@ -176,6 +177,9 @@ REDIS_SNAPSHOTS = Rule(
 
 
 def _redis_snapshots(args: ResourceValidationArgs, config: Config) -> Iterator[str]:
+    spec = cache_spec(args.resource_type, args.props)
+    if spec is None or not spec.snapshots or str(get(args.props, "engine", default="redis")) == "memcached":
+        return  # members follow their group; Memcached keeps no snapshots at all
     days = get(args.props, "snapshotRetentionLimit", default=0)  # AWS default: no snapshots
     if days < config["minimumDays"]:
         yield f"snapshotRetentionLimit is {days:g}, below {config['minimumDays']:g}."
@@ -277,7 +281,7 @@ POLICIES: list[Policy] = [
     resource_rule(DYNAMODB_PITR, [DYNAMODB_TABLE], _dynamodb_pitr),
     resource_rule(DYNAMODB_DELETION, [DYNAMODB_TABLE], _dynamodb_deletion),
     stack_rule(S3_VERSIONING, family("buckets"), _s3_versioning),
-    resource_rule(REDIS_SNAPSHOTS, [REPLICATION_GROUP], _redis_snapshots),
+    resource_rule(REDIS_SNAPSHOTS, family("caches"), _redis_snapshots),
     resource_rule(RECOVERY_WINDOW, [SECRET], _recovery_window),
     stack_rule(ROTATION, [SECRET], _rotation),
     resource_rule(ALB_DELETION, LOAD_BALANCERS, _alb_deletion),

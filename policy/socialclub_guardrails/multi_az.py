@@ -12,12 +12,12 @@ from collections.abc import Iterator
 
 from pulumi_policy import Policy, PolicyResource, ResourceValidationArgs
 
+from .encryption import cache_spec
 from .helpers import (
     ECS_SERVICE,
     LOAD_BALANCERS,
     NAT_GATEWAY,
     RDS_INSTANCE,
-    REPLICATION_GROUP,
     SUBNET,
     VPC,
     Config,
@@ -25,6 +25,7 @@ from .helpers import (
     Rule,
     Stack,
     availability_zones,
+    family,
     findings,
     get,
     resource_rule,
@@ -75,7 +76,8 @@ def _rds_multi_az(database: PolicyResource, stack: Stack, _: Config) -> Iterator
 REDIS_MULTI_AZ = Rule(
     name="elasticache-multi-az",
     control="ElastiCache.3; seed: Redis '3 (production multi-AZ)'",
-    description="ElastiCache replication groups have replicas in several AZs with automatic failover.",
+    description="Caches have replicas in several AZs with automatic failover (ElastiCache replication groups, "
+    "MemoryDB replicas per shard; a standalone cache node never does).",
     fix="set num_cache_clusters >= the configured minimum, automatic_failover_enabled=True and "
     "multi_az_enabled=True (AWS rejects both flags on a single node).",
     schema={"minimumNodes": {**AZ_SCHEMA, "default": 2, "description": "Smallest node count (primary + replicas)."}},
@@ -89,6 +91,17 @@ def _node_count(props: Props) -> float:
 
 
 def _redis_multi_az(args: ResourceValidationArgs, config: Config) -> Iterator[str]:
+    spec = cache_spec(args.resource_type, args.props)
+    if spec is None or spec.spread == "always":
+        return
+    if spec.spread == "single":
+        yield "a standalone cache node lives in one AZ; use a replication group with replicas."
+        return
+    if spec.spread == "replicas":
+        nodes = float(get(args.props, "numReplicasPerShard", default=1) + 1)
+        if nodes < config["minimumNodes"]:
+            yield f"{nodes:g} node(s) per shard, below {config['minimumNodes']:g}."
+        return
     nodes = _node_count(args.props)
     yield from findings(
         (nodes >= config["minimumNodes"], f"{nodes:g} node(s) per shard, below {config['minimumNodes']:g}."),
@@ -195,10 +208,8 @@ def _alb_multi_az(balancer: PolicyResource, stack: Stack, config: Config) -> Ite
 
 
 POLICIES: list[Policy] = [
-    stack_rule(
-        RDS_MULTI_AZ, ["aws:rds/instance:Instance", *(t for t, d in DATABASES.items() if d.members)], _rds_multi_az
-    ),
-    resource_rule(REDIS_MULTI_AZ, [REPLICATION_GROUP], _redis_multi_az),
+    stack_rule(RDS_MULTI_AZ, MULTI_AZ_DATABASES, _rds_multi_az),
+    resource_rule(REDIS_MULTI_AZ, family("caches"), _redis_multi_az),
     stack_rule(SUBNET_TIERS, [VPC], _subnet_tiers),
     stack_rule(NAT_PER_AZ, [VPC], _nat_per_az),
     stack_rule(ECS_MULTI_AZ, [ECS_SERVICE], _ecs_multi_az),

@@ -168,26 +168,42 @@ class Cache:
     """Why a resource of this type, when not a member, cannot meet the cache rules at all."""
     inherits: bool = False
     """Every setting comes from the resources it is built from."""
+    snapshots: bool = False
+    """Has snapshotRetentionLimit (days; AWS default 0, no snapshots)."""
+    spread: str = "nodes"
+    """How it spans AZs: "nodes" (count primary + replicas, failover flags), "replicas" (numReplicasPerShard,
+    default 1), "always" (AWS spreads it), "single" (one node)."""
 
 
 CACHES: dict[str, Cache] = {
     "aws:elasticache/replicationGroup:ReplicationGroup": Cache(
-        "atRestEncryptionEnabled", "kmsKeyId", "transitEncryptionEnabled", False, ("authToken", "userGroupIds")
+        "atRestEncryptionEnabled",
+        "kmsKeyId",
+        "transitEncryptionEnabled",
+        False,
+        ("authToken", "userGroupIds"),
+        snapshots=True,
     ),
     "aws:elasticache/cluster:Cluster": Cache(
         transit_flag="transitEncryptionEnabled",
         member_of="replicationGroupId",
         standalone_limits="a standalone ElastiCache cluster cannot encrypt at rest nor require AUTH; "
         "create an aws.elasticache.ReplicationGroup instead",
+        snapshots=True,
+        spread="single",
     ),
     "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup": Cache(inherits=True),
-    "aws:elasticache/serverlessCache:ServerlessCache": Cache(key="kmsKeyId", auth=("userGroupId",)),
+    "aws:elasticache/serverlessCache:ServerlessCache": Cache(
+        key="kmsKeyId", auth=("userGroupId",), snapshots=True, spread="always"
+    ),
     "aws:memorydb/cluster:Cluster": Cache(
         key="kmsKeyArn",
         transit_flag="tlsEnabled",
         transit_by_default=True,
         auth=("aclName",),
         open_access=("aclName", "open-access"),
+        snapshots=True,
+        spread="replicas",
     ),
     # Regional member clusters (aws.memorydb.Cluster) hold the key and the ACL.
     "aws:memorydb/multiRegionCluster:MultiRegionCluster": Cache(transit_flag="tlsEnabled", transit_by_default=True),

@@ -109,7 +109,12 @@ def _standalone_redis(b: StackBuilder) -> None:
 
 
 def _memorydb(b: StackBuilder, **change: Any) -> None:
-    inputs = {"nodeType": "db.r6g.large", "kmsKeyArn": Ref(b["key"], "arn"), "aclName": "app-users"}
+    inputs = {
+        "nodeType": "db.r6g.large",
+        "kmsKeyArn": Ref(b["key"], "arn"),
+        "aclName": "app-users",
+        "snapshotRetentionLimit": 7,
+    }
     b.add("aws:memorydb/cluster:Cluster", "store", {**inputs, **change}, protect=True)
 
 
@@ -369,7 +374,23 @@ CASES: dict[str, tuple[Change, set[tuple[str, str]]]] = {
     "redshift public": (lambda b: _redshift(b, publiclyAccessible=True), {("rds-not-public", M)}),
     "elasticache standalone cluster": (
         _standalone_redis,
-        {("elasticache-encryption-at-rest", M), ("elasticache-auth", M), ("elasticache-encryption-in-transit", M)},
+        {
+            ("elasticache-encryption-at-rest", M),
+            ("elasticache-auth", M),
+            ("elasticache-encryption-in-transit", M),
+            ("elasticache-multi-az", M),
+            ("elasticache-snapshot-retention", M),
+        },
+    ),
+    "memorydb without replicas": (lambda b: _memorydb(b, numReplicasPerShard=0), {("elasticache-multi-az", M)}),
+    "serverless cache without snapshots": (
+        lambda b: b.add(
+            "aws:elasticache/serverlessCache:ServerlessCache",
+            "sessions-cache",
+            {"engine": "valkey", "kmsKeyId": Ref(b["key"], "arn"), "userGroupId": "app-users"},
+            protect=True,
+        ),
+        {("elasticache-snapshot-retention", M)},
     ),
     "memorydb open access without tls": (
         lambda b: _memorydb(b, aclName="open-access", tlsEnabled=False),
