@@ -124,7 +124,8 @@ class FrontendConfig(ConfigModel):
     geo_restriction: GeoRestrictionConfig = GeoRestrictionConfig()
     """Seed: "Geographic restriction (optional)". Default none."""
     web_acl_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global/webacl/.+")
-    """A WAFv2 web ACL (scope CLOUDFRONT, in us-east-1) to attach; default none (see README, future work)."""
+    """An existing WAFv2 web ACL (scope CLOUDFRONT, in us-east-1) for the distribution instead of the stack's own
+    (`socialclub:waf`); default none."""
     content_security_policy: str | None = Field(default=None, min_length=1)
     """Overrides the Content-Security-Policy header; default: self only, plus the api host for fetches."""
     log_retention_days: int = Field(default=90, ge=1, le=3650)
