@@ -224,18 +224,21 @@ def _ingress(group: PolicyResource, stack: Stack) -> list[Ingress]:
             cidrs += _prefix_list_cidrs(group, "ingress", stack)
         found += _entries(get(inline, "protocol"), get(inline, "fromPort"), get(inline, "toPort"), cidrs)
     for rule in stack.referencing(group, "securityGroupId", *family("ingress-rules")):
-        props = rule.props
-        if rule.resource_type == SECURITY_GROUP_RULE:
-            if get(props, "type") != "ingress":
-                continue
-            cidrs = items(get(props, "cidrBlocks")) + items(get(props, "ipv6CidrBlocks"))
-            cidrs += _prefix_list_cidrs(rule, "prefixListIds", stack)
-            found += _entries(get(props, "protocol"), get(props, "fromPort"), get(props, "toPort"), cidrs)
-        else:
-            cidrs = [c for c in (get(props, "cidrIpv4"), get(props, "cidrIpv6")) if c]
-            cidrs += _prefix_list_cidrs(rule, "prefixListId", stack)
-            found += _entries(get(props, "ipProtocol"), get(props, "fromPort"), get(props, "toPort"), cidrs)
+        found += _rule_ingress(rule, stack)
     return found
+
+
+def _rule_ingress(rule: PolicyResource, stack: Stack) -> list[Ingress]:
+    props = rule.props
+    if rule.resource_type == SECURITY_GROUP_RULE:
+        if get(props, "type") != "ingress":
+            return []
+        cidrs = items(get(props, "cidrBlocks")) + items(get(props, "ipv6CidrBlocks"))
+        cidrs += _prefix_list_cidrs(rule, "prefixListIds", stack)
+        return list(_entries(get(props, "protocol"), get(props, "fromPort"), get(props, "toPort"), cidrs))
+    cidrs = [c for c in (get(props, "cidrIpv4"), get(props, "cidrIpv6")) if c]
+    cidrs += _prefix_list_cidrs(rule, "prefixListId", stack)
+    return list(_entries(get(props, "ipProtocol"), get(props, "fromPort"), get(props, "toPort"), cidrs))
 
 
 def world_open(entries: list[Ingress], threshold: address_ranges.WorldThreshold) -> list[tuple[str, int, int]]:
@@ -258,19 +261,26 @@ def world_open(entries: list[Ingress], threshold: address_ranges.WorldThreshold)
     return opened
 
 
-def _world_ingress(group: PolicyResource, stack: Stack, config: Config) -> Iterator[str]:
+def _world_ingress(resource: PolicyResource, stack: Stack, config: Config) -> Iterator[str]:
     # Config numbers arrive as floats.
     threshold = address_ranges.WorldThreshold(
         int(config["worldIpv4PrefixLength"]), int(config["worldIpv6PrefixLength"])
     )
-    opened = world_open(_ingress(group, stack), threshold)
+    if resource.resource_type in family("ingress-rules"):
+        if stack.related(resource, "securityGroupId", *family("security-groups")):
+            return  # judged with every other rule of its group
+        # A rule added to a group outside this stack (an id literal): no load balancer of the stack vouches for it.
+        entries = _rule_ingress(resource, stack)
+    else:
+        entries = _ingress(resource, stack)
+    opened = world_open(entries, threshold)
     if not opened:
         return
     facing = [
         lb
         for lb in stack.of_type(*LOAD_BALANCERS)
         if get(lb.props, "internal") is not True
-        and any(g.urn == group.urn for g in stack.related(lb, "securityGroups"))
+        and any(g.urn == resource.urn for g in stack.related(lb, "securityGroups"))
     ]
     allowed = set(config["allowedPorts"])
     for protocol, low, high in opened:
@@ -422,7 +432,7 @@ POLICIES: list[Policy] = [
     resource_rule(PUBLIC_PRINCIPAL, list(POLICY_INPUTS), _public_principal),
     stack_rule(PUBLIC_ACCESS_BLOCK, family("buckets"), _public_access_block),
     resource_rule(RDS_PRIVATE, family("database-endpoints"), _rds_private),
-    stack_rule(WORLD_INGRESS, family("security-groups"), _world_ingress),
+    stack_rule(WORLD_INGRESS, family("security-groups") + family("ingress-rules"), _world_ingress),
     stack_rule(DEFAULT_SG, [VPC], _default_sg),
     resource_rule(ECS_PUBLIC_IP, [ECS_SERVICE], _ecs_public_ip),
     stack_rule(SUBNET_PUBLIC_IP, [SUBNET], _subnet_public_ip),

@@ -414,6 +414,14 @@ CASES: dict[str, tuple[Change, set[tuple[str, str]]]] = {
     ),
     "0.0.0.0/0 split into two /1": (_split_world, {("security-group-world-ingress", M)}),
     "halves split across inline and rule resources": (_split_across_spellings, {("security-group-world-ingress", M)}),
+    "world rule on a group outside the stack": (
+        lambda b: b.add(
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            "legacy-open",
+            {"securityGroupId": "sg-0123456789abcdef0", "cidrIpv4": "0.0.0.0/0", "ipProtocol": "-1"},
+        ),
+        {("security-group-world-ingress", M)},
+    ),
     "::/0 split into two /1": (_split_ipv6, {("security-group-world-ingress", M)}),
     "a public /6 is the world": (_wide_public_range, {("security-group-world-ingress", M)}),
     "the world through a managed prefix list": (_world_prefix_list, {("security-group-world-ingress", M)}),
