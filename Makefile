@@ -27,12 +27,15 @@ uv-path: $(UV)
 
 # `pulumi preview/up --policy-pack policy` runs the pack in policy/venv (PulumiPolicy.yaml) and installs nothing
 # itself; this builds that virtualenv from policy/requirements.txt with the same pinned uv.
-POLICY_VENV := policy/venv
+# POLICY_PACK= names another copy of the pack (CI passes the protected branch's, so a pull request cannot
+# weaken the gate it is judged by).
+POLICY_PACK ?= policy
+POLICY_VENV := $(POLICY_PACK)/venv
 policy-venv: $(POLICY_VENV)/.synced
 
-$(POLICY_VENV)/.synced: policy/requirements.txt | $(UV)
+$(POLICY_VENV)/.synced: $(POLICY_PACK)/requirements.txt | $(UV)
 	$(UV) venv --quiet --allow-existing $(POLICY_VENV)
-	$(UV) pip install --quiet --python $(POLICY_VENV)/bin/python --requirement policy/requirements.txt
+	$(UV) pip install --quiet --python $(POLICY_VENV)/bin/python --requirement $(POLICY_PACK)/requirements.txt
 	touch $@
 
 $(UV):
@@ -45,7 +48,7 @@ $(SYNCED): pyproject.toml uv.lock | $(UV)
 	touch $@
 
 plan: $(SYNCED)
-	$(PY) -m offline.plan --stack $(STACK) $(if $(JSON),--json $(JSON))
+	$(PY) -m offline.plan --stack $(STACK) --policy-pack $(POLICY_PACK) $(if $(JSON),--json $(JSON))
 
 # What the working tree changes in STACK against BASE (default: the merge base with main), both planned offline;
 # JSON= and MARKDOWN= also write the diff document and the markdown report. Exit 4: a stateful resource of a

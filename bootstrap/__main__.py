@@ -9,6 +9,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pulumi
 import pulumi_aws as aws
+import yaml
 from pulumi import ResourceOptions
 
 from bootstrap.config import BootstrapConfigError, read_bootstrap_config
@@ -17,6 +18,9 @@ from bootstrap.state_backend import StateBackend, StateBackendArgs
 from components.container_registry import ContainerRegistry, ContainerRegistryArgs
 from components.dns_zone import DnsZone, DnsZoneArgs, MxHost
 from stackconfig.iam import state_bucket_name
+
+# The main program's project name: a level of its stacks' object keys in the state bucket.
+MAIN_PROJECT = str(yaml.safe_load((Path(__file__).resolve().parent.parent / "Pulumi.yaml").read_text())["name"])
 
 try:
     config = read_bootstrap_config()
@@ -48,6 +52,7 @@ backend = StateBackend(
         bucket_name=state.bucket_name
         or account_id.apply(lambda account: state_bucket_name(config.name_prefix, account, config.region)),
         key_alias=f"alias/{config.name_prefix}-pulumi-secrets",
+        stacks=state.stacks,
         region=config.region,
         noncurrent_version_days=state.noncurrent_version_days,
         newer_noncurrent_versions=state.newer_noncurrent_versions,
@@ -70,13 +75,15 @@ pulumi.export("stateBucketArn", backend.bucket_arn)
 pulumi.export("backendUrl", backend.backend_url)
 pulumi.export("secretsKeyArn", backend.key_arn)
 pulumi.export("secretsProvider", backend.secrets_provider)
+# One per stack of the main project: `pulumi stack init <stack> --secrets-provider <this>`.
+pulumi.export("stackSecretsProviders", backend.stack_secrets_providers)
 pulumi.export("githubOidcProviderArn", github.provider_arn)
 pulumi.export("workloadBoundaryArn", boundary.arn)
 
 repository = config.github.github_repository
 if config.github.preview_role and repository is not None:
     preview_role = github.add_preview_role(repository)
-    backend.grant_read(preview_role)
+    backend.grant_read(preview_role, MAIN_PROJECT, config.github.preview_stacks)
     pulumi.export("previewRoleArn", preview_role.arn)
 
 if config.registry is not None:

@@ -29,6 +29,9 @@ class StateConfig(ConfigModel):
     """Old versions of each state file kept whatever their age (AWS accepts 1-100)."""
     key_deletion_window_days: int = Field(default=30, ge=7, le=30)
     """Waiting period before a scheduled deletion of the secrets key takes effect (AWS accepts 7-30)."""
+    stacks: list[str] = Field(default_factory=lambda: ["staging", "production"], min_length=1)
+    """The stacks of the main project this account holds; each gets a secrets-provider key of its own
+    (`awskms://alias/<namePrefix>-pulumi-secrets-<stack>`), so no stack's roles decrypt another's secrets."""
 
 
 class GithubConfig(ConfigModel):
@@ -44,8 +47,10 @@ class GithubConfig(ConfigModel):
     """The repository's numeric id; given with `ownerId`."""
     preview_role: bool = False
     """Create the view-only role that pull-request workflows assume for `pulumi preview` (needs repository).
-
-    Off by default: the role can decrypt the stacks' secrets in state, so it is a choice to make."""
+    Off by default: the role can decrypt the previewed stacks' secrets in state, so it is a choice to make."""
+    preview_stacks: list[str] = Field(default_factory=lambda: ["staging"])
+    """The stacks pull requests may preview: the role reads their state and decrypts their secrets, nothing of
+    the others (default staging only: production previews run in its protected deploy environment)."""
 
     @model_validator(mode="after")
     def _preview_role_needs_repository(self) -> GithubConfig:
@@ -95,6 +100,13 @@ class BootstrapConfig(ConfigModel):
     """The account's public hosted zone; none: the account has no zone of this project's."""
     registry: RegistryConfig | None = None
     """The account's ECR repository of the backend image; none: a stack creates it (repository.create)."""
+
+    @model_validator(mode="after")
+    def _previewed_stacks_are_held(self) -> BootstrapConfig:
+        unknown = sorted(set(self.github.preview_stacks) - set(self.state.stacks))
+        if unknown:
+            raise ValueError(f"github.previewStacks {unknown} are not in state.stacks {self.state.stacks}")
+        return self
 
 
 class BootstrapConfigError(Exception):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,8 @@ from pulumi_aws.s3 import (
 from pulumi_aws.s3 import (
     BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs as SseByDefaultArgs,
 )
+
+from components.github_deploy_roles import state_paths
 
 TLS_ONLY_SID = "DenyInsecureTransport"
 PROTECTED = ResourceOptions(protect=True)
@@ -67,8 +70,11 @@ def secrets_key_policy(account_id: str, partition: str) -> dict[str, Any]:
     }
 
 
-def state_reader_policy(bucket_arn: str, key_arn: str) -> dict[str, Any]:
-    """What `pulumi preview` needs from the backend: read every stack's state and decrypt its secrets.
+def state_reader_policy(
+    bucket_arn: str, bucket_key_arn: str, secrets_key_arns: Sequence[str], objects: Sequence[str], region: str
+) -> dict[str, Any]:
+    """What `pulumi preview` of some stacks needs from the backend: list the bucket, read those stacks' objects
+    (the bucket key decrypts them, through S3 only) and decrypt their secrets with their own keys.
 
     A preview takes no lock on a DIY backend (only updates do) and writes nothing.
     """
@@ -76,8 +82,25 @@ def state_reader_policy(bucket_arn: str, key_arn: str) -> dict[str, Any]:
         "Version": "2012-10-17",
         "Statement": [
             {"Sid": "ListState", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket_arn},
-            {"Sid": "ReadState", "Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{bucket_arn}/*"},
-            {"Sid": "DecryptWithSecretsKey", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": key_arn},
+            {
+                "Sid": "ReadTheseStacksState",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": [f"{bucket_arn}/{path}" for path in objects],
+            },
+            {
+                "Sid": "DecryptStateObjectsThroughS3",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": bucket_key_arn,
+                "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
+            },
+            {
+                "Sid": "DecryptTheseStacksSecrets",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": list(secrets_key_arns),
+            },
         ],
     }
 
@@ -100,6 +123,9 @@ class StateBackendArgs:
     """Old versions of each state file kept whatever their age."""
     key_deletion_window_days: int = 30
     """Waiting period before a scheduled key deletion takes effect."""
+    stacks: Sequence[str] = ()
+    """Stacks that get a secrets-provider key of their own (`<key_alias>-<stack>`), so no stack's deploy or
+    preview role can decrypt another's secrets; the shared key then only encrypts the bucket."""
 
 
 class StateBackend(pulumi.ComponentResource):
@@ -132,6 +158,28 @@ class StateBackend(pulumi.ComponentResource):
             opts=child.merge(PROTECTED),
         )
         self.alias = aws.kms.Alias(f"{name}-alias", name=args.key_alias, target_key_id=self.key.key_id, opts=child)
+        self.stack_keys: dict[str, aws.kms.Key] = {}
+        self.stack_secrets_providers: dict[str, Output[str]] = {}
+        for stack in args.stacks:
+            stack_key = aws.kms.Key(
+                f"{name}-key-{stack}",
+                description=f"Pulumi secrets provider of the {stack} stack (socialclub)",
+                enable_key_rotation=True,
+                deletion_window_in_days=args.key_deletion_window_days,
+                policy=_json(
+                    Output.all(identity.account_id, partition.partition).apply(lambda v: secrets_key_policy(v[0], v[1]))
+                ),
+                # The deploy roles' fence denies using a key tagged for another stack.
+                tags={"Stack": stack},
+                opts=child.merge(PROTECTED),
+            )
+            stack_alias = aws.kms.Alias(
+                f"{name}-alias-{stack}", name=f"{args.key_alias}-{stack}", target_key_id=stack_key.key_id, opts=child
+            )
+            self.stack_keys[stack] = stack_key
+            self.stack_secrets_providers[stack] = stack_alias.name.apply(
+                lambda alias: f"awskms://{alias}?region={args.region}"
+            )
 
         self.bucket = aws.s3.Bucket(
             f"{name}-bucket", bucket=args.bucket_name, force_destroy=False, opts=child.merge(PROTECTED)
@@ -210,14 +258,26 @@ class StateBackend(pulumi.ComponentResource):
                 "keyArn": self.key_arn,
                 "backendUrl": self.backend_url,
                 "secretsProvider": self.secrets_provider,
+                "stackSecretsProviders": self.stack_secrets_providers,
             }
         )
+        self._region = args.region
 
-    def grant_read(self, role: aws.iam.Role) -> aws.iam.RolePolicy:
-        """Let `role` read every stack's state and decrypt its secrets, as `pulumi preview` does."""
+    def grant_read(self, role: aws.iam.Role, project: str, stacks: Sequence[str]) -> aws.iam.RolePolicy:
+        """Let `role` read the state of `stacks` of `project` and decrypt their secrets, as `pulumi preview`
+        does; nothing of any other stack."""
+        missing = sorted(set(stacks) - set(self.stack_keys))
+        if missing:
+            raise ValueError(f"StateBackend: no secrets key for {missing}; add them to the backend's stacks")
+        objects = [path for stack in stacks for path in state_paths(project, stack)]
+        keys = [self.stack_keys[stack].arn for stack in stacks]
         return aws.iam.RolePolicy(
             f"{self._base_name}-read",
             role=role.id,
-            policy=_json(Output.all(self.bucket_arn, self.key_arn).apply(lambda v: state_reader_policy(*v))),
+            policy=_json(
+                Output.all(self.bucket_arn, self.key_arn, Output.all(*keys)).apply(
+                    lambda v: state_reader_policy(v[0], v[1], v[2], objects, self._region)
+                )
+            ),
             opts=ResourceOptions(parent=self),
         )

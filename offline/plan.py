@@ -20,7 +20,7 @@ from offline.cost import cost_stack
 from offline.cost import report as cost_report
 from offline.cost.cli import stack_inputs
 from offline.harness import HarnessError, Plan, Resource, read_stack_settings, run_stack, stands_in_image
-from offline.policy_run import run_pack
+from offline.policy_run import PACK_DIR, run_pack
 from offline.preflight import preflight
 from offline.preflight import report as preflight_report
 from stackconfig.loader import load_settings
@@ -84,6 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--stack", required=True, help="a stack with a Pulumi.<stack>.yaml file")
     parser.add_argument("--json", type=Path, help="also write the plan document to this file")
+    parser.add_argument(
+        "--policy-pack",
+        type=Path,
+        default=PACK_DIR,
+        help="the pack (and its <stack>.json config) to judge the plan by; default policy/",
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -102,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     print(render(plan, seconds))
 
     started = time.perf_counter()
-    verdict = run_pack(args.stack, plan.resources)
+    verdict = run_pack(args.stack, plan.resources, args.policy_pack.resolve())
     pack_seconds = time.perf_counter() - started
     print("\n" + verdict.report())
     document["policy"] = verdict.to_document()

@@ -543,13 +543,13 @@ def config_file_for(stack: str, pack_dir: Path = PACK_DIR) -> Path | None:
     return path if path.is_file() else None
 
 
-def run_pack(stack: str, resources: list[Resource]) -> PackResult:
-    """The pack's verdict on a stack's recorded resources, as `pulumi preview --policy-pack policy
-    --policy-pack-config policy/<stack>.json` would give it."""
+def run_pack(stack: str, resources: list[Resource], pack_dir: Path = PACK_DIR) -> PackResult:
+    """The pack's verdict on a stack's recorded resources, as `pulumi preview --policy-pack <pack_dir>
+    --policy-pack-config <pack_dir>/<stack>.json` would give it."""
     settings: dict[str, str] = {}
     secret_keys: list[str] = []
     if (ROOT / f"Pulumi.{stack}.yaml").is_file():
         settings, secret_keys = read_stack_settings(stack)
-    with PackProcess(stack, stack_config=settings, secret_keys=secret_keys) as pack:
-        pack.configure(config_file_for(stack))
+    with PackProcess(stack, stack_config=settings, secret_keys=secret_keys, pack_dir=pack_dir) as pack:
+        pack.configure(config_file_for(stack, pack_dir))
         return pack.analyze(resources)

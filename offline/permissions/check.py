@@ -70,7 +70,9 @@ def roles_for(stacks: Sequence[str] = STACKS) -> list[Role]:
     table = load_table()
     bootstrap = plans.bootstrap()
     recorded = [plans.stack(s) for s in stacks]
-    roles = [preview_role(recorded, bootstrap, table)]
+    # Pull requests preview only the stacks the bootstrap lets them (github.previewStacks).
+    previewed = [r for r in recorded if r.plan.stack in plans.preview_stacks()]
+    roles = [preview_role(previewed, bootstrap, table)]
     for stack in recorded:
         roles += [infra_deploy_role(stack, bootstrap, table), app_deploy_role(stack, bootstrap, table)]
     return roles

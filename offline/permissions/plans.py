@@ -67,3 +67,13 @@ def bootstrap() -> RecordedPlan:
     with _recording_invokes() as invokes:
         plan = run_program(BOOTSTRAP_STACK, config, secret_keys, BOOTSTRAP / "__main__.py")
     return RecordedPlan(plan, tuple(invokes))
+
+
+def preview_stacks() -> list[str]:
+    """The stacks the bootstrap's preview role may preview (`socialclub-bootstrap:github.previewStacks`)."""
+    from bootstrap.config import NAMESPACE, load_bootstrap_config
+
+    config, _ = read_stack_settings(BOOTSTRAP_STACK, BOOTSTRAP)
+    prefix = f"{NAMESPACE}:"
+    settings = {key.removeprefix(prefix): value for key, value in config.items() if key.startswith(prefix)}
+    return load_bootstrap_config(settings, config.get("aws:region")).github.preview_stacks

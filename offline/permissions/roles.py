@@ -414,8 +414,10 @@ def state_needs(bootstrap: Plan, policies: Mapping[str, Policy], *, write: bool,
     """Pulumi's S3 backend: read the stack's state and decrypt its secrets (awskms:// data key); `pulumi up`
     also writes snapshots, history and backups and creates and deletes its lock file."""
     bucket = bootstrap.one(BUCKET)
-    # The secrets provider's key, by the output the stacks are told to use (the bootstrap has a DNSSEC key too).
-    key = str(bootstrap.outputs["secretsKeyArn"])
+    # The stack's own secrets-provider key: the bootstrap key tagged for it (the shared key encrypts the bucket).
+    (key,) = [
+        str(k.outputs["arn"]) for k in bootstrap.of_type(KMS_KEY) if (k.inputs.get("tags") or {}).get("Stack") == stack
+    ]
     name = str(bucket.outputs.get("bucket") or bucket.outputs["id"])
     why = "state backend (pulumi up)" if write else "state backend (pulumi preview)"
     bucket_key = bucket_kms_key(bootstrap, str(bucket.outputs["id"]))

@@ -117,10 +117,24 @@ def test_the_secrets_key_rotates_and_is_the_stacks_secrets_provider(plan: Plan) 
     assert key.inputs["deletionWindowInDays"] == stack_file()[f"{NAMESPACE}:state"]["keyDeletionWindowDays"]
     (statement,) = policy(key)["Statement"]
     assert statement["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
-    alias = plan.one("aws:kms/alias:Alias")
+    alias = plan.one("aws:kms/alias:Alias", "socialclub-state-alias")
     assert alias.inputs["targetKeyId"] == key.outputs["keyId"]
     assert plan.outputs["secretsProvider"] == f"awskms://{alias.inputs['name']}?region=us-east-1"
     assert plan.outputs["secretsKeyArn"] == key.outputs["arn"]
+
+
+def test_each_stack_gets_a_secrets_key_of_its_own_tagged_for_the_deploy_roles_fence(plan: Plan) -> None:
+    """A key shared by the stacks would let staging's deploy role, or a pull request's preview, decrypt
+    production's config secrets."""
+    stacks = stack_file()[f"{NAMESPACE}:state"].get("stacks", ["staging", "production"])
+    providers = plan.outputs["stackSecretsProviders"]
+    assert sorted(providers) == sorted(stacks)
+    for stack in stacks:
+        key = plan.one(KEY, f"{STATE_KEY}-{stack}")
+        assert key.inputs["tags"] == {"Stack": stack} and key.protect and key.inputs["enableKeyRotation"] is True
+        alias = plan.one("aws:kms/alias:Alias", f"socialclub-state-alias-{stack}")
+        assert alias.inputs["targetKeyId"] == key.outputs["keyId"]
+        assert providers[stack] == f"awskms://alias/socialclub-pulumi-secrets-{stack}?region=us-east-1"
 
 
 def test_the_backend_url_names_the_bucket_by_account_and_region(plan: Plan) -> None:
@@ -186,11 +200,16 @@ def test_the_preview_role_sees_metadata_and_reads_state_but_writes_nothing(plan:
     grant = plan.one("aws:iam/rolePolicy:RolePolicy")
     assert grant.inputs["role"] == role.outputs["id"]
     arn = bucket(plan).outputs["arn"]
-    granted = {(s["Action"], s["Resource"]) for s in policy(grant)["Statement"] if s["Effect"] == "Allow"}
-    assert granted == {
-        ("s3:ListBucket", arn),
-        ("s3:GetObject", f"{arn}/*"),
-        ("kms:Decrypt", plan.one(KEY, STATE_KEY).outputs["arn"]),
+    statements = {s["Sid"]: s for s in policy(grant)["Statement"]}
+    assert {s["Effect"] for s in statements.values()} == {"Allow"}
+    assert {a for s in statements.values() for a in [s["Action"]]} == {"s3:ListBucket", "s3:GetObject", "kms:Decrypt"}
+    # Staging's objects only (the committed previewStacks), never production's state or its secrets key.
+    objects = statements["ReadTheseStacksState"]["Resource"]
+    assert f"{arn}/.pulumi/stacks/socialclub/staging.json*" in objects
+    assert not [o for o in objects if "production" in o]
+    assert statements["DecryptTheseStacksSecrets"]["Resource"] == [plan.one(KEY, f"{STATE_KEY}-staging").outputs["arn"]]
+    assert statements["DecryptStateObjectsThroughS3"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}
     }
 
 
@@ -210,7 +229,7 @@ def test_the_public_zone_is_created_here_protected_before_any_stack(plan: Plan) 
 
 def test_the_zone_is_signed_with_a_p256_key_in_us_east_1_that_route53_uses_for_this_zone_only(plan: Plan) -> None:
     zone = plan.one("aws:route53/zone:Zone")
-    (key,) = [k for k in plan.of_type(KEY) if k.name != STATE_KEY]
+    (key,) = [k for k in plan.of_type(KEY) if not k.name.startswith(STATE_KEY)]
     assert (key.inputs["customerMasterKeySpec"], key.inputs["keyUsage"]) == ("ECC_NIST_P256", "SIGN_VERIFY")
     assert key.inputs["region"] == "us-east-1"
     assert key.protect and key.inputs["deletionWindowInDays"] == 30
@@ -265,7 +284,7 @@ def test_dnssec_and_query_logging_are_switches() -> None:
         "aws:cloudwatch/logGroup:LogGroup",
     ):
         assert plan.of_type(type_token) == [], type_token
-    assert [k.name for k in plan.of_type(KEY)] == [STATE_KEY]
+    assert [k.name for k in plan.of_type(KEY) if not k.name.startswith(f"{STATE_KEY}-")] == [STATE_KEY]
 
 
 def test_the_zone_owner_publishes_the_mx() -> None:
@@ -366,9 +385,14 @@ def test_github_trust_policy_pins_audience_and_exact_subjects() -> None:
 
 
 def test_state_reader_policy_never_writes_state() -> None:
-    document = state_reader_policy("arn:aws:s3:::b", "arn:k")
+    document = state_reader_policy("arn:aws:s3:::b", "arn:k", ["arn:s"], [".pulumi/meta.yaml"], "us-east-1")
     actions = {s["Action"] for s in document["Statement"]}
     assert actions == {"s3:ListBucket", "s3:GetObject", "kms:Decrypt"}
+
+
+def test_a_preview_of_a_stack_the_backend_has_no_key_for_is_refused() -> None:
+    with pytest.raises(Exception, match="previewStacks"):
+        run(github={**stack_file()[f"{NAMESPACE}:github"], "previewStacks": ["production", "qa"]})
 
 
 def test_the_bootstrap_and_the_stacks_agree_on_the_repository_and_the_oidc_provider() -> None:

@@ -210,8 +210,11 @@ def test_pulumi_up_and_preview_always_run_the_policy_pack_of_their_stack() -> No
     assert ups and previews
     for job, command in ups + previews:
         where = f"{job.file}:{job.id}: {command}"
-        assert "--policy-pack policy " in command, where
-        assert '--policy-pack-config "policy/$STACK.json"' in command, where
+        # A pull request is judged by the protected branch's pack (checked out to base/), a deploy by its own
+        # branch's, which is the protected one.
+        pack = "base/policy" if job.file == "pull-request.yml" else "policy"
+        assert f"--policy-pack {pack} " in command, where
+        assert f'--policy-pack-config "{pack}/$STACK.json"' in command, where
         assert '--stack "$STACK"' in command, where
 
 
@@ -308,10 +311,18 @@ def test_pull_request_preview_runs_only_for_branches_of_this_repository() -> Non
 def test_pull_requests_lint_test_and_plan_both_stacks() -> None:
     document = workflow("pull-request.yml")
     scripts = "\n".join(s for job in jobs() if job.file == "pull-request.yml" for s in job.scripts())
-    for command in ("make lint", "make test", ".ci/lint-workflows", 'make plan STACK="$STACK" JSON='):
+    for command in ("make lint", "make test", ".ci/lint-workflows", 'make plan STACK="$STACK" POLICY_PACK=base/policy'):
         assert command in scripts, command
     assert document["jobs"]["plan"]["strategy"]["matrix"]["stack"] == ["staging", "production"]
-    assert document["jobs"]["preview"]["strategy"]["matrix"]["stack"] == ["staging", "production"]
+    # Production is never previewed from a pull request: its state and secrets stay out of the preview role's reach.
+    assert document["jobs"]["preview"]["strategy"]["matrix"]["stack"] == ["staging"]
+
+
+def test_pull_requests_are_judged_by_the_protected_branch_s_pack() -> None:
+    for job in (j for j in jobs() if j.file == "pull-request.yml" and j.id in ("plan", "preview")):
+        (base,) = [s for s in job.steps_using("actions/checkout") if s["with"].get("path") == "base"]
+        assert base["with"]["ref"] == "${{ github.event.pull_request.base.sha }}", job.id
+        assert base["with"]["sparse-checkout"] == "policy" and base["with"]["persist-credentials"] is False
 
 
 def test_the_image_is_rolled_out_by_digest_through_stack_config() -> None:

@@ -59,7 +59,9 @@ def test_the_preview_role_needs_every_invoke_and_state_read_but_no_resource_chan
 def test_the_infra_role_passes_the_task_roles_to_ecs_only(roles: dict[str, Role]) -> None:
     role = roles["production infra-deploy"]
     passes = [n.request for n in role.needs if n.request.action == "iam:PassRole" and "taskDefinition" in n.because]
-    assert {r.resource.rsplit("/", 1)[1].rsplit("-", 1)[0] for r in passes} == {"backend-task", "backend-execution"}
+    # The API's two roles and the migration task's execution role (it has no task role: psql calls no AWS API).
+    names = {r.resource.rsplit("/", 1)[1].rsplit("-", 1)[0] for r in passes}
+    assert names == {"backend-task", "backend-execution", "db-migrate-execution"}
     assert all(r.context["iam:PassedToService"] == ["ecs-tasks.amazonaws.com"] for r in passes)
 
 
