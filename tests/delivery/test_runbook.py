@@ -25,9 +25,9 @@ def test_every_stack_output_the_runbook_reads_is_exported() -> None:
     }
     used = OUTPUT.findall(RUNBOOK)
     assert len(used) >= 6
-    for stack, name in used:
+    for qualified, name in used:
         # `organization/<project>/<stack>` names a stack of another project (from the main project's folder).
-        stack = stack.rsplit("/", 1)[-1]
+        stack = qualified.rsplit("/", 1)[-1]
         known = outputs["production"] if stack.startswith("<") else outputs[stack]
         assert name in known, f"{stack}: {name}"
 
