@@ -14,7 +14,7 @@ import pulumi_random as random
 from components.aws_context import AwsContext
 from components.iam_documents import document, read_secrets_statements, service_trust, statement
 
-SCHEDULE_ENCRYPTION_CONTEXT = "kms:EncryptionContext:aws:scheduler:schedule-arn"
+SCHEDULE_ENCRYPTION_CONTEXT = "kms:EncryptionContext:aws:scheduler:schedule:arn"
 """The encryption context EventBridge Scheduler binds a schedule's encrypted payload to."""
 
 RotationMode = Literal["managed", "manual", "none"]
@@ -166,7 +166,8 @@ class SecretSet(pulumi.ComponentResource):
         }
         # The schedule's payload (the message) is encrypted with the stack key; at each run Scheduler decrypts it
         # with the schedule's role, whose grant below is bound to this schedule by the encryption context
-        # Scheduler uses (EventBridge Scheduler user guide, "Encryption at rest").
+        # Scheduler uses (EventBridge Scheduler user guide: "Encryption at rest", and the identity-based policy
+        # examples, which condition the key on kms:EncryptionContext:aws:scheduler:schedule:arn).
         schedule = aws.scheduler.Schedule(
             f"{self._name}-rotation-reminder",
             description=f"Every {args.manual_rotation_days} days: rotate the third-party secrets of {args.path_prefix}",

@@ -151,7 +151,7 @@ def test_the_reminder_is_encrypted_with_the_stack_key_and_only_its_role_decrypts
     (decrypt,) = [s for s in statements if s["Sid"] == "EncryptedSchedule"]
     assert (decrypt["Action"], decrypt["Resource"]) == (["kms:Decrypt"], [key])
     assert decrypt["Condition"] == {
-        "StringEquals": {"kms:EncryptionContext:aws:scheduler:schedule-arn": schedule.outputs["arn"]}
+        "StringEquals": {"kms:EncryptionContext:aws:scheduler:schedule:arn": schedule.outputs["arn"]}
     }
     assert schedule.outputs["arn"].startswith("arn:aws:scheduler:us-east-1:123456789012:schedule/default/")
 
