@@ -188,11 +188,19 @@ class Ingress:
     source: address_ranges.Network
 
 
+def _port(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def _entries(protocol: Any, low: Any, high: Any, cidrs: list[Any]) -> Iterator[Ingress]:
     name = _PROTOCOL_NAMES.get(str(protocol).lower(), str(protocol).lower())
-    ports = (
-        _ALL_PORTS if name not in ("tcp", "udp") or low is None or high is None or low < 0 else (int(low), int(high))
-    )
+    first, last = _port(low), _port(high)
+    # ICMP, all protocols, or ports AWS would reject: judged as every port, so nothing slips through.
+    ports = (first, last) if name in ("tcp", "udp") and first is not None and last is not None and first >= 0 else None
+    ports = ports or _ALL_PORTS
     for cidr in cidrs:
         network = address_ranges.parse(str(cidr))
         if network is not None:

@@ -137,6 +137,9 @@ def collect(findings_of: Callable[[], Iterable[str]]) -> list[str]:
             found.append(finding)
     except UnknownValueError as error:
         found.append(unverifiable(error))
+    except json.JSONDecodeError as error:
+        # A JSON input (container definitions, job properties) AWS would reject: a finding, not a failed preview.
+        found.append(f"an input that must be JSON is not ({error.msg}, at character {error.pos}).")
     return found
 
 

@@ -88,8 +88,8 @@ def _statement(raw: Any) -> Statement:
     if effect not in ("Allow", "Deny"):
         raise PolicyDocumentError(f"Effect must be Allow or Deny, got {effect!r}")
     conditions = raw.get("Condition") or {}
-    if not isinstance(conditions, Mapping):
-        raise PolicyDocumentError("Condition must be an object")
+    if not isinstance(conditions, Mapping) or not all(isinstance(k, Mapping) for k in conditions.values() if k):
+        raise PolicyDocumentError("Condition must map operators to objects of condition keys")
     return Statement(
         effect=effect,
         actions=_strings(raw.get("Action")),

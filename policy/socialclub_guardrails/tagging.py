@@ -59,6 +59,8 @@ def _tags(props: Props, key: str) -> tuple[dict[str, Any], bool]:
         raw = get(props, key, default={})
     except UnknownValueError:
         return {}, True
+    if not isinstance(raw, Mapping):
+        return {}, False
     found: dict[str, Any] = {}
     for name in raw:
         try:

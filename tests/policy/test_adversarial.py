@@ -717,3 +717,48 @@ def test_the_violation_says_what_could_not_be_verified(analyze: Analyze) -> None
     (violation,) = analyze("production", b.resources).violations
     assert violation.urn.endswith("::db-sg")
     assert "cannot be verified during preview: cidrIpv4 is unknown" in violation.message
+
+
+# Malformed inputs a careless program can send: each is a finding of the rule that reads it, never a crash of the
+# pack (an exception inside a policy fails the whole preview).
+MALFORMED: dict[str, tuple[Change, set[tuple[str, str]]]] = {
+    "container definitions that are not JSON": (
+        lambda b: b.set("api-task", "containerDefinitions", "[{not json"),
+        {
+            ("ecs-task-read-only-root", M),
+            ("ecs-task-non-root", M),
+            ("ecs-task-no-secrets-in-environment", M),
+        },
+    ),
+    "a condition block that is a list": (
+        lambda b: b.edit_json(
+            "site-bucket-policy", "policy", lambda d: d["Statement"][1].update(Condition={"StringEquals": ["x"]})
+        ),
+        {("s3-deny-insecure-transport", M), ("resource-policy-no-public-principal", M)},
+    ),
+    "ports and CIDRs that are not numbers or networks": (
+        lambda b: b.add(
+            "aws:ec2/securityGroupRule:SecurityGroupRule",
+            "db-odd",
+            {
+                "securityGroupId": Ref(b["db-sg"]),
+                "type": "ingress",
+                "protocol": "tcp",
+                "fromPort": "ssh",
+                "toPort": "ssh",
+                "cidrBlocks": ["everywhere", "0.0.0.0/0"],
+            },
+        ),
+        {("security-group-world-ingress", M)},
+    ),
+    "tags that are not a map": (
+        lambda b: b.set("alerts", "tags", "Environment=production"),
+        set(),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_input_is_a_finding_not_a_crash(analyze: Analyze, case: str) -> None:
+    change, expected = MALFORMED[case]
+    assert verdict(analyze, change) == expected
