@@ -92,6 +92,7 @@ kms = KmsKey(
         deletion_window_days=config.kms.deletion_window_days,
         protect=config.is_production,
         log_group_prefixes=list(log_roots.values()),
+        alarm_prefix=f"{env_name}-",
         description=f"{env_name}: encrypts logs, secrets, databases, caches, tables, buckets and topics",
     ),
     opts,

@@ -88,7 +88,7 @@ def topic_policy_statements(
     ]
 
 
-def topic_key_policy_statements(*, account_id: str, region: str, partition: str) -> list[Statement]:
+def topic_key_policy_statements(*, account_id: str, region: str, partition: str, alarm_prefix: str) -> list[Statement]:
     """Policy of the key of a topic outside the stack's region: the account administers it, SNS uses it for
     this account, and CloudWatch and EventBridge may encrypt what they publish (as on the stack key).
     """
@@ -96,16 +96,7 @@ def topic_key_policy_statements(*, account_id: str, region: str, partition: str)
     return [
         statement(ADMIN_ACTIONS, ["*"], sid="AccountAdministersKey", principal=root),
         statement(USE_ACTIONS, ["*"], sid="AccountPrincipalsUseKeyThroughIam", principal=root),
-        statement(
-            ["kms:Decrypt", "kms:GenerateDataKey"],
-            ["*"],
-            sid="SnsUsesKeyForThisAccount",
-            principal={"AWS": "*"},
-            conditions={
-                "StringEquals": {"kms:CallerAccount": account_id, "kms:ViaService": f"sns.{region}.amazonaws.com"}
-            },
-        ),
-        *topic_publisher_statements(account_id),
+        *topic_publisher_statements(account_id, partition, region, alarm_prefix),
     ]
 
 
@@ -149,7 +140,11 @@ class AlertTopic(pulumi.ComponentResource):
         ctx = args.context
         self.region = args.region or ctx.region
         suffix = "" if self.region == ctx.region else f"-{self.region}"
-        key_arn = args.kms_key_arn if args.kms_key_arn is not None else self._own_key(name, ctx, args.region)
+        key_arn = (
+            args.kms_key_arn
+            if args.kms_key_arn is not None
+            else self._own_key(name, ctx, args.region, args.name_prefix)
+        )
 
         topic = aws.sns.Topic(
             f"{name}-topic",
@@ -186,11 +181,13 @@ class AlertTopic(pulumi.ComponentResource):
             self._slack(name, args, args.slack, topic.arn, suffix)
         self.register_outputs({"topicArn": self.topic_arn})
 
-    def _own_key(self, name: str, ctx: AwsContext, region: str | None) -> pulumi.Output[str]:
+    def _own_key(self, name: str, ctx: AwsContext, region: str | None, name_prefix: str) -> pulumi.Output[str]:
         key_region = region or ctx.region
         policy: pulumi.Output[str] = ctx.account_id.apply(
             lambda account: document(
-                *topic_key_policy_statements(account_id=account, region=key_region, partition=ctx.partition)
+                *topic_key_policy_statements(
+                    account_id=account, region=key_region, partition=ctx.partition, alarm_prefix=f"{name_prefix}-"
+                )
             )
         )
         key = aws.kms.Key(

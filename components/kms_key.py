@@ -11,18 +11,6 @@ import pulumi_aws as aws
 from components.aws_context import AwsContext
 from components.iam_documents import Statement, document, statement
 
-# Services that encrypt on a caller's behalf through grants (kms:ViaService).
-VIA_SERVICES: tuple[str, ...] = (
-    "secretsmanager",
-    "rds",
-    "elasticache",
-    "dynamodb",
-    "s3",
-    "ecr",
-    "sns",
-    "sqs",
-)
-
 ADMIN_ACTIONS: tuple[str, ...] = (
     "kms:CancelKeyDeletion",
     "kms:CreateAlias",
@@ -61,15 +49,19 @@ USE_ACTIONS: tuple[str, ...] = (
 )
 
 
-def topic_publisher_statements(account_id: str) -> list[Statement]:
-    """What CloudWatch alarms and EventBridge rules need of the key of an encrypted SNS topic they publish to."""
+def topic_publisher_statements(account_id: str, partition: str, region: str, alarm_prefix: str) -> list[Statement]:
+    """What CloudWatch alarms and EventBridge rules need of the key of an encrypted SNS topic they publish to:
+    the stack's alarms only (named `<alarm_prefix>...`), by their ARN."""
     return [
         statement(
             ["kms:Decrypt", "kms:GenerateDataKey"],
             ["*"],
             sid="AlarmsPublishToEncryptedTopics",
             principal={"Service": "cloudwatch.amazonaws.com"},
-            conditions={"StringEquals": {"aws:SourceAccount": account_id}},
+            conditions={
+                "StringEquals": {"aws:SourceAccount": account_id},
+                "ArnLike": {"aws:SourceArn": f"arn:{partition}:cloudwatch:{region}:{account_id}:alarm:{alarm_prefix}*"},
+            },
         ),
         # No condition: the SNS developer guide (encryption at rest, "key policy for AWS service event sources")
         # says aws:SourceAccount and aws:SourceArn are not supported for EventBridge publishing to an encrypted
@@ -84,12 +76,15 @@ def topic_publisher_statements(account_id: str) -> list[Statement]:
 
 
 def key_policy_statements(
-    *, account_id: str, region: str, partition: str, log_group_prefixes: Sequence[str]
+    *, account_id: str, region: str, partition: str, log_group_prefixes: Sequence[str], alarm_prefix: str
 ) -> list[Statement]:
     """The key policy, as plain data so it can be tested without Pulumi.
 
-    The account root administers the key and may delegate use through IAM policies (without this, a key
-    can become unmanageable). Services get use only on this account's behalf, each scoped by a condition.
+    The account root administers the key and delegates its use to IAM: a principal uses it only if its own
+    policies say so (every role of the stack names this key, most through `kms:ViaService`), and no statement
+    opens it to "any principal of the account". Each AWS service that uses it on its own is named, scoped to
+    this account and, where the service sends one, to the resources it serves (log groups by the encryption
+    context, alarms and distributions by `aws:SourceArn`).
     """
     root = {"AWS": f"arn:{partition}:iam::{account_id}:root"}
     log_arns = [f"arn:{partition}:logs:{region}:{account_id}:log-group:{p}*" for p in log_group_prefixes]
@@ -102,25 +97,13 @@ def key_policy_statements(
             principal=root,
         ),
         statement(
-            [*USE_ACTIONS, "kms:CreateGrant"],
-            ["*"],
-            sid="ServicesUseKeyForThisAccount",
-            principal={"AWS": "*"},
-            conditions={
-                "StringEquals": {
-                    "kms:CallerAccount": account_id,
-                    "kms:ViaService": [f"{s}.{region}.amazonaws.com" for s in VIA_SERVICES],
-                }
-            },
-        ),
-        statement(
             ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
             ["*"],
             sid="CloudWatchLogsEncryptsThisStacksGroups",
             principal={"Service": f"logs.{region}.amazonaws.com"},
             conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_arns}},
         ),
-        *topic_publisher_statements(account_id),
+        *topic_publisher_statements(account_id, partition, region, alarm_prefix),
         statement(
             ["kms:Decrypt"],
             ["*"],
@@ -148,6 +131,9 @@ class KmsKeyArgs:
     """Alias without the `alias/` prefix, e.g. `socialclub-production`."""
     log_group_prefixes: Sequence[str]
     """Log-group name prefixes whose groups this key may encrypt (CloudWatch Logs condition)."""
+    alarm_prefix: str
+    """Names of the alarms that may publish to topics encrypted with this key start with it (e.g.
+    `socialclub-production-`)."""
     deletion_window_days: int = 30
     """7-30; the seed asks for 30 so a mistaken deletion can be cancelled for a month."""
     description: str = "SocialClub customer-managed key"
@@ -174,6 +160,7 @@ class KmsKey(pulumi.ComponentResource):
                     region=ctx.region,
                     partition=ctx.partition,
                     log_group_prefixes=args.log_group_prefixes,
+                    alarm_prefix=args.alarm_prefix,
                 )
             )
         )

@@ -31,7 +31,11 @@ def test_one_key_with_rotation_and_a_30_day_window(stack: str) -> None:
 
 def test_key_policy_grants_services_only_under_conditions() -> None:
     statements = key_policy_statements(
-        account_id="111122223333", region="us-east-1", partition="aws", log_group_prefixes=["/aws/vpc/x/"]
+        account_id="111122223333",
+        region="us-east-1",
+        partition="aws",
+        log_group_prefixes=["/aws/vpc/x/"],
+        alarm_prefix="socialclub-x-",
     )
     # EventBridge is the one service AWS forbids a source condition for (SNS developer guide): its statement
     # names the service principal alone and only Decrypt/GenerateDataKey.
@@ -49,15 +53,35 @@ def test_key_policy_grants_services_only_under_conditions() -> None:
     assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"] == [
         "arn:aws:logs:us-east-1:111122223333:log-group:/aws/vpc/x/*"
     ]
-    via = next(s for s in statements if s["Sid"] == "ServicesUseKeyForThisAccount")
-    assert via["Condition"]["StringEquals"]["kms:CallerAccount"] == "111122223333"
-    assert "secretsmanager.us-east-1.amazonaws.com" in via["Condition"]["StringEquals"]["kms:ViaService"]
+    # No statement opens the key to "any principal of the account": use is delegated to IAM (the root
+    # statement), so a principal uses it only if its own policies name it.
+    assert not [s for s in statements if s["Principal"] in ({"AWS": "*"}, "*")]
+    root = {"AWS": "arn:aws:iam::111122223333:root"}
+    assert {s["Sid"] for s in statements if s["Principal"] == root} == {
+        "AccountAdministersKey",
+        "AccountPrincipalsUseKeyThroughIam",
+    }
+    # The services named are the ones the stack uses, no other (no SQS: nothing of the stack queues).
+    services = {s["Principal"]["Service"] for s in statements if "Service" in s["Principal"]}
+    assert services == {
+        "logs.us-east-1.amazonaws.com",
+        "cloudwatch.amazonaws.com",
+        "events.amazonaws.com",
+        "cloudfront.amazonaws.com",
+        "delivery.logs.amazonaws.com",
+    }
+    alarms = next(s for s in statements if s["Sid"] == "AlarmsPublishToEncryptedTopics")
+    assert alarms["Condition"]["ArnLike"] == {
+        "aws:SourceArn": "arn:aws:cloudwatch:us-east-1:111122223333:alarm:socialclub-x-*"
+    }
 
 
 def test_key_policy_in_the_stack_is_that_document() -> None:
     plan = stack_plan("production")
     statements = policy_of(inputs(plan.one("aws:kms/key:Key"))["policy"])
-    assert {s["Sid"] for s in statements} >= {"AccountAdministersKey", "ServicesUseKeyForThisAccount"}
+    assert {s["Sid"] for s in statements} >= {"AccountAdministersKey", "AlarmsPublishToEncryptedTopics"}
+    alarms = next(s for s in statements if s["Sid"] == "AlarmsPublishToEncryptedTopics")
+    assert alarms["Condition"]["ArnLike"]["aws:SourceArn"].endswith(":alarm:socialclub-production-*")
     assert inputs(plan.one("aws:kms/alias:Alias"))["name"] == "alias/socialclub-production"
 
 

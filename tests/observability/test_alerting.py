@@ -57,12 +57,18 @@ def test_topic_policy_lets_only_this_stacks_alarms_and_rules_publish() -> None:
 
 def test_the_stack_key_lets_alarms_and_events_encrypt_for_the_topic() -> None:
     """SNS asks the publisher's service for GenerateDataKey/Decrypt: the stack key must allow both services."""
-    statements = key_policy_statements(account_id=ACCOUNT, region="us-east-1", partition="aws", log_group_prefixes=[])
-    for policy in (statements, topic_key_policy_statements(account_id=ACCOUNT, region="us-east-1", partition="aws")):
+    statements = key_policy_statements(
+        account_id=ACCOUNT, region="us-east-1", partition="aws", log_group_prefixes=[], alarm_prefix="sc-"
+    )
+    topic = topic_key_policy_statements(account_id=ACCOUNT, region="us-east-1", partition="aws", alarm_prefix="sc-")
+    for policy in (statements, topic):
         alarms = by_sid(policy)["AlarmsPublishToEncryptedTopics"]
         assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
         assert {"kms:Decrypt", "kms:GenerateDataKey"} <= set(alarms["Action"])
-        assert alarms["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+        assert alarms["Condition"] == {
+            "StringEquals": {"aws:SourceAccount": ACCOUNT},
+            "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:sc-*"},
+        }
         events = by_sid(policy)["EventBridgePublishesToEncryptedTopics"]
         assert events["Principal"] == {"Service": "events.amazonaws.com"}
         assert {"kms:Decrypt", "kms:GenerateDataKey"} <= set(events["Action"])
@@ -156,6 +162,8 @@ def test_a_topic_in_another_region_gets_its_own_key_there() -> None:
     alarms = next(s for s in statements if s["Sid"] == "CloudWatchAlarmsOfThisStackPublish")
     assert alarms["Condition"]["ArnLike"]["aws:SourceArn"].startswith("arn:aws:cloudwatch:eu-west-1:")
     key_policy = by_sid(json.loads(inputs(key)["policy"])["Statement"])
-    assert key_policy["SnsUsesKeyForThisAccount"]["Condition"]["StringEquals"]["kms:ViaService"] == (
-        "sns.eu-west-1.amazonaws.com"
+    # The alarms of that region publish; no "any principal of the account" statement.
+    assert key_policy["AlarmsPublishToEncryptedTopics"]["Condition"]["ArnLike"]["aws:SourceArn"].startswith(
+        "arn:aws:cloudwatch:eu-west-1:"
     )
+    assert not [s for s in key_policy.values() if s["Principal"] in ({"AWS": "*"}, "*")]
