@@ -11,16 +11,29 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable, Iterable
 from importlib.metadata import version
-from importlib.util import find_spec
+from importlib.util import find_spec, module_from_spec, spec_from_file_location
 from pathlib import Path
-
-from policy.socialclub_guardrails.families import classify
 
 LINE_LENGTH = 120
 TARGET = Path(__file__).parent / "socialclub_guardrails" / "aws_types.py"
 # Every resource class carries its token in a decorator; enums use the same decorator but are not resources.
 _RESOURCE = re.compile(r'@pulumi\.type_token\("(aws:[^"]+)"\)\nclass \w+\(pulumi\.CustomResource\)')
+
+
+def _classify() -> Callable[[Iterable[str]], dict[str, tuple[str, ...]]]:
+    """families.classify, loaded from its file: importing the package would load the rules, which need the very
+    aws_types.py this script writes."""
+    path = Path(__file__).parent / "socialclub_guardrails" / "families.py"
+    spec = spec_from_file_location("socialclub_families", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load {path}")
+    module = module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
+    spec.loader.exec_module(module)
+    classify: Callable[[Iterable[str]], dict[str, tuple[str, ...]]] = module.classify
+    return classify
 
 
 def installed_tokens() -> set[str]:
@@ -56,7 +69,7 @@ def render(provider_version: str, families: dict[str, tuple[str, ...]]) -> str:
 
 
 def expected() -> str:
-    return render(version("pulumi-aws"), classify(installed_tokens()))
+    return render(version("pulumi-aws"), _classify()(installed_tokens()))
 
 
 def main(argv: list[str]) -> int:

@@ -134,6 +134,10 @@ FAMILIES: dict[str, tuple[str, ...]] = {
         "aws:vpclattice/authPolicy:AuthPolicy",
         "aws:vpclattice/resourcePolicy:ResourcePolicy",
     ),
+    "distributions": (
+        "aws:cloudfront/distribution:Distribution",
+        "aws:cloudfront/multitenantDistribution:MultitenantDistribution",
+    ),
     "listeners": (
         "aws:alb/listener:Listener",
         "aws:lb/listener:Listener",

@@ -10,12 +10,11 @@ from typing import Any
 
 from pulumi_policy import Policy, PolicyResource, ResourceValidationArgs
 
-from . import address_ranges, iam_documents
+from . import address_ranges, cdn, iam_documents
 from .encryption import cache_spec
 from .helpers import (
     ADVISORY,
     DEFAULT_SECURITY_GROUP,
-    DISTRIBUTION,
     ECS_SERVICE,
     LOAD_BALANCERS,
     NAT_GATEWAY,
@@ -363,11 +362,11 @@ ORIGIN_ACCESS = Rule(
 
 
 def _origin_access(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
-    for origin in items(get(args.props, "origins")):
+    for origin in cdn.origins(args.resource_type, args.props):
         # An origin without a custom or VPC origin config is an S3 origin (its domain is often unknown in preview).
-        is_s3 = get(origin, "customOriginConfig") is None and get(origin, "vpcOriginConfig") is None
-        if is_s3 and not is_set(origin, "originAccessControlId"):
-            yield f"S3 origin '{get(origin, 'originId', default='?')}' has no originAccessControlId."
+        is_s3 = origin.custom is None and origin.vpc is None
+        if is_s3 and not is_set(origin.props, "originAccessControlId"):
+            yield f"S3 origin '{origin.name}' has no originAccessControlId."
 
 
 WAF = Rule(
@@ -444,9 +443,9 @@ POLICIES: list[Policy] = [
     stack_rule(DEFAULT_SG, [VPC], _default_sg),
     resource_rule(ECS_PUBLIC_IP, [ECS_SERVICE], _ecs_public_ip),
     stack_rule(SUBNET_PUBLIC_IP, [SUBNET], _subnet_public_ip),
-    resource_rule(ORIGIN_ACCESS, [DISTRIBUTION], _origin_access),
-    resource_rule(WAF, [DISTRIBUTION], _waf),
-    resource_rule(ROOT_OBJECT, [DISTRIBUTION], _root_object),
+    resource_rule(ORIGIN_ACCESS, family("distributions"), _origin_access),
+    resource_rule(WAF, family("distributions"), _waf),
+    resource_rule(ROOT_OBJECT, family("distributions"), _root_object),
     resource_rule(REDIS_AUTH, family("caches"), _redis_auth),
     resource_rule(INVALID_HEADERS, LOAD_BALANCERS, _invalid_headers),
 ]

@@ -107,6 +107,10 @@ FAMILIES: dict[str, Family] = {
             "aws:elasticsearch/domainPolicy:DomainPolicy": "as opensearch/domainPolicy",
         },
     ),
+    "distributions": Family(
+        "a CloudFront distribution serving viewers",
+        (r"^aws:cloudfront/(distribution|multitenantDistribution)(V\d+)?:",),
+    ),
     "listeners": Family("a load balancer listener", (r"^aws:(lb|alb)/listener(V\d+)?:",)),
     "listener-rules": Family("a rule of a load balancer listener", (r"^aws:(lb|alb)/listenerRule(V\d+)?:",)),
     "workload-environments": Family(

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pulumi_policy import Policy, PolicyResource, ResourceValidationArgs
 
 from .helpers import (
-    DISTRIBUTION,
     ECS_CLUSTER,
     FLOW_LOG,
     LOAD_BALANCERS,
@@ -21,6 +20,7 @@ from .helpers import (
     Rule,
     Stack,
     engine_of,
+    family,
     findings,
     get,
     is_set,
@@ -174,7 +174,7 @@ POLICIES: list[Policy] = [
     resource_rule(RETENTION, [LOG_GROUP], _retention),
     stack_rule(FLOW_LOGS, [VPC], _flow_logs),
     resource_rule(ALB_LOGS, LOAD_BALANCERS, _alb_logs),
-    stack_rule(CLOUDFRONT_LOGS, [DISTRIBUTION], _cloudfront_logs),
+    stack_rule(CLOUDFRONT_LOGS, family("distributions"), _cloudfront_logs),
     resource_rule(RDS_LOG_EXPORTS, [RDS_INSTANCE], _rds_log_exports),
     resource_rule(ENHANCED_MONITORING, list(DATABASES), _enhanced_monitoring),
     resource_rule(CONTAINER_INSIGHTS, [ECS_CLUSTER], _container_insights),

@@ -8,10 +8,9 @@ from typing import Any
 
 from pulumi_policy import Policy, PolicyResource, ResourceValidationArgs
 
-from . import iam_documents
+from . import cdn, iam_documents
 from .encryption import cache_spec
 from .helpers import (
-    DISTRIBUTION,
     Config,
     Rule,
     Stack,
@@ -114,12 +113,7 @@ VIEWER_HTTPS = Rule(
 
 
 def _viewer_https(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
-    behaviours = [("defaultCacheBehavior", get(args.props, "defaultCacheBehavior", default={}))]
-    behaviours += [
-        (f"orderedCacheBehaviors[{get(b, 'pathPattern', default=i)}]", b)
-        for i, b in enumerate(items(get(args.props, "orderedCacheBehaviors")))
-    ]
-    for where, behaviour in behaviours:
+    for where, behaviour in cdn.behaviours(args.resource_type, args.props):
         policy = get(behaviour, "viewerProtocolPolicy", default="allow-all")
         if policy not in ("redirect-to-https", "https-only"):
             yield f"{where} has viewerProtocolPolicy '{policy}'."
@@ -172,11 +166,10 @@ ORIGIN_TLS = Rule(
 
 
 def _origin_tls(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
-    for origin in items(get(args.props, "origins")):
-        custom = get(origin, "customOriginConfig")
+    for origin in cdn.origins(args.resource_type, args.props):
+        custom, name = origin.custom, origin.name
         if custom is None:
             continue
-        name = get(origin, "originId", default="?")
         protocols = [str(p) for p in items(get(custom, "originSslProtocols"))]
         yield from findings(
             (
@@ -305,9 +298,9 @@ def _s3_tls(bucket: PolicyResource, stack: Stack, _: Config) -> Iterator[str]:
 POLICIES: list[Policy] = [
     stack_rule(HTTP_REDIRECT, family("listeners") + family("listener-rules"), _http_redirect),
     resource_rule(LISTENER_TLS, family("listeners"), _listener_tls),
-    resource_rule(VIEWER_HTTPS, [DISTRIBUTION], _viewer_https),
-    resource_rule(VIEWER_TLS, [DISTRIBUTION], _viewer_tls),
-    resource_rule(ORIGIN_TLS, [DISTRIBUTION], _origin_tls),
+    resource_rule(VIEWER_HTTPS, family("distributions"), _viewer_https),
+    resource_rule(VIEWER_TLS, family("distributions"), _viewer_tls),
+    resource_rule(ORIGIN_TLS, family("distributions"), _origin_tls),
     stack_rule(RDS_FORCE_SSL, family("database-storage"), _rds_force_ssl),
     resource_rule(ELASTICACHE_TRANSIT, family("caches"), _elasticache_transit),
     stack_rule(S3_TLS, family("buckets"), _s3_tls),

@@ -300,6 +300,29 @@ def _alias_listener_forwards(b: StackBuilder) -> None:
     b.set("web-http-8080", "defaultActions", [{"type": "forward", "targetGroupArn": Ref(b["web-targets"], "arn")}])
 
 
+def _multitenant(b: StackBuilder, **change: Any) -> None:
+    inputs = {
+        "enabled": True,
+        "defaultRootObject": "index.html",
+        "webAclId": f"arn:aws:wafv2:us-east-1:{ACCOUNT}:global/webacl/site/1",
+        "origins": [
+            {
+                "id": "api",
+                "domainName": "api.socialclub.example.com",
+                "customOriginConfigs": [{"originProtocolPolicy": "https-only", "originSslProtocols": ["TLSv1.2"]}],
+            }
+        ],
+        "defaultCacheBehavior": {"targetOriginId": "api", "viewerProtocolPolicy": "https-only"},
+        "viewerCertificate": {
+            "acmCertificateArn": f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/tenants",
+            "sslSupportMethod": "sni-only",
+            "minimumProtocolVersion": "TLSv1.2_2021",
+        },
+    }
+    cdn = b.add("aws:cloudfront/multitenantDistribution:MultitenantDistribution", "tenants", {**inputs, **change})
+    b.add("aws:cloudwatch/logDeliverySource:LogDeliverySource", "tenants-logs", {"resourceArn": Ref(cdn, "arn")})
+
+
 def _env(name: str, value: str) -> Change:
     def change(b: StackBuilder) -> None:
         b.edit_json(
@@ -520,6 +543,20 @@ CASES: dict[str, tuple[Change, set[tuple[str, str]]]] = {
     ),
     "listenerRule forwarding plain HTTP": (_forwarding_listener_rule, {("alb-http-redirects-to-https", M)}),
     "alb.Listener alias forwarding HTTP": (_alias_listener_forwards, {("alb-http-redirects-to-https", M)}),
+    "multi-tenant distribution over plain HTTP": (
+        lambda b: _multitenant(
+            b,
+            defaultCacheBehavior={"targetOriginId": "api", "viewerProtocolPolicy": "allow-all"},
+            origins=[
+                {"id": "api", "domainName": "api", "customOriginConfigs": [{"originProtocolPolicy": "http-only"}]}
+            ],
+        ),
+        {("cloudfront-viewer-https", M), ("cloudfront-origin-tls", M)},
+    ),
+    "multi-tenant distribution reading a bucket without OAC": (
+        lambda b: _multitenant(b, origins=[{"id": "site", "domainName": "site-bucket.s3.amazonaws.com"}]),
+        {("cloudfront-origin-access-control", M)},
+    ),
     "stripe key in a harmless-looking variable": (
         _env("PAYMENTS", "sk_live_51Habcdefghijklmnop"),
         {("ecs-task-no-secrets-in-environment", M)},
@@ -675,6 +712,7 @@ COMPLIANT: dict[str, Change] = {
         "web-https-api",
         {"listenerArn": Ref(b["web-https"], "arn"), "actions": [{"type": "forward", "targetGroupArn": "tg"}]},
     ),
+    "multi-tenant distribution": _multitenant,
     "plain configuration values": _env("PUBLIC_URL", "https://api.socialclub.example.com/v1"),
     "instance in a private subnet with IMDSv2": lambda b: b.add(
         "aws:ec2/instance:Instance",

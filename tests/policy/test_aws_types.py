@@ -14,7 +14,7 @@ import pytest
 
 from offline.harness import ROOT
 from policy.generate_aws_types import TARGET, expected, installed_tokens, main
-from policy.socialclub_guardrails import aws_types, compute, containers, exposure, iam, stores
+from policy.socialclub_guardrails import aws_types, cdn, compute, containers, exposure, iam, stores
 from policy.socialclub_guardrails.families import FAMILIES, classify
 
 
@@ -66,6 +66,7 @@ def _members(*families: str) -> set[str]:
         (iam.ATTACHED_ARNS, ("managed-policy-attachments",)),
         (containers.ENVIRONMENTS, ("workload-environments",)),
         (compute.COMPUTE, ("ec2-compute",)),
+        (cdn.DISTRIBUTIONS, ("distributions",)),
         (exposure.POLICY_INPUTS, ("key-policies", "bucket-policies", "buckets", "resource-policies")),
     ],
 )
