@@ -203,6 +203,10 @@ def _request(
     return Request(action=action, resource=resource, context=context, modelled=frozenset(known))
 
 
+RECORD_CHANGE = "route53:ChangeResourceRecordSets"
+RECORD_NAMES_KEY = "route53:ChangeResourceRecordSetsNormalizedRecordNames"
+
+
 def resource_needs(
     plan: Plan,
     table: Table,
@@ -238,6 +242,9 @@ def resource_needs(
                 if action in entry.via:
                     extra["kms:ViaService"] = [_endpoint(entry.via[action])]
                 modelled: frozenset[str] = frozenset()
+                if action == RECORD_CHANGE and inputs.get("name"):
+                    # The name the record change carries, as Route 53 normalises it (lower case, no final dot).
+                    extra[RECORD_NAMES_KEY] = [str(inputs["name"]).lower().rstrip(".")]
                 if entry.boundary and BOUNDARY_KEY in condition_keys(action):
                     # The role's boundary (none: the key is absent from the request, which IAM knows).
                     modelled = frozenset({BOUNDARY_KEY})
@@ -478,6 +485,30 @@ def service_needs(plan: Plan, actions: Sequence[str], why: str) -> Iterator[Need
         yield Need(_request(action, service, resource_tags=default_tags(plan)), why)
 
 
+def migration_needs(plan: Plan, why: str) -> Iterator[Need]:
+    """The deploy step that runs the database migration task: run it (which passes its execution role to ECS),
+    wait for it, read its exit code and, on failure, its log."""
+    definition = next(r for r in plan.of_type("aws:ecs/taskDefinition:TaskDefinition") if r.name == "db-migrate-task")
+    tags = default_tags(plan)
+    yield Need(_request("ecs:RunTask", str(definition.outputs["arn"]), resource_tags=tags), why)
+    yield Need(
+        _request(
+            "iam:PassRole",
+            str(_inputs(definition)["executionRoleArn"]),
+            resource_tags=tags,
+            extra={"iam:PassedToService": ["ecs-tasks.amazonaws.com"]},
+        ),
+        f"{why} (passes its execution role)",
+    )
+    cluster = str(plan.one("aws:ecs/cluster:Cluster").outputs["arn"])
+    task = cluster.replace(":cluster/", ":task/") + "/0123456789abcdef"
+    yield Need(_request("ecs:DescribeTasks", task, resource_tags=tags), why)
+    log_group = next(
+        r for r in plan.of_type("aws:cloudwatch/logGroup:LogGroup") if str(_inputs(r)["name"]).endswith("-db-migrate")
+    )
+    yield Need(_request("logs:GetLogEvents", f"{log_group.outputs['arn']}:log-stream:*"), why)
+
+
 # ------------------------------------------------------------------------------------------- KMS key policies
 
 
@@ -499,13 +530,33 @@ def key_policies(plans: Sequence[Plan]) -> dict[str, Policy]:
     return found
 
 
-def with_key_policies(needs: Sequence[Need], keys: Mapping[str, Policy]) -> tuple[Need, ...]:
-    return tuple(
-        dataclasses.replace(need, key_policy=keys[need.request.resource])
-        if need.request.action.lower().startswith("kms:") and need.request.resource in keys
-        else need
-        for need in needs
-    )
+def key_tags(plans: Sequence[Plan]) -> dict[str, dict[str, str]]:
+    """Key ARN -> the tags AWS holds for it: the provider's default tags of its program under its own."""
+    return {
+        str(key.outputs["arn"]): {**default_tags(plan), **(_inputs(key).get("tags") or {})}
+        for plan in plans
+        for key in plan.of_type(KMS_KEY)
+    }
+
+
+def with_key_policies(
+    needs: Sequence[Need], keys: Mapping[str, Policy], tags: Mapping[str, Mapping[str, str]]
+) -> tuple[Need, ...]:
+    """KMS needs with the key's policy (it decides first) and its tags in the request context (a deploy role's
+    fence denies the keys of other stacks by their tag)."""
+    out: list[Need] = []
+    for need in needs:
+        request = need.request
+        if request.action.lower().startswith("kms:") and request.resource in keys:
+            if request.resource in tags and not request.knows("aws:ResourceTag/Stack"):
+                context = {**request.context, **_tag_context("aws:ResourceTag", tags[request.resource])}
+                request = dataclasses.replace(
+                    request, context=context, modelled=request.modelled | {"aws:resourcetag/"}
+                )
+            out.append(dataclasses.replace(need, request=request, key_policy=keys[request.resource]))
+        else:
+            out.append(need)
+    return tuple(out)
 
 
 # ------------------------------------------------------------------------------------------- the roles
@@ -530,7 +581,7 @@ def _role(label: str, role: Resource, plans: Sequence[Plan], needs: Sequence[Nee
         str(role.outputs["arn"]),
         policies,
         (*sources, *([boundary_source] if boundary_source else [])),
-        with_key_policies(needs, key_policies(plans)),
+        with_key_policies(needs, key_policies(plans), key_tags(plans)),
         tuple(exempt),
         boundary,
     )
@@ -548,6 +599,7 @@ def infra_deploy_role(recorded: RecordedPlan, bootstrap: RecordedPlan, table: Ta
         *image_push_needs(plan, "deploy job: push the image, move the stack's tag"),
         # `aws ecs wait services-stable` and `describe-services`: the release counts once ECS runs it.
         *service_needs(plan, ("ecs:DescribeServices",), "deploy job: wait for the service to run the release"),
+        *migration_needs(plan, "deploy job: run the database migration task"),
         *publish_needs(plan, buckets, "deploy job: upload the frontend, invalidate"),
     )
     exempt = [
