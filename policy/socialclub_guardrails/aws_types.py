@@ -138,6 +138,11 @@ FAMILIES: dict[str, tuple[str, ...]] = {
         "aws:cloudfront/distribution:Distribution",
         "aws:cloudfront/multitenantDistribution:MultitenantDistribution",
     ),
+    "load-balancers": (
+        "aws:alb/loadBalancer:LoadBalancer",
+        "aws:lb/loadBalancer:LoadBalancer",
+    ),
+    "classic-load-balancers": ("aws:elb/loadBalancer:LoadBalancer",),
     "listeners": (
         "aws:alb/listener:Listener",
         "aws:lb/listener:Listener",

@@ -285,7 +285,7 @@ def _world_ingress(resource: PolicyResource, stack: Stack, config: Config) -> It
         return
     facing = [
         lb
-        for lb in stack.of_type(*LOAD_BALANCERS)
+        for lb in stack.of_type(*LOAD_BALANCERS, *family("classic-load-balancers"))
         if get(lb.props, "internal") is not True
         and any(g.urn == resource.urn for g in stack.related(lb, "securityGroups"))
     ]

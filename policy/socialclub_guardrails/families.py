@@ -111,6 +111,10 @@ FAMILIES: dict[str, Family] = {
         "a CloudFront distribution serving viewers",
         (r"^aws:cloudfront/(distribution|multitenantDistribution)(V\d+)?:",),
     ),
+    "load-balancers": Family("an application or network load balancer", (r"^aws:(lb|alb)/loadBalancer(V\d+)?:",)),
+    "classic-load-balancers": Family(
+        "a classic load balancer, its listeners inline", (r"^aws:elb/loadBalancer(V\d+)?:",)
+    ),
     "listeners": Family("a load balancer listener", (r"^aws:(lb|alb)/listener(V\d+)?:",)),
     "listener-rules": Family("a rule of a load balancer listener", (r"^aws:(lb|alb)/listenerRule(V\d+)?:",)),
     "workload-environments": Family(

@@ -57,9 +57,8 @@ RDS_INSTANCE = "aws:rds/instance:Instance"
 RDS_PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 DYNAMODB_TABLE = "aws:dynamodb/table:Table"
-DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 # aws.alb.* are aliases of aws.lb.* with their own tokens; a program may use either.
-LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
+LOAD_BALANCERS = FAMILIES["load-balancers"]
 ECS_CLUSTER = "aws:ecs/cluster:Cluster"
 ECS_SERVICE = "aws:ecs/service:Service"
 ECS_TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"

@@ -31,7 +31,7 @@ HTTP_REDIRECT = Rule(
     name="alb-http-redirects-to-https",
     control="ELB.1",
     description="Load balancer listeners on plain HTTP only redirect to HTTPS: the default action and every "
-    "listener rule attached to them.",
+    "listener rule attached to them; a classic load balancer, which cannot redirect, serves no plain HTTP.",
     fix="give the HTTP listener a single default action type='redirect' with redirect protocol='HTTPS', "
     "port='443', status_code='HTTP_301'.",
 )
@@ -46,11 +46,21 @@ def _redirect_problems(where: str, actions: list[Any]) -> Iterator[str]:
             yield f"{where} redirects without switching to HTTPS."
 
 
+HTTP_PORT = 80
+
+
 def _is_http(listener: PolicyResource) -> bool:
     return bool(get(listener.props, "protocol", default="HTTP") == "HTTP")  # the provider's default for an ALB
 
 
 def _http_redirect(resource: PolicyResource, stack: Stack, _: Config) -> Iterator[str]:
+    if resource.resource_type in family("classic-load-balancers"):
+        for listener in items(get(resource.props, "listeners")):
+            protocol, port = str(get(listener, "lbProtocol", default="")).lower(), get(listener, "lbPort")
+            if protocol == "http" or (protocol == "tcp" and port == HTTP_PORT):
+                shown = int(port) if isinstance(port, float) else port
+                yield f"classic listener {protocol.upper()}:{shown} serves plain HTTP (a classic ELB cannot redirect)."
+        return
     if resource.resource_type in family("listeners"):
         if _is_http(resource):
             yield from _redirect_problems(
@@ -296,7 +306,11 @@ def _s3_tls(bucket: PolicyResource, stack: Stack, _: Config) -> Iterator[str]:
 
 
 POLICIES: list[Policy] = [
-    stack_rule(HTTP_REDIRECT, family("listeners") + family("listener-rules"), _http_redirect),
+    stack_rule(
+        HTTP_REDIRECT,
+        family("listeners") + family("listener-rules") + family("classic-load-balancers"),
+        _http_redirect,
+    ),
     resource_rule(LISTENER_TLS, family("listeners"), _listener_tls),
     resource_rule(VIEWER_HTTPS, family("distributions"), _viewer_https),
     resource_rule(VIEWER_TLS, family("distributions"), _viewer_tls),

@@ -543,6 +543,14 @@ CASES: dict[str, tuple[Change, set[tuple[str, str]]]] = {
     ),
     "listenerRule forwarding plain HTTP": (_forwarding_listener_rule, {("alb-http-redirects-to-https", M)}),
     "alb.Listener alias forwarding HTTP": (_alias_listener_forwards, {("alb-http-redirects-to-https", M)}),
+    "classic load balancer on plain HTTP": (
+        lambda b: b.add(
+            "aws:elb/loadBalancer:LoadBalancer",
+            "legacy-web",
+            {"listeners": [{"lbPort": 80, "lbProtocol": "http", "instancePort": 8080, "instanceProtocol": "http"}]},
+        ),
+        {("alb-http-redirects-to-https", M)},
+    ),
     "multi-tenant distribution over plain HTTP": (
         lambda b: _multitenant(
             b,
@@ -713,6 +721,21 @@ COMPLIANT: dict[str, Change] = {
         {"listenerArn": Ref(b["web-https"], "arn"), "actions": [{"type": "forward", "targetGroupArn": "tg"}]},
     ),
     "multi-tenant distribution": _multitenant,
+    "classic load balancer on HTTPS only": lambda b: b.add(
+        "aws:elb/loadBalancer:LoadBalancer",
+        "legacy-web",
+        {
+            "listeners": [
+                {
+                    "lbPort": 443,
+                    "lbProtocol": "https",
+                    "instancePort": 8443,
+                    "instanceProtocol": "https",
+                    "sslCertificateId": f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/legacy",
+                }
+            ]
+        },
+    ),
     "plain configuration values": _env("PUBLIC_URL", "https://api.socialclub.example.com/v1"),
     "instance in a private subnet with IMDSv2": lambda b: b.add(
         "aws:ec2/instance:Instance",
