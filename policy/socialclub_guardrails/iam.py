@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 
 from pulumi_policy import Policy, PolicyResource, ResourceValidationArgs
 
@@ -253,21 +254,63 @@ MANAGED_DOCUMENTS: dict[str, dict[str, object]] = {
     },
 }
 
-ROLE_DOCUMENTS = (IAM_ROLE_POLICY,)
-# Attachment forms that name a role, and the input that does.
-ROLE_ATTACHMENTS: dict[str, str] = {
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "role",
-    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": "roleName",
-    "aws:iam/policyAttachment:PolicyAttachment": "roles",
+IAM_USER = "aws:iam/user:User"
+IAM_GROUP = "aws:iam/group:Group"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Where the permissions of one kind of identity are declared: inline documents naming it, and attachments."""
+
+    kind: str
+    documents: tuple[str, str]
+    """(inline policy type, the input of it that names the identity)."""
+    attachments: Mapping[str, str]
+    """Attachment type -> the input of it that names the identity."""
+
+
+IDENTITIES: dict[str, Identity] = {
+    IAM_ROLE: Identity(
+        "role",
+        (IAM_ROLE_POLICY, "role"),
+        {
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "role",
+            "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": "roleName",
+            "aws:iam/policyAttachment:PolicyAttachment": "roles",
+        },
+    ),
+    IAM_USER: Identity(
+        "user",
+        ("aws:iam/userPolicy:UserPolicy", "user"),
+        {
+            "aws:iam/userPolicyAttachment:UserPolicyAttachment": "user",
+            "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive": "userName",
+            "aws:iam/policyAttachment:PolicyAttachment": "users",
+        },
+    ),
+    IAM_GROUP: Identity(
+        "group",
+        ("aws:iam/groupPolicy:GroupPolicy", "group"),
+        {
+            "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": "group",
+            "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive": "groupName",
+            "aws:iam/policyAttachment:PolicyAttachment": "groups",
+        },
+    ),
 }
 
 
-def _role_documents(role: PolicyResource, stack: Stack) -> Iterator[tuple[str, object]]:
-    """Every permission document of a role in the stack: inline, role policies, attached managed policies."""
-    yield from documents_of(IAM_ROLE, role.props)
-    for inline in stack.referencing(role, "role", *ROLE_DOCUMENTS):
-        yield from ((f"role policy '{inline.name}' {w}", d) for w, d in documents_of(IAM_ROLE_POLICY, inline.props))
-    attachments = [role] + [a for t, key in ROLE_ATTACHMENTS.items() for a in stack.referencing(role, key, t)]
+def _identity_documents(identity: PolicyResource, stack: Stack) -> Iterator[tuple[str, object]]:
+    """Every permission document of a role, user or group of the stack: inline, separate inline policies and
+    attached managed policies (the stack's own, and the AWS managed ones whose content matters here)."""
+    spec = IDENTITIES[identity.resource_type]
+    yield from documents_of(identity.resource_type, identity.props)
+    inline_type, inline_key = spec.documents
+    for inline in stack.referencing(identity, inline_key, inline_type):
+        named = documents_of(inline_type, inline.props)
+        yield from ((f"{spec.kind} policy '{inline.name}' {w}", d) for w, d in named)
+    attachments = [identity] if identity.resource_type == IAM_ROLE else []  # a role's managedPolicyArns
+    attachments += [a for t, key in spec.attachments.items() for a in stack.referencing(identity, key, t)]
     for attachment in attachments:
         key = ATTACHED_ARNS[attachment.resource_type]
         for policy in stack.related(attachment, key, IAM_POLICY):
@@ -279,11 +322,12 @@ def _role_documents(role: PolicyResource, stack: Stack) -> Iterator[tuple[str, o
 
 
 def _escalation(resource: PolicyResource, stack: Stack, _: Config) -> Iterator[str]:
-    if resource.resource_type == IAM_ROLE:
-        documents: Iterable[tuple[str, object]] = _role_documents(resource, stack)
-    elif resource.resource_type == IAM_ROLE_POLICY and stack.related(resource, "role", IAM_ROLE):
-        return  # judged with the rest of its role's permissions
+    if resource.resource_type in IDENTITIES:
+        documents: Iterable[tuple[str, object]] = _identity_documents(resource, stack)
     else:
+        owner = next((i for i in IDENTITIES.values() if i.documents[0] == resource.resource_type), None)
+        if owner is not None and stack.related(resource, owner.documents[1], *IDENTITIES):
+            return  # judged with the rest of its identity's permissions
         documents = documents_of(resource.resource_type, resource.props)
     statements = [(w, s) for w, s in iam_documents.statements_of(documents) if not isinstance(s, str)]
     yield from (f"{p}." for p in iam_documents.escalation_problems(statements))
@@ -308,5 +352,5 @@ POLICIES: list[Policy] = [
     ),
     resource_rule(RDS_IAM_AUTH, family("database-storage"), _rds_iam_auth),
     resource_rule(ADMIN_ATTACHMENT, family("managed-policy-attachments"), _admin_attachment),
-    stack_rule(ESCALATION, IDENTITY_TYPES, _escalation),
+    stack_rule(ESCALATION, sorted({*IDENTITY_TYPES, *IDENTITIES}), _escalation),
 ]

@@ -232,6 +232,23 @@ def _pass_role_and_lambda(b: StackBuilder) -> None:
     _role_policy(b, "task-functions", _allow("lambda:CreateFunction", f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:x"))
 
 
+def _user_split_pass_role(b: StackBuilder) -> None:
+    user = b.add("aws:iam/user:User", "ci", {"name": "ci"})
+    b.add(
+        "aws:iam/userPolicy:UserPolicy", "ci-pass", {"user": Ref(user), "policy": _policy(_allow("iam:PassRole", ROLES))}
+    )
+    launcher = b.add(
+        "aws:iam/policy:Policy",
+        "launcher",
+        {"policy": _policy(_allow("ec2:RunInstances", f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/*"))},
+    )
+    b.add(
+        "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+        "ci-launcher",
+        {"user": Ref(user), "policyArn": Ref(launcher, "arn")},
+    )
+
+
 def _policy_versions(b: StackBuilder) -> None:
     document = _policy(_allow(["iam:CreatePolicyVersion"], f"arn:aws:iam::{ACCOUNT}:policy/*"))
     b.add("aws:iam/policy:Policy", "policy-editor", {"policy": document})
@@ -485,6 +502,10 @@ CASES: dict[str, tuple[Change, set[tuple[str, str]]]] = {
     "iam:*Role* on role/*": (_escalation_by_wildcard, {("iam-no-privilege-escalation", M)}),
     "PassRole and CreateFunction in two documents": (_pass_role_and_lambda, {("iam-no-privilege-escalation", M)}),
     "CreatePolicyVersion on policy/*": (_policy_versions, {("iam-no-privilege-escalation", M)}),
+    "PassRole in a user policy, RunInstances in a policy attached to the user": (
+        _user_split_pass_role,
+        {("iam-no-privilege-escalation", M)},
+    ),
     "AssumeRole on anything": (
         _assume_any_role,
         {("iam-no-privilege-escalation", M), ("iam-wildcard-resource-justified", M)},
