@@ -11,7 +11,7 @@ import pulumi_aws as aws
 from catalog import SECRETS
 from components.alerting import AlertTopic, AlertTopicArgs, SlackChannel, chatbot_policy_name
 from components.aws_context import AwsContext
-from components.cdn_site import CdnSite, CdnSiteArgs, GeoRestriction
+from components.cdn_site import CdnSite, CdnSiteArgs, GeoRestriction, MediaOrigin
 from components.certificate import CLOUDFRONT_REGION, EdgeCertificates, EdgeCertificatesArgs
 from components.container_registry import ContainerRegistry, ContainerRegistryArgs, repository_ref
 from components.dashboards import Dashboards, DashboardsArgs
@@ -22,6 +22,7 @@ from components.github_deploy_roles import GithubDeployRoles, GithubDeployRolesA
 from components.health_checks import HttpsEndpoint, SiteHealthChecks, SiteHealthChecksArgs
 from components.kms_key import KmsKey, KmsKeyArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
+from components.log_bucket import ALB_PREFIX, CLOUDFRONT_PREFIX, S3_PREFIX, LogBucket, LogBucketArgs
 from components.monitoring import (
     GLOBAL_METRICS_REGION,
     AlarmThresholds,
@@ -30,6 +31,7 @@ from components.monitoring import (
     MonitoringArgs,
     member_cluster_ids,
 )
+from components.object_store import ObjectStore, ObjectStoreArgs
 from components.postgres_db import PostgresDb, PostgresDbArgs
 from components.realtime_tables import CapacityRange, RealtimeTables, RealtimeTablesArgs
 from components.redis_cluster import RedisCluster, RedisClusterArgs
@@ -289,6 +291,60 @@ repository = (
     if svc.repository.create
     else repository_ref(context.account_id, config.region, context.partition, svc.repository.name)
 )
+# --- storage: the seed's Logs, Assets and Backend buckets (Frontend is CdnSite's) ------------------------------
+# One log bucket: ALB, CloudFront and S3 access logs under their prefixes, each kept as its source's config says.
+storage = config.storage
+logs = LogBucket(
+    "logs",
+    LogBucketArgs(
+        context=context,
+        name_prefix=env_name,
+        expiry_days={
+            ALB_PREFIX: svc.access_log_retention_days,
+            CLOUDFRONT_PREFIX: config.frontend.log_retention_days,
+            S3_PREFIX: storage.s3_access_log_retention_days,
+        },
+        protect=config.is_production,
+    ),
+    opts,
+)
+# User media: browsers upload with URLs the API presigns, from the app's origin only; viewers read it through the
+# distribution under `storage.mediaPath`.
+app_origin = f"https://{zone.fqdn(config.dns.hosts.app)}"
+assets = ObjectStore(
+    "assets",
+    ObjectStoreArgs(
+        context=context,
+        bucket_prefix=f"{env_name}-assets-",
+        kms_key_arn=kms.arn,
+        log_bucket=logs,
+        upload_origins=[app_origin],
+        cors_max_age_seconds=storage.cors_max_age_seconds,
+        served_by_cdn=True,
+        noncurrent_version_days=storage.assets_noncurrent_version_days,
+        abort_multipart_days=storage.abort_incomplete_upload_days,
+        protect=config.is_production,
+    ),
+    opts,
+)
+objects = ObjectStore(
+    "backend-objects",
+    ObjectStoreArgs(
+        context=context,
+        bucket_prefix=f"{env_name}-backend-",
+        kms_key_arn=kms.arn,
+        log_bucket=logs,
+        noncurrent_version_days=storage.backend_noncurrent_version_days,
+        abort_multipart_days=storage.abort_incomplete_upload_days,
+        protect=config.is_production,
+    ),
+    opts,
+)
+media_prefix = storage.media_path.removesuffix("/*")
+pulumi.export("logBucketName", logs.bucket_name)
+pulumi.export("assetsBucketName", assets.bucket_name)
+pulumi.export("backendBucketName", objects.bucket_name)
+
 alb = LoadBalancer(
     "api",
     LoadBalancerArgs(
@@ -296,8 +352,7 @@ alb = LoadBalancer(
         vpc_id=network.vpc_id,
         subnet_ids=network.public_subnet_ids,
         certificate_arn=certificates.regional_certificate_arn,
-        log_bucket_prefix=f"{env_name}-alb-logs-",
-        access_log_retention_days=svc.access_log_retention_days,
+        access_logs=logs.target(ALB_PREFIX),
         deletion_protection=config.is_production,
         protect=config.is_production,
     ),
@@ -330,6 +385,11 @@ backend = FargateService(
             "DATABASE_PORT": database.port.apply(str),
             "DATABASE_NAME": database.database_name,
             **{f"DYNAMODB_TABLE_{t.upper().replace('-', '_')}": n for t, n in tables.table_names.items()},
+            # Media keys start with `media/` (the distribution forwards the whole path to the bucket).
+            "ASSETS_BUCKET": assets.bucket_name,
+            "ASSETS_KEY_PREFIX": f"{media_prefix.lstrip('/')}/",
+            "ASSETS_PUBLIC_URL": f"https://{zone.fqdn(config.dns.hosts.cdn)}{media_prefix}",
+            "BACKEND_BUCKET": objects.bucket_name,
         },
         secrets={env: ContainerSecret(secrets.arn(key)) for env, key in svc.secret_environment.items()},
         environment_name=config.environment,
@@ -357,6 +417,8 @@ database.grant_connect(backend.task_role, "backend")
 backend.allow_egress_to(cache.security_group_id, 6379, "cache")
 cache.allow_from(backend.security_group_id, "backend")
 tables.grant_read_write(backend.task_role, "backend")
+assets.grant_read_write(backend.task_role, "backend")
+objects.grant_read_write(backend.task_role, "backend")
 pulumi.export("ecrRepositoryUrl", backend.repository_url)
 pulumi.export("ecsClusterName", backend.cluster_name)
 pulumi.export("ecsServiceName", backend.service_name)
@@ -367,7 +429,7 @@ pulumi.export("backendImage", backend.image_uri)
 # circuit breaker rolls that back) and let autoscaling take it down to 0 tasks.
 pulumi.export("serviceImage", svc.image or "")
 pulumi.export("albDnsName", backend.load_balancer_dns_name)
-pulumi.export("albLogBucket", alb.log_bucket_name)
+pulumi.export("albLogBucket", logs.bucket_name)
 
 # --- edge part 2: CdnSite, DNS records, health checks, GitHub deploy roles (issue 4) -------------------------
 hosts = config.dns.hosts
@@ -413,6 +475,8 @@ site = CdnSite(
         aliases=[app_host, cdn_host],
         certificate_arn=certificates.cloudfront_certificate_arn,
         kms_key_arn=kms.arn,
+        log_bucket=logs,
+        media=MediaOrigin(assets.bucket, storage.media_path),
         default_ttl_seconds=web.default_ttl_seconds,
         max_ttl_seconds=web.max_ttl_seconds,
         price_class=web.price_class,
@@ -420,7 +484,6 @@ site = CdnSite(
         web_acl_arn=edge_acl_arn,
         connect_origins=[f"https://{api_host}"],
         content_security_policy=web.content_security_policy,
-        log_retention_days=web.log_retention_days,
         protect=config.is_production,
     ),
     opts,

@@ -1,15 +1,16 @@
 """CdnSite: a single-page app served by CloudFront from a private, KMS-encrypted S3 bucket.
 
 Only this distribution can read the bucket (Origin Access Control, SigV4), viewers get TLS 1.2+ over HTTP/2
-or HTTP/3 with security headers, unknown paths fall back to index.html, and access logs go to a log bucket
-through CloudFront's standard logging v2 (a CloudWatch Logs delivery, no bucket ACLs).
+or HTTP/3 with security headers, app routes (paths without a file extension) are served index.html, and access
+logs go to the stack's log bucket through CloudFront's standard logging v2 (a CloudWatch Logs delivery, no bucket
+ACLs). A second S3 origin, user media, may be served under its own path with its own Origin Access Control.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -17,11 +18,24 @@ import pulumi_aws as aws
 from components.aws_context import AwsContext
 from components.certificate import CLOUDFRONT_REGION
 from components.iam_documents import Statement, document, statement
+from components.log_bucket import CLOUDFRONT_PREFIX, LogBucket
 from components.private_bucket import PrivateBucketArgs, bucket_policy, private_bucket
 
 ORIGIN_ID = "assets"
-SPA_FALLBACK_CODES = (403, 404)
-"""S3 answers 403 for a missing key when the reader may not list the bucket, 404 when it may."""
+MEDIA_ORIGIN_ID = "media"
+
+# The SPA's routes are paths without a file extension: the viewer asks for /groups/42, S3 holds index.html.
+# A viewer-request function on the default behaviour only, not custom error responses: those apply to every
+# origin of the distribution and would answer a missing media object with index.html and 200.
+SPA_ROUTES_FUNCTION = """function handler(event) {
+  var request = event.request;
+  var last = request.uri.substring(request.uri.lastIndexOf("/") + 1);
+  if (last.indexOf(".") === -1) {
+    request.uri = "/index.html";
+  }
+  return request;
+}
+"""
 
 
 def default_content_security_policy(connect_origins: Sequence[str]) -> str:
@@ -56,33 +70,25 @@ def origin_read_statement(bucket_arn: pulumi.Input[str], distribution_arn: pulum
     )
 
 
-def log_delivery_statements(
-    bucket_arn: pulumi.Input[str], account_id: pulumi.Input[str], source_arn: pulumi.Input[str]
-) -> list[Statement]:
-    """What CloudWatch Logs' delivery service needs to write one delivery source's logs into the bucket."""
-    conditions_for_source = {
-        "StringEquals": {"aws:SourceAccount": account_id},
-        "ArnLike": {"aws:SourceArn": source_arn},
-    }
-    return [
-        statement(
-            ["s3:PutObject"],
-            [pulumi.Output.concat(bucket_arn, "/AWSLogs/", account_id, "/*")],
-            sid="LogDeliveryWrite",
-            principal={"Service": "delivery.logs.amazonaws.com"},
-            conditions={
-                "StringEquals": {"aws:SourceAccount": account_id, "s3:x-amz-acl": "bucket-owner-full-control"},
-                "ArnLike": {"aws:SourceArn": source_arn},
-            },
-        ),
-        statement(
-            ["s3:GetBucketAcl", "s3:ListBucket"],
-            [bucket_arn],
-            sid="LogDeliveryCheck",
-            principal={"Service": "delivery.logs.amazonaws.com"},
-            conditions=conditions_for_source,
-        ),
-    ]
+class Behaviour(TypedDict):
+    """What the default and the media cache behaviours share."""
+
+    viewer_protocol_policy: str
+    allowed_methods: list[str]
+    cached_methods: list[str]
+    compress: bool
+    cache_policy_id: pulumi.Output[str]
+    response_headers_policy_id: pulumi.Output[str]
+
+
+@dataclass(frozen=True)
+class MediaOrigin:
+    """A private bucket the distribution serves under `path_pattern`; CdnSite writes its bucket policy (TLS only,
+    and reads by this distribution), so its owner must not (ObjectStoreArgs.served_by_cdn)."""
+
+    bucket: aws.s3.Bucket
+    path_pattern: str = "/media/*"
+    """Not /assets/*: the SPA's build puts its own files there."""
 
 
 @dataclass(frozen=True)
@@ -102,8 +108,13 @@ class CdnSiteArgs:
     certificate_arn: pulumi.Input[str]
     """A validated ACM certificate in us-east-1 covering every alias."""
     kms_key_arn: pulumi.Input[str]
-    """Encrypts both buckets; its key policy must let cloudfront.amazonaws.com decrypt for this account's
-    distributions and delivery.logs.amazonaws.com write (KmsKey does both)."""
+    """Encrypts the frontend bucket; its key policy must let cloudfront.amazonaws.com decrypt for this account's
+    distributions (KmsKey does)."""
+    log_bucket: LogBucket
+    """The stack's log bucket: CloudFront access logs under `cloudfront/`, the bucket's S3 access logs under
+    `s3/`."""
+    media: MediaOrigin | None = None
+    """User media served under its own path (default none)."""
     default_ttl_seconds: int = 86400
     """Cache TTL when the origin sends no Cache-Control (seed: 3600 staging, 86400 production)."""
     max_ttl_seconds: int = 31536000
@@ -119,13 +130,10 @@ class CdnSiteArgs:
     """Replaces the default Content-Security-Policy entirely."""
     hsts_max_age_seconds: int = 63072000
     """Two years (default): what the HSTS preload list asks for; at least one year."""
-    error_caching_seconds: int = 10
-    """How long CloudFront caches the SPA fallback for a missing path (default 10 s, so new routes appear)."""
     noncurrent_version_days: int = 30
     """Previous builds stay restorable this long (default 30 days)."""
-    log_retention_days: int = 90
     protect: bool = True
-    """Pulumi `protect` on both buckets (production)."""
+    """Pulumi `protect` on the frontend bucket (production)."""
 
 
 class CdnSite(pulumi.ComponentResource):
@@ -133,7 +141,6 @@ class CdnSite(pulumi.ComponentResource):
 
     bucket_name: pulumi.Output[str]
     bucket_arn: pulumi.Output[str]
-    log_bucket_name: pulumi.Output[str]
     distribution_id: pulumi.Output[str]
     distribution_arn: pulumi.Output[str]
     distribution_domain_name: pulumi.Output[str]
@@ -196,6 +203,54 @@ class CdnSite(pulumi.ComponentResource):
             security_headers_config=self._security_headers(),
             opts=child,
         )
+        spa_routes = aws.cloudfront.Function(
+            f"{name}-spa-routes",
+            name=f"{prefix}-spa-routes",
+            comment="App routes (no file extension) are served index.html",
+            runtime="cloudfront-js-2.0",
+            code=SPA_ROUTES_FUNCTION,
+            publish=True,
+            opts=child,
+        )
+        # The app and the media are cached and served alike.
+        behaviour = Behaviour(
+            viewer_protocol_policy="redirect-to-https",
+            allowed_methods=["GET", "HEAD", "OPTIONS"],
+            cached_methods=["GET", "HEAD"],
+            compress=True,
+            cache_policy_id=cache.id,
+            response_headers_policy_id=headers.id,
+        )
+        origins = [
+            aws.cloudfront.DistributionOriginArgs(
+                origin_id=ORIGIN_ID,
+                domain_name=bucket.bucket_regional_domain_name,
+                origin_access_control_id=access.id,
+            )
+        ]
+        ordered: list[aws.cloudfront.DistributionOrderedCacheBehaviorArgs] = []
+        if args.media is not None:
+            media_access = aws.cloudfront.OriginAccessControl(
+                f"{name}-media-oac",
+                name=f"{prefix}-media",
+                description=f"{prefix}: CloudFront reads the media bucket with SigV4",
+                origin_access_control_origin_type="s3",
+                signing_behavior="always",
+                signing_protocol="sigv4",
+                opts=child,
+            )
+            origins.append(
+                aws.cloudfront.DistributionOriginArgs(
+                    origin_id=MEDIA_ORIGIN_ID,
+                    domain_name=args.media.bucket.bucket_regional_domain_name,
+                    origin_access_control_id=media_access.id,
+                )
+            )
+            ordered.append(
+                aws.cloudfront.DistributionOrderedCacheBehaviorArgs(
+                    path_pattern=args.media.path_pattern, target_origin_id=MEDIA_ORIGIN_ID, **behaviour
+                )
+            )
         distribution = aws.cloudfront.Distribution(
             f"{name}-cdn",
             comment=f"{prefix} frontend",
@@ -206,31 +261,17 @@ class CdnSite(pulumi.ComponentResource):
             is_ipv6_enabled=True,
             price_class=args.price_class,
             web_acl_id=args.web_acl_arn,
-            origins=[
-                aws.cloudfront.DistributionOriginArgs(
-                    origin_id=ORIGIN_ID,
-                    domain_name=bucket.bucket_regional_domain_name,
-                    origin_access_control_id=access.id,
-                )
-            ],
+            origins=origins,
             default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
                 target_origin_id=ORIGIN_ID,
-                viewer_protocol_policy="redirect-to-https",
-                allowed_methods=["GET", "HEAD", "OPTIONS"],
-                cached_methods=["GET", "HEAD"],
-                compress=True,
-                cache_policy_id=cache.id,
-                response_headers_policy_id=headers.id,
+                function_associations=[
+                    aws.cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArgs(
+                        event_type="viewer-request", function_arn=spa_routes.arn
+                    )
+                ],
+                **behaviour,
             ),
-            custom_error_responses=[
-                aws.cloudfront.DistributionCustomErrorResponseArgs(
-                    error_code=code,
-                    response_code=200,
-                    response_page_path="/index.html",
-                    error_caching_min_ttl=args.error_caching_seconds,
-                )
-                for code in SPA_FALLBACK_CODES
-            ],
+            ordered_cache_behaviors=ordered,
             restrictions=aws.cloudfront.DistributionRestrictionsArgs(
                 geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(
                     restriction_type=args.geo_restriction.type,
@@ -245,7 +286,11 @@ class CdnSite(pulumi.ComponentResource):
             opts=child,
         )
         bucket_policy(f"{name}-assets", bucket, [origin_read_statement(bucket.arn, distribution.arn)], parent=self)
-        self.log_bucket_name = self._access_logs(distribution)
+        args.log_bucket.log_access_of(f"{name}-assets", bucket, self)
+        if args.media is not None:
+            media = args.media.bucket
+            bucket_policy(f"{name}-media", media, [origin_read_statement(media.arn, distribution.arn)], parent=self)
+        self._access_logs(distribution)
 
         self.bucket_name = bucket.bucket
         self.bucket_arn = bucket.arn
@@ -258,7 +303,6 @@ class CdnSite(pulumi.ComponentResource):
                 "bucketName": self.bucket_name,
                 "distributionId": self.distribution_id,
                 "distributionDomainName": self.distribution_domain_name,
-                "logBucketName": self.log_bucket_name,
             }
         )
 
@@ -290,24 +334,12 @@ class CdnSite(pulumi.ComponentResource):
             ),
         )
 
-    def _access_logs(self, distribution: aws.cloudfront.Distribution) -> pulumi.Output[str]:
-        """Standard logging v2: CloudFront -> CloudWatch Logs delivery (in us-east-1) -> the log bucket.
-
-        Unlike legacy logging it needs no bucket ACLs, so the log bucket keeps ACLs disabled and SSE-KMS.
-        """
+    def _access_logs(self, distribution: aws.cloudfront.Distribution) -> None:
+        """Standard logging v2: CloudFront -> CloudWatch Logs delivery (in us-east-1) -> the log bucket's
+        `cloudfront/` prefix. Unlike legacy logging it needs no bucket ACLs."""
         name, args = self._name, self._args
         child = pulumi.ResourceOptions(parent=self)
-        logs = private_bucket(
-            f"{name}-logs",
-            PrivateBucketArgs(
-                bucket_prefix=f"{args.name_prefix}-cdn-logs-",
-                kms_key_arn=args.kms_key_arn,
-                noncurrent_version_days=1,
-                expire_after_days=args.log_retention_days,
-                protect=args.protect,
-            ),
-            self,
-        )
+        target = args.log_bucket.target(CLOUDFRONT_PREFIX)
         source = aws.cloudwatch.LogDeliverySource(
             f"{name}-access-logs",
             name=f"{args.name_prefix}-frontend-cdn",
@@ -316,18 +348,12 @@ class CdnSite(pulumi.ComponentResource):
             region=CLOUDFRONT_REGION,
             opts=child,
         )
-        policy = bucket_policy(
-            f"{name}-logs",
-            logs,
-            log_delivery_statements(logs.arn, args.context.account_id, source.arn),
-            parent=self,
-        )
         destination = aws.cloudwatch.LogDeliveryDestination(
             f"{name}-access-logs",
             name=f"{args.name_prefix}-frontend-cdn-s3",
             output_format="json",
             delivery_destination_configuration=aws.cloudwatch.LogDeliveryDestinationDeliveryDestinationConfigurationArgs(
-                destination_resource_arn=logs.arn
+                destination_resource_arn=pulumi.Output.concat(target.bucket_arn, "/", target.prefix)
             ),
             region=CLOUDFRONT_REGION,
             opts=child,
@@ -344,9 +370,8 @@ class CdnSite(pulumi.ComponentResource):
             ],
             region=CLOUDFRONT_REGION,
             # The bucket must accept the delivery service before the delivery is created.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[target.ready]),
         )
-        return logs.bucket
 
     def _kms_through_s3(self, actions: Sequence[str]) -> Statement:
         return statement(

@@ -1,7 +1,8 @@
-"""LoadBalancer: an internet-facing Application Load Balancer that answers HTTPS only, with its access-log bucket.
+"""LoadBalancer: an internet-facing Application Load Balancer that answers HTTPS only, logging to the stack's log
+bucket.
 
-The ALB is its own component so that it owns everything at the edge of the VPC (its security group, listeners,
-log bucket) and services attach to it with `add_target`, which creates their target group, their path rule and
+The ALB is its own component so that it owns everything at the edge of the VPC (its security group, listeners)
+and services attach to it with `add_target`, which creates their target group, their path rule and
 the one egress rule the ALB needs to reach them. Anything no rule matches gets a fixed 404.
 """
 
@@ -9,14 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_aws as aws
 
 from components.aws_context import AwsContext
 from components.iam_documents import Statement, statement
-from components.private_bucket import PrivateBucketArgs, bucket_policy, private_bucket
 from components.security_groups import allow_tcp_to_group, closed_security_group
+
+if TYPE_CHECKING:
+    # LogBucket writes the ELB writer's statement below into its policy.
+    from components.log_bucket import LogTarget
 
 # Pulumi's auto-name suffix: "-" and seven hex characters.
 AUTONAME_SUFFIX = 8
@@ -133,19 +138,17 @@ class LoadBalancerArgs:
     """Public subnets, one per AZ."""
     certificate_arn: pulumi.Input[str]
     """The validated ACM certificate of the HTTPS listener, in the ALB's region."""
-    log_bucket_prefix: str
-    """Name prefix of the access-log bucket, e.g. `socialclub-production-alb-logs-` (S3 appends a suffix)."""
+    access_logs: LogTarget
+    """The stack's log bucket and the ALB's prefix in it (`LogBucket.target(ALB_PREFIX)`)."""
     ssl_policy: str = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
     """TLS 1.3 and 1.2 with forward-secret AEAD ciphers only."""
     ingress_cidrs: Sequence[str] = ("0.0.0.0/0",)
     """Who may connect on 80 and 443 (seed: anywhere); IPv6 blocks are accepted for a dual-stack VPC."""
     idle_timeout_seconds: int = 60
-    access_log_prefix: str = "alb"
-    access_log_retention_days: int = 90
     deletion_protection: bool = True
     """ALB deletion protection (production)."""
     protect: bool = True
-    """Pulumi `protect` on the ALB and its log bucket (production)."""
+    """Pulumi `protect` on the ALB (production)."""
 
 
 class LoadBalancer(pulumi.ComponentResource):
@@ -157,8 +160,6 @@ class LoadBalancer(pulumi.ComponentResource):
     dns_name: pulumi.Output[str]
     zone_id: pulumi.Output[str]
     https_listener_arn: pulumi.Output[str]
-    log_bucket_name: pulumi.Output[str]
-    log_bucket_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("socialclub:edge:LoadBalancer", name, None, opts)
@@ -186,24 +187,7 @@ class LoadBalancer(pulumi.ComponentResource):
                     opts=child,
                 )
 
-        bucket = private_bucket(
-            f"{name}-logs",
-            PrivateBucketArgs(
-                bucket_prefix=args.log_bucket_prefix,
-                # ALB log delivery accepts SSE-S3 only; the stack's KMS key cannot be used here.
-                kms_key_arn=None,
-                expire_after_days=args.access_log_retention_days,
-                protect=args.protect,
-            ),
-            self,
-        )
-        ctx = args.context
-        logs_arn = pulumi.Output.all(bucket.arn, ctx.account_id).apply(
-            lambda values: log_object_arn(values[0], args.access_log_prefix, values[1])
-        )
-        log_policy = bucket_policy(
-            f"{name}-logs", bucket, [log_writer_statement(logs_arn, ctx.region, ctx.partition)], self
-        )
+        logs = args.access_logs
         alb = aws.lb.LoadBalancer(
             f"{name}-alb",
             load_balancer_type="application",
@@ -215,10 +199,9 @@ class LoadBalancer(pulumi.ComponentResource):
             drop_invalid_header_fields=True,
             enable_deletion_protection=args.deletion_protection,
             idle_timeout=args.idle_timeout_seconds,
-            access_logs=aws.lb.LoadBalancerAccessLogsArgs(
-                bucket=bucket.bucket, prefix=args.access_log_prefix, enabled=True
-            ),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=[log_policy]),
+            access_logs=aws.lb.LoadBalancerAccessLogsArgs(bucket=logs.bucket_name, prefix=logs.prefix, enabled=True),
+            # ELB checks that it may write when logging is switched on.
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=[logs.ready]),
         )
         aws.lb.Listener(
             f"{name}-http",
@@ -261,8 +244,6 @@ class LoadBalancer(pulumi.ComponentResource):
         self.dns_name = alb.dns_name
         self.zone_id = alb.zone_id
         self.https_listener_arn = https.arn
-        self.log_bucket_name = bucket.bucket
-        self.log_bucket_arn = bucket.arn
         self.register_outputs(
             {
                 "securityGroupId": self.security_group_id,
@@ -271,8 +252,6 @@ class LoadBalancer(pulumi.ComponentResource):
                 "dnsName": self.dns_name,
                 "zoneId": self.zone_id,
                 "httpsListenerArn": self.https_listener_arn,
-                "logBucketName": self.log_bucket_name,
-                "logBucketArn": self.log_bucket_arn,
             }
         )
 

@@ -8,8 +8,8 @@ with the TLS-only denial.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -37,8 +37,12 @@ class PrivateBucketArgs:
     """SSE-KMS with this key and an S3 bucket key; None means SSE-S3, for writers that cannot use KMS."""
     noncurrent_version_days: int = 30
     """How long an overwritten or deleted object stays restorable (default 30 days)."""
-    expire_after_days: int | None = None
-    """Delete current objects after this many days (logs); None (default) keeps them."""
+    expire_by_prefix: Mapping[str, int] = field(default_factory=dict)
+    """Key prefix -> days after which current objects under it are deleted (logs), one lifecycle rule each; empty
+    (default) keeps current objects, with one rule for the whole bucket."""
+    abort_multipart_days: int = 7
+    """Parts of an upload never completed (a presigned upload the client abandoned) are deleted after this many
+    days (default 7)."""
     protect: bool = True
     """Pulumi `protect` on the bucket (production)."""
 
@@ -98,27 +102,37 @@ def private_bucket(name: str, args: PrivateBucketArgs, parent: pulumi.Resource) 
     aws.s3.BucketLifecycleConfiguration(
         name,
         bucket=bucket.id,
-        rules=[
-            aws.s3.BucketLifecycleConfigurationRuleArgs(
-                id="expire-old-versions",
-                status="Enabled",
-                filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                expiration=(
-                    aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.expire_after_days)
-                    if args.expire_after_days is not None
-                    else aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(expired_object_delete_marker=True)
-                ),
-                noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                    noncurrent_days=args.noncurrent_version_days
-                ),
-                abort_incomplete_multipart_upload=(
-                    aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(days_after_initiation=7)
-                ),
-            )
-        ],
+        rules=lifecycle_rules(args),
         opts=child,
     )
     return bucket
+
+
+def lifecycle_rules(args: PrivateBucketArgs) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
+    """One rule per expiring prefix, or one for the whole bucket that only cleans up versions and uploads."""
+    scopes: list[tuple[str, str, int | None]] = [
+        (f"expire-{prefix.strip('/').replace('/', '-')}", prefix, days)
+        for prefix, days in args.expire_by_prefix.items()
+    ] or [("expire-old-versions", "", None)]
+    return [
+        aws.s3.BucketLifecycleConfigurationRuleArgs(
+            id=rule_id,
+            status="Enabled",
+            filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=prefix),
+            expiration=(
+                aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days)
+                if days is not None
+                else aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(expired_object_delete_marker=True)
+            ),
+            noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                noncurrent_days=args.noncurrent_version_days
+            ),
+            abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                days_after_initiation=args.abort_multipart_days
+            ),
+        )
+        for rule_id, prefix, days in scopes
+    ]
 
 
 def bucket_policy(

@@ -28,6 +28,28 @@ ViewerRegion = Literal[
 NORTH_AMERICA_ONLY: dict[ViewerRegion, float] = {"northAmerica": 1.0}
 
 
+class BucketUsage(ConfigModel):
+    """What one bucket holds and serves in a month."""
+
+    storage_gb: float = Field(ge=0)
+    """GB stored, noncurrent versions included."""
+    put_requests_thousands: float = Field(ge=0)
+    """Thousand PUT/COPY/POST/LIST requests."""
+    get_requests_thousands: float = Field(ge=0)
+    """Thousand GET requests."""
+
+
+def default_bucket_usage() -> dict[str, BucketUsage]:
+    return {
+        # User media: pictures of venues, groups and profiles; CloudFront caches most reads.
+        "assets": BucketUsage(storage_gb=50, put_requests_thousands=20, get_requests_thousands=500),
+        # The API's private objects (exports, attachments).
+        "backend": BucketUsage(storage_gb=10, put_requests_thousands=20, get_requests_thousands=100),
+        # ALB, CloudFront and S3 access logs: written in many small objects, rarely read.
+        "logs": BucketUsage(storage_gb=30, put_requests_thousands=100, get_requests_thousands=1),
+    }
+
+
 class CostAssumptions(ConfigModel):
     hours_per_month: float = Field(default=730, ge=672, le=744)
     """Hours billed per month for always-on resources (AWS's calculator uses 730 = 8,760 / 12)."""
@@ -82,11 +104,16 @@ class CostAssumptions(ConfigModel):
     """Million standard queries/month per hosted zone (alias queries to CloudFront and the ALB are free)."""
 
     s3_storage_gb: float = Field(default=5, ge=0)
-    """GB stored per bucket, including noncurrent versions (frontend build, access logs)."""
+    """GB stored per bucket without an entry in `s3Buckets`, including noncurrent versions (the frontend build)."""
     s3_put_requests_thousands: float = Field(default=10, ge=0)
-    """Thousand PUT/COPY/POST/LIST requests/month per bucket (deploys, log delivery)."""
+    """Thousand PUT/COPY/POST/LIST requests/month per bucket without an entry in `s3Buckets` (deploys)."""
     s3_get_requests_thousands: float = Field(default=100, ge=0)
-    """Thousand GET requests/month per bucket (CloudFront origin fetches on cache misses)."""
+    """Thousand GET requests/month per bucket without an entry in `s3Buckets` (CloudFront origin fetches on cache
+    misses)."""
+    s3_buckets: dict[str, BucketUsage] = Field(default_factory=default_bucket_usage)
+    """Usage per bucket by its purpose, the part of its name after the stack's prefix (`<env>-assets-...` is
+    `assets`). Defaults: assets 50 GB, 20k PUT, 500k GET; backend 10 GB, 20k PUT, 100k GET; logs 30 GB, 100k PUT,
+    1k GET. A map given in the stack file replaces the defaults."""
     ecr_storage_gb: float = Field(default=5, ge=0)
     """GB of images kept per ECR repository after its lifecycle policy."""
 

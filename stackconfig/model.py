@@ -15,6 +15,7 @@ from stackconfig.network import NetworkConfig
 from stackconfig.observability import ObservabilityConfig, observability_problems
 from stackconfig.security import KmsConfig, SecretsConfig
 from stackconfig.service import ServiceConfig, production_service_problems
+from stackconfig.storage import StorageConfig
 from stackconfig.waf import WafConfig, production_waf_problems
 
 Environment = Literal["development", "staging", "production"]
@@ -45,6 +46,8 @@ class StackConfig(ConfigModel):
     frontend: FrontendConfig
     deploy: DeployConfig
     service: ServiceConfig
+    storage: StorageConfig = StorageConfig()
+    """The Assets and Backend buckets and the S3 access logs (section `socialclub:storage`)."""
     waf: WafConfig = WafConfig()
     """AWS WAF in front of CloudFront and the ALB (section `socialclub:waf`); production must turn it on."""
     observability: ObservabilityConfig

@@ -621,6 +621,13 @@ def cloudfront_distribution(resource: PlanResource, ctx: Context) -> list[Line]:
     if inputs.get("enabled") is False:
         return []
     cf = ctx.prices.cloudfront
+def cloudfront_function(resource: PlanResource, ctx: Context) -> list[Line]:
+    # At most one invocation per viewer request of a distribution (it runs on the default behaviour only).
+    requests = ctx.assumptions.cloudfront_requests_millions
+    rate = ctx.prices.usd("cloudfront.function.million")
+    return [_line(resource, "CloudFront", f"function: {requests:g}M invocations x {money(rate)}/M", requests * rate)]
+
+
     price_class = text(inputs, "priceClass", "PriceClass_All")
     if price_class not in cf.price_classes:
         raise NotPriced(f"price class {price_class} is not in the data file")
@@ -677,13 +684,16 @@ def route53_health_check(resource: PlanResource, ctx: Context) -> list[Line]:
 
 def s3_bucket(resource: PlanResource, ctx: Context) -> list[Line]:
     a, p = ctx.assumptions, ctx.prices
-    cost = (
-        a.s3_storage_gb * p.usd("s3.standard.gbMonth")
-        + a.s3_put_requests_thousands * p.usd("s3.put.per1000")
-        + a.s3_get_requests_thousands * p.usd("s3.get.per1000")
-    )
-    how = f"{a.s3_storage_gb:g} GB + {a.s3_put_requests_thousands:g}k PUT + {a.s3_get_requests_thousands:g}k GET"
-    return [_line(resource, "S3", how, cost)]
+    # `<env>-<purpose>-`: the bucket's purpose picks its usage in `s3Buckets`, else the per-bucket defaults.
+    prefix = text(resource["inputs"], "bucketPrefix", "")
+    purpose = next((name for name in a.s3_buckets if prefix.endswith(f"-{name}-")), None)
+    usage = a.s3_buckets[purpose] if purpose is not None else None
+    gb = usage.storage_gb if usage else a.s3_storage_gb
+    puts = usage.put_requests_thousands if usage else a.s3_put_requests_thousands
+    gets = usage.get_requests_thousands if usage else a.s3_get_requests_thousands
+    cost = gb * p.usd("s3.standard.gbMonth") + puts * p.usd("s3.put.per1000") + gets * p.usd("s3.get.per1000")
+    what = f"{purpose}: " if purpose else ""
+    return [_line(resource, "S3", f"{what}{gb:g} GB + {puts:g}k PUT + {gets:g}k GET", cost)]
 
 
 def ecr_repository(resource: PlanResource, ctx: Context) -> list[Line]:
@@ -882,6 +892,7 @@ PRICERS: dict[str, Pricer] = {
     "aws:s3/bucket:Bucket": s3_bucket,
     "aws:ecr/repository:Repository": ecr_repository,
     "aws:kms/key:Key": kms_key,
+    "aws:cloudfront/function:Function": cloudfront_function,
     "aws:secretsmanager/secret:Secret": secret,
     "aws:cloudwatch/metricAlarm:MetricAlarm": metric_alarm,
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": composite_alarm,

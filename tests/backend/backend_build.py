@@ -18,6 +18,7 @@ from components.container_registry import (
 )
 from components.fargate_service import ContainerSecret, FargateService, FargateServiceArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
+from components.log_bucket import ALB_PREFIX, LogBucket, LogBucketArgs
 from offline import fakes, harness
 from offline.harness import Plan, Resource
 from tests.support import aws_context, inputs, rules_of, run_component
@@ -85,6 +86,7 @@ def build(*, lb: dict[str, Any] | None = None, registry: bool = False, **overrid
     """A program declaring the ALB and the service (and, with `registry`, an owned repository)."""
 
     def program() -> None:
+        logs = LogBucket("logs", LogBucketArgs(context=aws_context(), name_prefix="sc-test"))
         load_balancer = LoadBalancer(
             "api",
             LoadBalancerArgs(
@@ -92,7 +94,7 @@ def build(*, lb: dict[str, Any] | None = None, registry: bool = False, **overrid
                 vpc_id=VPC_ID,
                 subnet_ids=PUBLIC,
                 certificate_arn=CERT_ARN,
-                log_bucket_prefix="sc-test-alb-logs-",
+                access_logs=logs.target(ALB_PREFIX),
                 **(lb or {}),
             ),
         )

@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from components.cdn_site import CdnSite, CdnSiteArgs
 from components.github_deploy_roles import GithubDeployRoles, GithubDeployRolesArgs, GithubSubject, StackFence
+from components.log_bucket import LogBucket, LogBucketArgs
 from offline import fakes
 from offline.harness import Plan, Resource
 from tests.support import aws_context, inputs
@@ -41,6 +42,7 @@ def site_args(**overrides: Any) -> CdnSiteArgs:
         aliases=[f"app.{DOMAIN}", f"cdn.{DOMAIN}"],
         certificate_arn=CLOUDFRONT_CERT_ARN,
         kms_key_arn=KEY_ARN,
+        log_bucket=LogBucket("logs", LogBucketArgs(context=aws_context(), name_prefix="sc-test")),
         connect_origins=[f"https://api.{DOMAIN}"],
     )
     return replace(base, **overrides)

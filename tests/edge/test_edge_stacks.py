@@ -126,10 +126,10 @@ def test_app_deploy_reaches_this_stacks_repository_service_bucket_and_distributi
     assert not {a for s in statements for a in s["Action"]} & {"*", "s3:*", "iam:*", "ecs:*", "ecr:*"}
 
 
-def test_production_protects_the_frontend_buckets_staging_does_not() -> None:
+def test_production_protects_the_frontend_bucket_staging_does_not() -> None:
     for stack, protected in (("production", True), ("staging", False)):
         buckets = [b for b in stack_plan(stack).of_type(BUCKET) if b.name.startswith("frontend-")]
-        assert len(buckets) == 2 and all(b.protect is protected for b in buckets), stack
+        assert len(buckets) == 1 and all(b.protect is protected for b in buckets), stack
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
+from components.log_bucket import ALB_PREFIX, LogBucket, LogBucketArgs
 from components.web_acl import API_RULE_GROUPS, BASE_CAPACITY, EDGE_RULE_GROUPS, WebAcl, WebAclArgs, capacity
 from offline.harness import Plan
 from tests.edge.common import KEY_ARN
@@ -102,6 +103,7 @@ def test_the_load_balancer_attaches_a_regional_acl() -> None:
     acl_arn = f"arn:aws:wafv2:us-east-1:123456789012:regional/webacl/sc-test-api/{'0' * 8}"
 
     def lb() -> None:
+        logs = LogBucket("logs", LogBucketArgs(context=aws_context(), name_prefix="sc-test"))
         balancer = LoadBalancer(
             "api",
             LoadBalancerArgs(
@@ -109,7 +111,7 @@ def test_the_load_balancer_attaches_a_regional_acl() -> None:
                 vpc_id="vpc-1",
                 subnet_ids=["subnet-a", "subnet-b"],
                 certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/c",
-                log_bucket_prefix="sc-test-alb-logs-",
+                access_logs=logs.target(ALB_PREFIX),
             ),
         )
         balancer.attach_web_acl(acl_arn)
