@@ -235,7 +235,9 @@ def _pass_role_and_lambda(b: StackBuilder) -> None:
 def _user_split_pass_role(b: StackBuilder) -> None:
     user = b.add("aws:iam/user:User", "ci", {"name": "ci"})
     b.add(
-        "aws:iam/userPolicy:UserPolicy", "ci-pass", {"user": Ref(user), "policy": _policy(_allow("iam:PassRole", ROLES))}
+        "aws:iam/userPolicy:UserPolicy",
+        "ci-pass",
+        {"user": Ref(user), "policy": _policy(_allow("iam:PassRole", ROLES))},
     )
     launcher = b.add(
         "aws:iam/policy:Policy",
