@@ -14,7 +14,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SYNCED := $(VENV)/.synced
 
-.PHONY: plan diff test lint bench venv policy-venv uv-path clean
+.PHONY: plan diff test lint audit bench venv policy-venv uv-path clean
 
 venv: $(SYNCED)
 
@@ -65,6 +65,17 @@ lint: $(SYNCED)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 	.ci/lint-workflows
+
+# Known vulnerabilities in every locked dependency (uv.lock, all groups, by hash), from PyPI's advisory data.
+# It needs the network, so CI runs it in the pull-request and deploy workflows, not in .ci/run; --strict fails
+# when a package could not be checked, so an unreachable index never passes for "no vulnerabilities".
+# AUDIT_FORMAT=markdown for a job summary.
+AUDIT_FORMAT ?= columns
+audit: $(SYNCED)
+	$(UV) export --frozen --all-groups --no-emit-project --format requirements-txt --quiet \
+		--output-file $(VENV)/audit-requirements.txt
+	$(VENV)/bin/pip-audit --strict --disable-pip --require-hashes --progress-spinner off --desc on \
+		--format $(AUDIT_FORMAT) --requirement $(VENV)/audit-requirements.txt
 
 bench: $(SYNCED)
 	$(PY) -m offline.bench

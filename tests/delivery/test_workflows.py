@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -488,3 +490,98 @@ def test_the_database_migration_runs_after_pulumi_up_and_its_exit_code_decides()
         "OUTPUT_MIGRATION_LOG_GROUP",
     ):
         assert f'pulumi.export("{env[key]}"' in program, key
+
+
+# --- security scans: the image about to be deployed, the project's own dependencies ----------------------------
+
+SCAN_STEP = "Gate on ECR's scan of the image"
+
+
+def scan_gate(counts: str, fail_on: str, tmp_path: Path) -> tuple[int, str, list[str]]:
+    """Run the deploy's scan-gate script with a stand-in `aws` that reports `counts` (ECR's findingSeverityCounts
+    JSON): exit status, job summary and the aws commands it ran."""
+    step = next(s for s in reusable_deploy_job().steps if s.get("name") == SCAN_STEP)
+    calls = tmp_path / "aws-calls"
+    fake = tmp_path / "bin" / "aws"
+    fake.parent.mkdir()
+    fake.write_text(
+        f'#!/usr/bin/env bash\necho "$*" >> {calls}\n'
+        f"if [[ \"$1 $2\" == 'ecr describe-image-scan-findings' ]]; then echo '{counts}'; fi\n"
+    )
+    fake.chmod(0o755)
+    summary = tmp_path / "summary.md"
+    env = {
+        "PATH": f"{fake.parent}:{os.environ['PATH']}",
+        "REPOSITORY_NAME": "socialclub/backend",
+        "DIGEST": "sha256:" + "a" * 64,
+        "FAIL_ON": fail_on,
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    done = subprocess.run(["bash", "-c", step["run"]], env=env, capture_output=True, text=True, check=False)
+    ran = calls.read_text().splitlines() if calls.exists() else []
+    return done.returncode, summary.read_text() if summary.exists() else done.stdout, ran
+
+
+def test_the_image_scan_gates_the_deploy_between_the_push_and_pulumi_up() -> None:
+    job = reusable_deploy_job()
+    names = [s.get("name") for s in job.steps]
+    push = next(i for i, s in enumerate(job.steps) if s.get("id") == "push")
+    assert push < names.index(SCAN_STEP) < _step_index(job, "pulumi up")
+    step = job.steps[names.index(SCAN_STEP)]
+    assert step["env"]["REPOSITORY_NAME"] == "${{ steps.push.outputs.repository-name }}"
+    assert step["env"]["DIGEST"] == "${{ steps.push.outputs.digest }}"
+    # The input, else the repository variable, else HIGH for production and CRITICAL elsewhere.
+    assert step["env"]["FAIL_ON"] == (
+        "${{ inputs.image-scan-fail-on || vars.IMAGE_SCAN_FAIL_ON || "
+        "(inputs.stack == 'production' && 'HIGH' || 'CRITICAL') }}"
+    )
+    assert triggers(workflow("deploy.yml"))["workflow_call"]["inputs"]["image-scan-fail-on"]["required"] is False
+
+
+def test_findings_at_or_above_the_threshold_stop_the_deploy(tmp_path: Path) -> None:
+    status, summary, ran = scan_gate('{"HIGH": 2, "MEDIUM": 5, "LOW": 1}', "HIGH", tmp_path)
+    assert status == 1 and "**Stopped:** 2 findings at HIGH or above." in summary
+    assert "| HIGH | 2 |" in summary and "| MEDIUM | 5 |" in summary and "| CRITICAL | 0 |" in summary
+    image = "--repository-name socialclub/backend --image-id imageDigest=sha256:" + "a" * 64
+    assert ran[0] == f"ecr wait image-scan-complete {image}"
+    assert ran[1].startswith(f"ecr describe-image-scan-findings {image}")
+
+
+def test_findings_below_the_threshold_pass_and_are_still_shown(tmp_path: Path) -> None:
+    status, summary, _ = scan_gate('{"HIGH": 2, "MEDIUM": 5}', "CRITICAL", tmp_path)
+    assert status == 0 and "No finding at CRITICAL or above." in summary and "| HIGH | 2 |" in summary
+
+
+def test_an_image_without_findings_passes(tmp_path: Path) -> None:
+    # ECR leaves findingSeverityCounts out when there is nothing to count.
+    status, summary, _ = scan_gate("null", "LOW", tmp_path)
+    assert status == 0 and "| CRITICAL | 0 |" in summary
+
+
+def test_an_unreadable_answer_stops_the_deploy(tmp_path: Path) -> None:
+    status, _, _ = scan_gate('{"HIGH": "many"}', "CRITICAL", tmp_path)
+    assert status == 1
+
+
+def test_an_unknown_threshold_stops_before_asking_ecr(tmp_path: Path) -> None:
+    status, output, ran = scan_gate("{}", "SEVERE", tmp_path)
+    assert status == 1 and "image-scan-fail-on is 'SEVERE'" in output and ran == []
+
+
+def test_the_locked_dependencies_are_audited_in_pull_requests_and_before_a_deploy() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\naudit: $(SYNCED)\n")[1].split("\n\n")[0].replace("\\\n", " ")
+    assert "$(UV) export --frozen --all-groups" in recipe
+    # --strict: a package that could not be checked (index unreachable) fails instead of passing silently.
+    for flag in ("--strict", "--require-hashes", "--disable-pip", "--format $(AUDIT_FORMAT)"):
+        assert flag in recipe, flag
+    audited = {
+        (job.file, job.id)
+        for job in jobs()
+        for script in job.scripts()
+        if 'make -s audit AUDIT_FORMAT=markdown | tee -a "$GITHUB_STEP_SUMMARY"' in script
+        and script.startswith("set -o pipefail\n")
+    }
+    assert audited == {("pull-request.yml", "audit"), ("deploy.yml", "checks")}
+    # It needs the network: not part of the offline CI entry point.
+    assert "audit" not in (ROOT / ".ci/run").read_text()
