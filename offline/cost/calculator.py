@@ -616,11 +616,6 @@ def vpc_endpoint(resource: PlanResource, ctx: Context) -> list[Line]:
 # --- edge ----------------------------------------------------------------------------------------------------
 
 
-def cloudfront_distribution(resource: PlanResource, ctx: Context) -> list[Line]:
-    inputs = resource["inputs"]
-    if inputs.get("enabled") is False:
-        return []
-    cf = ctx.prices.cloudfront
 def cloudfront_function(resource: PlanResource, ctx: Context) -> list[Line]:
     # At most one invocation per viewer request of a distribution (it runs on the default behaviour only).
     requests = ctx.assumptions.cloudfront_requests_millions
@@ -628,6 +623,11 @@ def cloudfront_function(resource: PlanResource, ctx: Context) -> list[Line]:
     return [_line(resource, "CloudFront", f"function: {requests:g}M invocations x {money(rate)}/M", requests * rate)]
 
 
+def cloudfront_distribution(resource: PlanResource, ctx: Context) -> list[Line]:
+    inputs = resource["inputs"]
+    if inputs.get("enabled") is False:
+        return []
+    cf = ctx.prices.cloudfront
     price_class = text(inputs, "priceClass", "PriceClass_All")
     if price_class not in cf.price_classes:
         raise NotPriced(f"price class {price_class} is not in the data file")
@@ -887,12 +887,12 @@ PRICERS: dict[str, Pricer] = {
     "aws:lb/loadBalancer:LoadBalancer": load_balancer,
     VPC_ENDPOINT: vpc_endpoint,
     "aws:cloudfront/distribution:Distribution": cloudfront_distribution,
+    "aws:cloudfront/function:Function": cloudfront_function,
     "aws:route53/zone:Zone": route53_zone,
     "aws:route53/healthCheck:HealthCheck": route53_health_check,
     "aws:s3/bucket:Bucket": s3_bucket,
     "aws:ecr/repository:Repository": ecr_repository,
     "aws:kms/key:Key": kms_key,
-    "aws:cloudfront/function:Function": cloudfront_function,
     "aws:secretsmanager/secret:Secret": secret,
     "aws:cloudwatch/metricAlarm:MetricAlarm": metric_alarm,
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": composite_alarm,
