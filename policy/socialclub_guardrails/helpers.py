@@ -54,7 +54,6 @@ SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 LOG_DELIVERY_SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
 RDS_INSTANCE = "aws:rds/instance:Instance"
-RDS_PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 DYNAMODB_TABLE = "aws:dynamodb/table:Table"
 # aws.alb.* are aliases of aws.lb.* with their own tokens; a program may use either.
