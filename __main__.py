@@ -8,7 +8,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from catalog import SECRETS
+from catalog import SENTRY_DSN
 from components.alerting import AlertTopic, AlertTopicArgs, SlackChannel, chatbot_policy_name
 from components.aws_context import AwsContext
 from components.cdn_site import CdnSite, CdnSiteArgs, GeoRestriction, MediaOrigin
@@ -17,6 +17,7 @@ from components.container_registry import ContainerRegistry, ContainerRegistryAr
 from components.dashboards import Dashboards, DashboardsArgs
 from components.db_migration import DatabaseMigration, DatabaseMigrationArgs
 from components.dns_zone import AliasTarget, DnsZone, DnsZoneArgs, MxHost
+from components.error_tracking import ErrorTracking, ErrorTrackingArgs, SlackTarget, SpikeRule
 from components.fargate_service import ContainerSecret, FargateService, FargateServiceArgs, ScalingPolicy
 from components.github_deploy_roles import GithubDeployRoles, GithubDeployRolesArgs, GithubSubject, StackFence
 from components.health_checks import HttpsEndpoint, SiteHealthChecks, SiteHealthChecksArgs
@@ -125,7 +126,7 @@ secrets = SecretSet(
         context=context,
         path_prefix=f"{config.name_prefix}/{stack}",
         kms_key_arn=kms.arn,
-        specs=SECRETS,
+        specs=config.secret_specs,
         values=config.secrets.values,
         recovery_window_days=config.secrets.recovery_window_days,
         manual_rotation_days=config.secrets.api_key_rotation_days,
@@ -618,6 +619,30 @@ secrets.remind_manual_rotation(alerts.topic_arn)
 pulumi.export("alertTopicArn", alerts.topic_arn)
 pulumi.export("alarmNames", monitoring.alarm_names)
 pulumi.export("dashboardNames", dashboards.dashboard_names)
+# Sentry (the requirements' `socialclub-backend` project and its three alert rules), managed unless the stack
+# switches it off; its DSN then reaches the tasks through the same secret an operator fills otherwise.
+tracking = config.sentry
+if tracking.enabled and tracking.organization and tracking.team:
+    spike = tracking.alerts.spike
+    errors = ErrorTracking(
+        "sentry",
+        ErrorTrackingArgs(
+            organization=tracking.organization,
+            team=tracking.team,
+            project=tracking.project,
+            platform=tracking.platform,
+            key_name=f"{env_name}-backend",
+            new_issue_frequency_minutes=tracking.alerts.new_issue.frequency_minutes,
+            regression_frequency_minutes=tracking.alerts.regression.frequency_minutes,
+            spike=SpikeRule(spike.errors, spike.window_minutes, spike.resolve_below),
+            slack=SlackTarget(tracking.slack.integration_id, tracking.slack.channel) if tracking.slack else None,
+            token=tracking.token.get_secret_value() if tracking.token else None,
+        ),
+        opts,
+    )
+    secrets.set_value(SENTRY_DSN, errors.dsn)
+    pulumi.export("sentryProject", errors.project_slug)
+    pulumi.export("sentryAlertNames", errors.alert_names)
 
 # --- outputs -----------------------------------------------------------------------------------------------
 pulumi.export("vpcId", network.vpc_id)

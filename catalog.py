@@ -6,7 +6,11 @@ seven added here are the ones the backend and the deploy flow need (see README, 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from components.secret_set import SecretSpec
+
+SENTRY_DSN = "monitoring/sentry-dsn"
 
 SECRETS: tuple[SecretSpec, ...] = (
     SecretSpec("aws/role-arn", "ARN of the GitHub Actions deploy role", rotation="none", source="program"),
@@ -35,6 +39,15 @@ SECRETS: tuple[SecretSpec, ...] = (
     SecretSpec("integration/google-maps-key", "Google Maps Platform key for venue search"),
     SecretSpec("auth/jwt-secret", "Signing key of access tokens", source="generated"),
     SecretSpec("auth/jwt-refresh-secret", "Signing key of refresh tokens", source="generated"),
-    SecretSpec("monitoring/sentry-dsn", "Sentry DSN of the backend project"),
+    SecretSpec(SENTRY_DSN, "Sentry DSN of the backend project"),
     SecretSpec("notifications/slack-webhook-url", "Slack incoming webhook for deploy and alarm notices"),
 )
+
+
+def secret_catalog(*, sentry_managed: bool) -> tuple[SecretSpec, ...]:
+    """The secrets of a stack: with Sentry managed by the stack (`socialclub:sentry.enabled`), the program writes
+    the DSN of the project it creates (a key Sentry issues, nothing a person rotates), and stack config may no
+    longer set it."""
+    if not sentry_managed:
+        return SECRETS
+    return tuple(replace(s, source="program", rotation="none") if s.key == SENTRY_DSN else s for s in SECRETS)

@@ -297,6 +297,28 @@ def _random_id(args: MockResourceArgs, rid: str) -> State:
     return {"hex": hashlib.shake_256(args.name.encode()).hexdigest(int(args.inputs.get("byteLength", 8)))}
 
 
+def _sentry_project(args: MockResourceArgs, rid: str) -> State:
+    """The provider's id of a project is its slug; Sentry numbers it too."""
+    return {"slug": args.inputs.get("slug", rid), "projectId": str(int(suffix(args.name, 6), 16)), "internalId": rid}
+
+
+def _sentry_key(args: MockResourceArgs, rid: str) -> State:
+    """A client key's DSN has the shape `https://<public key>@o<org id>.ingest.sentry.io/<project id>`."""
+    public, secret = suffix(args.name, 32), suffix(args.name + "secret", 32)
+    org_id = int(suffix(str(args.inputs.get("organization", "")), 6), 16)
+    project_id = int(suffix(str(args.inputs.get("project", "")), 6), 16)
+    dsn = f"https://{public}@o{org_id}.ingest.sentry.io/{project_id}"
+    return {
+        "public": public,
+        "secret": secret,
+        "projectId": project_id,
+        "dsnPublic": dsn,
+        "dsnSecret": dsn.replace(f"{public}@", f"{public}:{secret}@"),
+        "dsnCsp": f"https://o.ingest.sentry.io/api/{project_id}/security/?sentry_key={public}",
+        "isActive": True,
+    }
+
+
 COMPUTED: dict[str, Callable[[MockResourceArgs, str], State]] = {
     "random:index/randomPassword:RandomPassword": _random_password,
     "random:index/randomId:RandomId": _random_id,
@@ -328,6 +350,8 @@ COMPUTED: dict[str, Callable[[MockResourceArgs, str], State]] = {
     "aws:ecs/service:Service": _ecs_service,
     "aws:ecs/taskDefinition:TaskDefinition": _ecs_task_definition,
     "awsx:ecr:Image": _awsx_ecr_image,
+    "sentry:index/sentryProject:SentryProject": _sentry_project,
+    "sentry:index/sentryKey:SentryKey": _sentry_key,
 }
 
 # Ids that AWS gives a recognisable shape (helps reading a plan and keeps id-format checks honest).
@@ -369,7 +393,13 @@ def _hosted_zone(args: dict[str, Any]) -> State:
     }
 
 
+def _sentry_team(args: dict[str, Any]) -> State:
+    slug = str(args.get("slug", "team"))
+    return {"id": slug, "slug": slug, "name": slug, "internalId": str(int(suffix(slug, 6), 16)), "isMember": True}
+
+
 CALLS: dict[str, Callable[[dict[str, Any]], State]] = {
+    "sentry:index/getSentryTeam:getSentryTeam": _sentry_team,
     "aws:route53/getZone:getZone": _hosted_zone,
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
     "aws:index/getRegion:getRegion": lambda _: {"name": REGION, "region": REGION, "id": REGION},

@@ -7,13 +7,16 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from catalog import secret_catalog
+from components.secret_set import SecretSpec
 from stackconfig.base import ConfigModel, Problem, raise_problems
 from stackconfig.cost import CostAssumptions
 from stackconfig.data import CacheConfig, DatabaseConfig, TablesConfig, production_data_problems
 from stackconfig.edge import DeployConfig, DnsConfig, FrontendConfig
 from stackconfig.network import NetworkConfig
 from stackconfig.observability import ObservabilityConfig, observability_problems
-from stackconfig.security import KmsConfig, SecretsConfig
+from stackconfig.security import KmsConfig, SecretsConfig, secret_key_problems
+from stackconfig.sentry import SentryConfig
 from stackconfig.service import ServiceConfig, production_service_problems
 from stackconfig.storage import StorageConfig
 from stackconfig.waf import WafConfig, production_waf_problems
@@ -52,6 +55,8 @@ class StackConfig(ConfigModel):
     """AWS WAF in front of CloudFront and the ALB (section `socialclub:waf`); production must turn it on."""
     observability: ObservabilityConfig
     """Alert recipients and alarm thresholds (section `socialclub:observability`)."""
+    sentry: SentryConfig = SentryConfig()
+    """The backend's Sentry project, alert rules and DSN (section `socialclub:sentry`); off by default."""
     cost: CostAssumptions = CostAssumptions()
     """Usage assumptions for the cost estimate (traffic, storage, requests); the resources fix everything else."""
 
@@ -59,12 +64,18 @@ class StackConfig(ConfigModel):
     def is_production(self) -> bool:
         return self.environment == "production"
 
+    @property
+    def secret_specs(self) -> tuple[SecretSpec, ...]:
+        """This stack's secrets and who provides each (the Sentry DSN is the program's when it manages Sentry)."""
+        return secret_catalog(sentry_managed=self.sentry.enabled)
+
     @model_validator(mode="after")
     def _cross_section_rules(self) -> StackConfig:
         raise_problems(self._problems())
         return self
 
     def _problems(self) -> Iterator[Problem]:
+        yield from secret_key_problems(self.secrets, self.secret_specs)
         for i, az in enumerate(self.network.availability_zones):
             if not az.startswith(self.region) or len(az) != len(self.region) + 1:
                 yield Problem(

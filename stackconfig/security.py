@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from collections.abc import Iterator, Sequence
 
-from catalog import SECRETS
-from stackconfig.base import ConfigModel, Path, Problem, raise_problems
+from pydantic import Field
+
+from components.secret_set import SecretSpec
+from stackconfig.base import ConfigModel, Path, Problem
 
 
 class KmsConfig(ConfigModel):
@@ -29,22 +31,17 @@ class SecretsConfig(ConfigModel):
     """Secrets whose value is put with `aws secretsmanager put-secret-value` instead of `values`: declaring
     them tells `make plan` the value exists, so it stops warning that the tasks would not start."""
 
-    @model_validator(mode="after")
-    def _known_keys(self) -> SecretsConfig:
-        sources = {spec.key: spec.source for spec in SECRETS}
-        settable = ", ".join(sorted(k for k, v in sources.items() if v != "program"))
-        given: list[tuple[Path, str, object]] = [(("values", key), key, "[secret]") for key in self.values]
-        given += [(("setOutOfBand", i), key, key) for i, key in enumerate(self.set_out_of_band)]
-        problems = [
-            Problem(
-                path,
-                shown,
-                f"the program writes {key}; accepted keys: {settable}"
-                if sources.get(key) == "program"
-                else f"not a secret of catalog.py; accepted keys: {settable}",
-            )
-            for path, key, shown in given
-            if sources.get(key, "program") == "program"
-        ]
-        raise_problems(problems)
-        return self
+
+def secret_key_problems(secrets: SecretsConfig, specs: Sequence[SecretSpec]) -> Iterator[Problem]:
+    """Values and out-of-band declarations for secrets `specs` (the stack's catalog) does not let a person set,
+    located from the config root (StackConfig._problems calls this: whether the program writes the Sentry DSN
+    depends on the `sentry` section)."""
+    sources = {spec.key: spec.source for spec in specs}
+    settable = ", ".join(sorted(k for k, v in sources.items() if v != "program"))
+    given: list[tuple[Path, str, object]] = [(("secrets", "values", key), key, "[secret]") for key in secrets.values]
+    given += [(("secrets", "setOutOfBand", i), key, key) for i, key in enumerate(secrets.set_out_of_band)]
+    for path, key, shown in given:
+        if key not in sources:
+            yield Problem(path, shown, f"not a secret of catalog.py; accepted keys: {settable}")
+        elif sources[key] == "program":
+            yield Problem(path, shown, f"the program writes {key}; accepted keys: {settable}")

@@ -132,6 +132,11 @@ FREE_TYPES: dict[str, str] = {
     "aws:route53/hostedZoneDnsSec:HostedZoneDnsSec": "Route 53 charges nothing for DNSSEC signing",
     "aws:route53/queryLog:QueryLog": "Route 53 charges nothing for query logging; the logs are priced on their "
     "log group (CloudWatch Logs ingestion)",
+    # Sentry bills its own plan (events, seats), not AWS: nothing on the AWS invoice.
+    "sentry:index/sentryProject:SentryProject": "billed by Sentry (the organization's plan), not AWS",
+    "sentry:index/sentryKey:SentryKey": "billed by Sentry (the organization's plan), not AWS",
+    "sentry:index/sentryIssueAlert:SentryIssueAlert": "billed by Sentry (the organization's plan), not AWS",
+    "sentry:index/sentryMetricAlert:SentryMetricAlert": "billed by Sentry (the organization's plan), not AWS",
 }
 FREE_PREFIXES = ("pulumi:providers:",)
 

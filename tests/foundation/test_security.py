@@ -11,7 +11,7 @@ from catalog import SECRETS
 from components.kms_key import key_policy_statements
 from components.secret_set import SecretSet, SecretSetArgs, SecretSpec, ValueSource
 from offline.harness import HarnessError
-from tests.support import aws_context, inputs, run_component, stack_plan
+from tests.support import aws_context, inputs, run_component, stack_config, stack_plan
 
 SOURCES: tuple[ValueSource, ...] = ("program", "generated", "operator")
 
@@ -198,7 +198,8 @@ def test_every_secret_the_program_can_fill_has_a_value(stack: str) -> None:
         r.name.removeprefix("secrets-").removesuffix("-value")
         for r in plan.of_type("aws:secretsmanager/secretVersion:SecretVersion")
     }
-    by_source = {source: {s.key.replace("/", "-") for s in SECRETS if s.source == source} for source in SOURCES}
+    specs = stack_config(stack).secret_specs
+    by_source = {source: {s.key.replace("/", "-") for s in specs if s.source == source} for source in SOURCES}
     assert by_source["program"] | by_source["generated"] <= valued
     assert not valued & by_source["operator"], "no operator secret is valued in the committed stack files"
     generated = {r.name for r in plan.of_type("random:index/randomPassword:RandomPassword")}

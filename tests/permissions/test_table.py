@@ -40,7 +40,7 @@ def test_every_invoke_of_the_program_has_an_entry(program: str) -> None:
 def test_the_table_loads_and_every_entry_says_where_it_came_from() -> None:
     table = load_table()
     for entry in (*table.resources.values(), *table.invokes.values()):
-        assert entry.source.startswith(("internal/", "pulumi-random")), entry.token
+        assert entry.source.startswith(("internal/", "pulumi-random", "pulumiverse-sentry")), entry.token
     assert table.invokes["aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider"].operations["call"] == (
         "iam:ListOpenIDConnectProviders",
         "iam:GetOpenIDConnectProvider",
