@@ -4,9 +4,12 @@ the stack's log bucket. The log bucket's other prefixes expire with their source
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from stackconfig.base import ConfigModel
+
+FRONTEND_BUILD_PATH = "/assets/*"
+"""Where the frontend build puts its own files (seed: `assets/js`, `assets/css`, `assets/images`)."""
 
 
 class StorageConfig(ConfigModel):
@@ -24,3 +27,10 @@ class StorageConfig(ConfigModel):
     """How long browsers cache the Assets bucket's CORS preflight answer (default one hour)."""
     s3_access_log_retention_days: int = Field(default=90, ge=1, le=3650)
     """Days the S3 server access logs of the stack's buckets are kept in the log bucket (default 90)."""
+
+    @field_validator("media_path")
+    @classmethod
+    def _not_the_frontend_build(cls, path: str) -> str:
+        if path == FRONTEND_BUILD_PATH:
+            raise ValueError(f"{path} holds the frontend build's own files; accepted: another path such as /media/*")
+        return path
