@@ -483,7 +483,8 @@ site = CdnSite(
         price_class=web.price_class,
         geo_restriction=GeoRestriction(web.geo_restriction.type, web.geo_restriction.locations),
         web_acl_arn=edge_acl_arn,
-        connect_origins=[f"https://{api_host}"],
+        # The app's scripts call the API and PUT media to the assets bucket with presigned URLs.
+        connect_origins=[f"https://{api_host}", assets.upload_origin],
         content_security_policy=web.content_security_policy,
         protect=config.is_production,
     ),

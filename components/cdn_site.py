@@ -39,7 +39,8 @@ SPA_ROUTES_FUNCTION = """function handler(event) {
 
 
 def default_content_security_policy(connect_origins: Sequence[str]) -> str:
-    """Same-origin everything, no framing, no plugins; scripts may call `connect_origins` (the API)."""
+    """Same-origin everything, no framing, no plugins; scripts may call `connect_origins` (the API, the media
+    bucket's endpoint for presigned uploads)."""
     connect = " ".join(["'self'", *connect_origins])
     return "; ".join(
         [
@@ -124,8 +125,9 @@ class CdnSiteArgs:
     web_acl_arn: pulumi.Input[str] | None = None
     """A WAFv2 web ACL with scope CLOUDFRONT (in us-east-1) whose rules every viewer request passes; none by
     default."""
-    connect_origins: Sequence[str] = ()
-    """Origins the app's scripts may call (the API), for the default Content-Security-Policy."""
+    connect_origins: Sequence[pulumi.Input[str]] = ()
+    """Origins the app's scripts may call (the API, the media bucket for presigned uploads), for the default
+    Content-Security-Policy."""
     content_security_policy: str | None = None
     """Replaces the default Content-Security-Policy entirely."""
     hsts_max_age_seconds: int = 63072000
@@ -308,7 +310,9 @@ class CdnSite(pulumi.ComponentResource):
 
     def _security_headers(self) -> aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigArgs:
         args = self._args
-        policy = args.content_security_policy or default_content_security_policy(args.connect_origins)
+        policy: pulumi.Input[str] = args.content_security_policy or pulumi.Output.all(*args.connect_origins).apply(
+            default_content_security_policy
+        )
         return aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigArgs(
             strict_transport_security=aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigStrictTransportSecurityArgs(
                 access_control_max_age_sec=args.hsts_max_age_seconds,

@@ -56,6 +56,9 @@ class ObjectStore(pulumi.ComponentResource):
     bucket: aws.s3.Bucket
     bucket_name: pulumi.Output[str]
     bucket_arn: pulumi.Output[str]
+    upload_origin: pulumi.Output[str]
+    """`https://<bucket>.s3.<region>.amazonaws.com`, where browsers send presigned uploads: the app's
+    Content-Security-Policy must let its scripts connect there."""
 
     def __init__(self, name: str, args: ObjectStoreArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("socialclub:storage:ObjectStore", name, None, opts)
@@ -104,6 +107,7 @@ class ObjectStore(pulumi.ComponentResource):
         self.bucket = bucket
         self.bucket_name = bucket.bucket
         self.bucket_arn = bucket.arn
+        self.upload_origin = pulumi.Output.concat("https://", bucket.bucket_regional_domain_name)
         self.register_outputs({"bucketName": self.bucket_name, "bucketArn": self.bucket_arn})
 
     def grant_read_write(self, role: aws.iam.Role, label: str) -> aws.iam.RolePolicy:

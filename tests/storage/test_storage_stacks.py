@@ -89,13 +89,19 @@ def test_one_log_bucket_takes_alb_cloudfront_and_s3_access_logs_each_expiring_as
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_only_the_app_origin_may_upload_to_the_assets_bucket(stack: str) -> None:
+def test_only_the_app_origin_may_upload_to_the_assets_bucket_and_the_app_may_send_there(stack: str) -> None:
     plan = stack_plan(stack)
     (cors,) = [inputs(r) for r in plan.of_type("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration")]
     assert cors["bucket"] == plan.one(BUCKET, "assets-bucket").outputs["bucket"]
     (rule,) = cors["corsRules"]
     assert rule["allowedOrigins"] == [f"https://{APP[stack]}.socialclub.example.com"]
     assert sorted(rule["allowedMethods"]) == ["GET", "HEAD", "PUT"]
+    # ...and the app's Content-Security-Policy lets its scripts send the upload there, and to no other bucket.
+    headers = inputs(plan.one("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"))
+    csp = headers["securityHeadersConfig"]["contentSecurityPolicy"]["contentSecurityPolicy"]
+    (connect,) = [d.split()[1:] for d in csp.split("; ") if d.startswith("connect-src ")]
+    upload = f"https://{plan.one(BUCKET, 'assets-bucket').outputs['bucketRegionalDomainName']}"
+    assert [o for o in connect if "amazonaws.com" in o] == [upload]
 
 
 @pytest.mark.parametrize("stack", STACKS)
