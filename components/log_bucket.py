@@ -2,10 +2,11 @@
 logs of the stack's other buckets land under their own prefixes, each prefix with its own expiry.
 
 It is the one bucket of the stack that cannot use the stack's KMS key: it is encrypted with SSE-S3 (AES256).
-- ALB access logs: "The only server-side encryption option that's supported is Amazon S3-managed keys (SSE-S3)"
-  (Elastic Load Balancing, Application Load Balancers user guide, "Access logs", bucket requirements).
-- S3 server access logs: the destination bucket's default encryption may only be SSE-S3 (Amazon S3 user guide,
-  "Enabling Amazon S3 server access logging").
+- ALB access logs decide it: "The only server-side encryption option that's supported is Amazon S3-managed keys
+  (SSE-S3)" (Elastic Load Balancing, Application Load Balancers user guide, "Access logs", bucket requirements).
+- S3 server access logs: the Amazon S3 user guide ("Enabling Amazon S3 server access logging") supports only SSE-S3
+  as the destination's default encryption (the AWS CDK has since reported SSE-KMS with a customer managed key
+  working; the ALB leaves no choice either way).
 CloudFront's v2 logging (a CloudWatch Logs delivery) would accept SSE-KMS, but one bucket has one default
 encryption. ACLs stay disabled (bucket owner enforced): every writer here is let in by the bucket policy, so
 legacy CloudFront logging (which needs ACLs) is not used.
