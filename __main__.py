@@ -342,6 +342,8 @@ objects = ObjectStore(
     opts,
 )
 media_prefix = storage.media_path.removesuffix("/*")
+# The distribution forwards the whole path, so media keys start with the path's first segment (`media/`).
+media_keys = f"{media_prefix.lstrip('/')}/"
 pulumi.export("logBucketName", logs.bucket_name)
 pulumi.export("assetsBucketName", assets.bucket_name)
 pulumi.export("backendBucketName", objects.bucket_name)
@@ -386,9 +388,8 @@ backend = FargateService(
             "DATABASE_PORT": database.port.apply(str),
             "DATABASE_NAME": database.database_name,
             **{f"DYNAMODB_TABLE_{t.upper().replace('-', '_')}": n for t, n in tables.table_names.items()},
-            # Media keys start with `media/` (the distribution forwards the whole path to the bucket).
             "ASSETS_BUCKET": assets.bucket_name,
-            "ASSETS_KEY_PREFIX": f"{media_prefix.lstrip('/')}/",
+            "ASSETS_KEY_PREFIX": media_keys,
             "ASSETS_PUBLIC_URL": f"https://{zone.fqdn(config.dns.hosts.cdn)}{media_prefix}",
             "BACKEND_BUCKET": objects.bucket_name,
         },
@@ -418,7 +419,7 @@ database.grant_connect(backend.task_role, "backend")
 backend.allow_egress_to(cache.security_group_id, 6379, "cache")
 cache.allow_from(backend.security_group_id, "backend")
 tables.grant_read_write(backend.task_role, "backend")
-assets.grant_read_write(backend.task_role, "backend")
+assets.grant_read_write(backend.task_role, "backend", key_prefix=media_keys)
 objects.grant_read_write(backend.task_role, "backend")
 pulumi.export("ecrRepositoryUrl", backend.repository_url)
 pulumi.export("ecsClusterName", backend.cluster_name)
@@ -646,6 +647,8 @@ if tracking.enabled and tracking.organization and tracking.team:
     pulumi.export("sentryAlertNames", errors.alert_names)
 
 # --- outputs -----------------------------------------------------------------------------------------------
+# The GitHub project (github/) makes it the deploy environment's AWS_REGION.
+pulumi.export("awsRegion", config.region)
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("kmsKeyArn", kms.arn)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)

@@ -70,6 +70,8 @@ github = GithubOidc(
 # stack's deploy role can edit the fence it is held by.
 boundary = github.add_workload_boundary(config.name_prefix)
 
+# The GitHub project (github/) makes it the repository's AWS_REGION (previews, drift).
+pulumi.export("awsRegion", config.region)
 pulumi.export("stateBucketName", backend.bucket_name)
 pulumi.export("stateBucketArn", backend.bucket_arn)
 pulumi.export("backendUrl", backend.backend_url)

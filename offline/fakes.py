@@ -319,6 +319,25 @@ def _sentry_key(args: MockResourceArgs, rid: str) -> State:
     }
 
 
+def stack_reference(args: MockResourceArgs, rid: str) -> State:
+    """Another stack's outputs, for the GitHub project: `<prefix>/<project>/<stack>`. The names are the real
+    stacks' and the bootstrap's exports (a test checks them against their plans); the values are shaped alike."""
+    *_, project, stack = str(args.inputs["name"]).split("/")
+    if project.endswith("-bootstrap"):
+        outputs: State = {
+            "awsRegion": REGION,
+            "backendUrl": f"s3://socialclub-pulumi-state-{ACCOUNT}-{REGION}?region={REGION}",
+            "previewRoleArn": f"arn:{PARTITION}:iam::{ACCOUNT}:role/socialclub-github-preview",
+        }
+    else:
+        outputs = {
+            "awsRegion": REGION,
+            "infraDeployRoleArn": f"arn:{PARTITION}:iam::{ACCOUNT}:role/socialclub-{stack}/socialclub-{stack}-infra",
+            "apiUrl": f"https://api-{stack}.socialclub.example.com",
+        }
+    return {"outputs": outputs, "secretOutputNames": []}
+
+
 COMPUTED: dict[str, Callable[[MockResourceArgs, str], State]] = {
     "random:index/randomPassword:RandomPassword": _random_password,
     "random:index/randomId:RandomId": _random_id,
@@ -352,6 +371,7 @@ COMPUTED: dict[str, Callable[[MockResourceArgs, str], State]] = {
     "awsx:ecr:Image": _awsx_ecr_image,
     "sentry:index/sentryProject:SentryProject": _sentry_project,
     "sentry:index/sentryKey:SentryKey": _sentry_key,
+    "pulumi:pulumi:StackReference": stack_reference,
 }
 
 # Ids that AWS gives a recognisable shape (helps reading a plan and keeps id-format checks honest).
@@ -398,7 +418,19 @@ def _sentry_team(args: dict[str, Any]) -> State:
     return {"id": slug, "slug": slug, "name": slug, "internalId": str(int(suffix(slug, 6), 16)), "isMember": True}
 
 
+def _github_account(key: str) -> Callable[[dict[str, Any]], State]:
+    """A team (by slug) or user (by login): GitHub's numeric id, as the provider's `id`."""
+
+    def answer(args: dict[str, Any]) -> State:
+        handle = str(args.get(key, ""))
+        return {"id": str(int(suffix(handle, 6), 16)), key: handle, "nodeId": f"N_{suffix(handle, 12)}"}
+
+    return answer
+
+
 CALLS: dict[str, Callable[[dict[str, Any]], State]] = {
+    "github:index/getTeam:getTeam": _github_account("slug"),
+    "github:index/getUser:getUser": _github_account("username"),
     "sentry:index/getSentryTeam:getSentryTeam": _sentry_team,
     "aws:route53/getZone:getZone": _hosted_zone,
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
