@@ -110,11 +110,13 @@ class ObjectStore(pulumi.ComponentResource):
         self.upload_origin = pulumi.Output.concat("https://", bucket.bucket_regional_domain_name)
         self.register_outputs({"bucketName": self.bucket_name, "bucketArn": self.bucket_arn})
 
-    def grant_read_write(self, role: aws.iam.Role, label: str) -> aws.iam.RolePolicy:
-        """Let `role` read, write and delete objects by key (a presigned upload is the role's own PutObject), with
-        the stack key through S3 for this bucket only. No s3:ListBucket: the API finds objects by the keys it
-        stores, so a missing key answers 403 instead of 404."""
-        objects = pulumi.Output.concat(self.bucket_arn, "/*")
+    def grant_read_write(self, role: aws.iam.Role, label: str, key_prefix: str = "") -> aws.iam.RolePolicy:
+        """Let `role` read, write and delete objects by key under `key_prefix` (default: the whole bucket); a
+        presigned upload is the role's own PutObject. The stack key through S3 for this bucket only. No
+        s3:ListBucket: the API finds objects by the keys it stores, so a missing key answers 403, not 404."""
+        if key_prefix and not key_prefix.endswith("/"):
+            raise ValueError(f"ObjectStore {self._name}: key prefix {key_prefix!r} must end with '/'")
+        objects = pulumi.Output.concat(self.bucket_arn, "/", key_prefix, "*")
         return aws.iam.RolePolicy(
             f"{self._name}-read-write-{label}",
             role=role.id,
@@ -128,8 +130,13 @@ class ObjectStore(pulumi.ComponentResource):
                     sid="KeyThroughS3ForThisBucket",
                     conditions={
                         "StringEquals": {"kms:ViaService": self._args.context.service_endpoint("s3")},
-                        # With an S3 bucket key the encryption context is the bucket's ARN.
-                        "ArnLike": {"kms:EncryptionContext:aws:s3:arn": [self.bucket_arn, objects]},
+                        # The bucket's ARN with an S3 bucket key (the default here), the object's without.
+                        "ArnLike": {
+                            "kms:EncryptionContext:aws:s3:arn": [
+                                self.bucket_arn,
+                                pulumi.Output.concat(self.bucket_arn, "/*"),
+                            ]
+                        },
                     },
                 ),
             ),

@@ -48,7 +48,7 @@ def stores(**assets: Any) -> Plan:
             ),
         )
         api = aws.iam.Role("api", assume_role_policy="{}")
-        media.grant_read_write(api, "api")
+        media.grant_read_write(api, "api", key_prefix="media/")
         private.grant_read_write(api, "api")
 
     return run_component(program)
@@ -172,17 +172,33 @@ def test_a_bucket_a_distribution_serves_leaves_its_policy_to_the_distribution(pl
     assert (deny["Effect"], deny["Resource"]) == ("Deny", [arn, f"{arn}/*"])
 
 
-def test_the_role_gets_exactly_get_put_delete_on_objects_and_the_key_through_s3_per_bucket(plan: Plan) -> None:
+def test_the_role_gets_exactly_get_put_delete_on_its_keys_and_the_key_through_s3_per_bucket(plan: Plan) -> None:
     statements = role_policies(plan, plan.one(ROLE, "api"))
     arns = {label: plan.one(BUCKET, f"{label}-bucket").outputs["arn"] for label in ("assets", "objects")}
     granted = {(a, r) for s in statements for a in s["Action"] for r in s["Resource"]}
-    objects = {(a, f"{arn}/*") for arn in arns.values() for a in ("s3:DeleteObject", "s3:GetObject", "s3:PutObject")}
+    keys = {"assets": "media/*", "objects": "*"}
+    objects = {(a, f"{arns[b]}/{keys[b]}") for b in arns for a in ("s3:DeleteObject", "s3:GetObject", "s3:PutObject")}
     assert granted == objects | {("kms:Decrypt", KEY_ARN), ("kms:GenerateDataKey", KEY_ARN)}
-    keys = [s for s in statements if s["Sid"] == "KeyThroughS3ForThisBucket"]
-    assert sorted(tuple(s["Condition"]["ArnLike"]["kms:EncryptionContext:aws:s3:arn"]) for s in keys) == sorted(
+    key_use = [s for s in statements if s["Sid"] == "KeyThroughS3ForThisBucket"]
+    assert sorted(tuple(s["Condition"]["ArnLike"]["kms:EncryptionContext:aws:s3:arn"]) for s in key_use) == sorted(
         (arn, f"{arn}/*") for arn in arns.values()
     )
-    assert all(s["Condition"]["StringEquals"] == {"kms:ViaService": "s3.us-east-1.amazonaws.com"} for s in keys)
+    assert all(s["Condition"]["StringEquals"] == {"kms:ViaService": "s3.us-east-1.amazonaws.com"} for s in key_use)
+
+
+def test_a_key_prefix_without_its_slash_is_refused() -> None:
+    def program() -> None:
+        logs = LogBucket("logs", LogBucketArgs(context=aws_context(), name_prefix="sc-test"))
+        store = ObjectStore(
+            "assets",
+            ObjectStoreArgs(
+                context=aws_context(), bucket_prefix="sc-test-assets-", kms_key_arn=KEY_ARN, log_bucket=logs
+            ),
+        )
+        store.grant_read_write(aws.iam.Role("api", assume_role_policy="{}"), "api", key_prefix="media")
+
+    with pytest.raises(Exception, match="key prefix 'media' must end with '/'"):
+        run_component(program)
 
 
 def test_every_child_is_parented_to_its_component(plan: Plan) -> None:

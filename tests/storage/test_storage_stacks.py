@@ -146,7 +146,8 @@ def test_the_task_role_has_exactly_these_s3_actions(stack: str) -> None:
         # The seed's "s3:GetObject (frontend assets)".
         ("s3:GetObject", f"{arn['frontend-assets']}/*"),
         ("s3:ListBucket", arn["frontend-assets"]),
-        *((a, f"{arn['assets-bucket']}/*") for a in read_write),
+        # Media only under the key prefix the distribution serves.
+        *((a, f"{arn['assets-bucket']}/media/*") for a in read_write),
         *((a, f"{arn['backend-objects-bucket']}/*") for a in read_write),
     }
     key_use = [s for s in task_statements(plan) if s.get("Sid") == "KeyThroughS3ForThisBucket"]
