@@ -647,6 +647,8 @@ if tracking.enabled and tracking.organization and tracking.team:
     pulumi.export("sentryAlertNames", errors.alert_names)
 
 # --- outputs -----------------------------------------------------------------------------------------------
+# The GitHub project (github/) makes it the deploy environment's AWS_REGION.
+pulumi.export("awsRegion", config.region)
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("kmsKeyArn", kms.arn)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
