@@ -308,8 +308,11 @@ class PackProcess:
         pack_dir: Path = PACK_DIR,
         stack_config: Mapping[str, str] | None = None,
         secret_keys: Sequence[str] = (),
+        dry_run: bool = True,
     ) -> None:
+        """`dry_run`: the pack serves a preview (default) or the update phase of `pulumi up`."""
         self.stack = stack
+        self.dry_run = dry_run
         self.project = project
         self.pack_dir = pack_dir
         self.stack_config = dict(stack_config or {})
@@ -351,7 +354,7 @@ class PackProcess:
         env.update(
             PULUMI_PROJECT=self.project,
             PULUMI_STACK=self.stack,
-            PULUMI_DRY_RUN="true",
+            PULUMI_DRY_RUN="true" if self.dry_run else "false",
             PULUMI_ORGANIZATION=env.get("PULUMI_ORGANIZATION", "organization"),
             PULUMI_CONFIG=json.dumps(self.stack_config),
             PYTHONUNBUFFERED="1",
@@ -383,7 +386,7 @@ class PackProcess:
                 stack=self.stack,
                 project=self.project,
                 organization="organization",
-                dry_run=True,
+                dry_run=self.dry_run,
                 config=self.stack_config,
                 config_secret_keys=self.secret_keys,
                 tags={"pulumi:project": self.project, "pulumi:runtime": "python"},

@@ -5,12 +5,16 @@ project's baseline values) plus a check function that yields findings. `resource
 into the pulumi-policy objects, so every violation message has the same shape: the finding, then how to fix it.
 
 Property keys are the wire names (camelCase), numbers arrive as floats, a missing key means the AWS default.
-During a real preview some values are unknown. Reading one raises UnknownValueError, which the SDK would turn into
-an *advisory* "can't run policy during preview": a mandatory check would silently pass whenever the deciding value is
-computed. So the rule builders catch it and report "cannot be verified during preview: <property> is unknown" as a
-violation of the rule, at the rule's own level (fail closed). Rules that only need to know whether a value is *set*
-use `is_set`, which counts an unknown value as set, so a key ARN computed at deploy time never blocks a preview;
-every other unknown that a rule reads decides compliance.
+During a real preview some values are unknown (the ARN of a bucket the same update creates, in that bucket's
+policy). The CLI runs the pack twice in `pulumi up`: in the preview, and again during the update, resource by
+resource, right before each is created, with its inputs known; a mandatory violation then halts the update
+(pulumi-policy's README). So an unknown value that decides a check is:
+- in a preview (dry run): reported as the SDK's advisory "can't run policy ... during preview", naming the
+  property: visible, and checked again for real at the update. Failing it would refuse every first deploy, whose
+  policies are all built from ARNs nobody knows yet;
+- in the update: a violation of the rule at its own level, "cannot be verified: <property> is unknown" (fail
+  closed), should a value still be unknown then.
+Rules that only need to know whether a value is *set* use `is_set`, which counts an unknown value as set.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+import pulumi.runtime
 from pulumi_policy import (
     EnforcementLevel,
     PolicyComplianceFramework,
@@ -32,7 +37,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.proxy import UnknownValueError
+from pulumi_policy.proxy import UNKNOWN_OBJECT_VALUE, UnknownValueError
 
 from .aws_types import FAMILIES
 
@@ -119,21 +124,29 @@ def _is_fsbp(control: str) -> bool:
 
 
 def unverifiable(error: UnknownValueError) -> str:
-    """The finding for a value the check needs but a preview does not know yet."""
+    """The finding for a value the check needs but an update does not know."""
     path = ".".join(str(p) for p in error.props)
-    return (
-        f"cannot be verified during preview: {path} is unknown until deploy, and this rule does not pass what it "
-        "cannot see (build the value from names known at preview, or deploy its dependency first)."
-    )
+    return f"cannot be verified: {path} is unknown during the update, and this rule does not pass what it cannot see."
+
+
+def undecided(what: str, props: list[str]) -> str:
+    """A check that a value unknown to it (read without raising, e.g. one tag of a map) would decide: in a preview,
+    the same advisory as an unknown property (raised); in an update, the finding `what`."""
+    if pulumi.runtime.is_dry_run():
+        raise UnknownValueError(UNKNOWN_OBJECT_VALUE, props)
+    return f"cannot be verified: {what}"
 
 
 def collect(findings_of: Callable[[], Iterable[str]]) -> list[str]:
-    """Every finding of a check; an unknown value it meets becomes one more finding instead of an advisory."""
+    """Every finding of a check. An unknown value it meets: in a preview, the SDK's advisory (re-raised; the update
+    checks again with the value known); in an update, one more finding at the rule's level."""
     found: list[str] = []
     try:
         for finding in findings_of():
             found.append(finding)
     except UnknownValueError as error:
+        if pulumi.runtime.is_dry_run():
+            raise
         found.append(unverifiable(error))
     except json.JSONDecodeError as error:
         # A JSON input (container definitions, job properties) AWS would reject: a finding, not a failed preview.
@@ -193,10 +206,18 @@ def stack_rule(rule: Rule, types: Sequence[str], check: StackCheck) -> StackVali
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
         config = rule.settings(args.get_config())
         stack = Stack(args.resources)
+        deferred: UnknownValueError | None = None
         for resource in stack.of_type(*types):
-            found = collect(partial(check, resource, stack, config))
+            try:
+                found = collect(partial(check, resource, stack, config))
+            except UnknownValueError as error:
+                # One resource's unknown must not hide the others' findings: report them, then the advisory.
+                deferred = error
+                continue
             if found:
                 report(rule.message(found), resource.urn)
+        if deferred is not None:
+            raise deferred
 
     return StackValidationPolicy(name=rule.name, validate=validate, **rule.metadata())
 

@@ -8,7 +8,7 @@ from typing import Any
 from pulumi_policy import Policy, ResourceValidationArgs
 from pulumi_policy.proxy import UnknownValueError
 
-from .helpers import Config, Props, Rule, as_json, get, resource_rule
+from .helpers import Config, Props, Rule, as_json, get, resource_rule, undecided
 
 REQUIRED_TAGS = Rule(
     name="required-tags",
@@ -79,13 +79,13 @@ def _required_tags(args: ResourceValidationArgs, config: Config) -> Iterator[str
     tags = {**provider_default_tags(args), **own, **merged}
     missing = [key for key in config["requiredKeys"] if not tags.get(key)]
     if missing and (own_unknown or merged_unknown):
-        yield f"cannot be verified during preview: tags {missing} may be in a tag map that is unknown until deploy."
+        yield undecided(f"tags {missing} may be in a tag map that is unknown.", ["tags"])
     elif missing:
         where = "its provider has no default tags" if not provider_default_tags(args) else "the provider's default tags"
         yield f"tags {missing} missing ({where} and the resource's own tags lack them)."
     for key, expected in config["expectedValues"].items():
         if tags.get(key) == UNKNOWN_TAG:
-            yield f"cannot be verified during preview: tag {key} is unknown until deploy (expected '{expected}')."
+            yield undecided(f"tag {key} is unknown (expected '{expected}').", ["tags", key])
         elif tags.get(key) and tags[key] != expected:
             yield f"tag {key}='{tags[key]}', expected '{expected}' in this stack."
 

@@ -614,17 +614,33 @@ CASES: dict[str, tuple[Change, set[tuple[str, str]]]] = {
         ),
         {("ec2-no-public-ip", M)},
     ),
-    "unknown CIDR during preview": (_unknown_cidr, {("security-group-world-ingress", M)}),
-    "unknown Environment tag during preview": (
-        lambda b: b["alerts"].inputs.update(tags={"Environment": UNKNOWN}),
-        {("required-tags", M)},
-    ),
-    "unknown tags on a resource without the stack's provider": (_unknown_tags_no_provider, {("required-tags", M)}),
-    "unknown bucket policy during preview": (
+}
+
+# A value that decides a check but is unknown: in a preview, the SDK's advisory (the update checks again, with
+# the value known, and a mandatory violation halts it); in the update, a violation at the rule's own level.
+UNKNOWNS: dict[str, tuple[Change, set[str]]] = {
+    "unknown CIDR": (_unknown_cidr, {"security-group-world-ingress"}),
+    "unknown Environment tag": (lambda b: b["alerts"].inputs.update(tags={"Environment": UNKNOWN}), {"required-tags"}),
+    "unknown tags on a resource without the stack's provider": (_unknown_tags_no_provider, {"required-tags"}),
+    "unknown bucket policy": (
         _unknown_bucket_policy,
-        {("s3-deny-insecure-transport", M), ("resource-policy-no-public-principal", M)},
+        {"s3-deny-insecure-transport", "resource-policy-no-public-principal"},
     ),
 }
+
+
+@pytest.mark.parametrize("case", sorted(UNKNOWNS))
+def test_an_unknown_deciding_value_is_advisory_in_a_preview_and_mandatory_in_the_update(
+    analyze: Analyze, analyze_update: Analyze, case: str
+) -> None:
+    change, rules = UNKNOWNS[case]
+    b = compliant_stack()
+    change(b)
+    preview = analyze("production", b.resources).violations
+    assert {(v.policy, v.enforcement_level) for v in preview} == {(rule, A) for rule in rules}
+    assert all("during preview" in v.message for v in preview)
+    update = analyze_update("production", b.resources).violations
+    assert {(v.policy, v.enforcement_level) for v in update} == {(rule, M) for rule in rules}
 
 
 def verdict(analyze: Analyze, change: Change, stack: str = "production") -> set[tuple[str, str]]:
@@ -786,21 +802,21 @@ def test_compliant_spelling_passes(analyze: Analyze, case: str) -> None:
     assert verdict(analyze, COMPLIANT[case]) == set()
 
 
-def test_an_unknown_value_keeps_the_rules_level_in_each_stack(analyze: Analyze) -> None:
+def test_an_unknown_value_keeps_the_rules_level_in_each_stack_in_the_update(analyze_update: Analyze) -> None:
     # rds-deletion-protection is advisory in staging and mandatory in production: an unknown follows the level.
     def unknown(b: StackBuilder) -> None:
         b["db"].inputs["deletionProtection"] = UNKNOWN
 
-    assert verdict(analyze, unknown, "staging") == {("rds-deletion-protection", A)}
-    assert verdict(analyze, unknown, "production") == {("rds-deletion-protection", M)}
+    assert verdict(analyze_update, unknown, "staging") == {("rds-deletion-protection", A)}
+    assert verdict(analyze_update, unknown, "production") == {("rds-deletion-protection", M)}
 
 
-def test_the_violation_says_what_could_not_be_verified(analyze: Analyze) -> None:
+def test_the_violation_says_what_could_not_be_verified(analyze_update: Analyze) -> None:
     b = compliant_stack()
     _unknown_cidr(b)
-    (violation,) = analyze("production", b.resources).violations
+    (violation,) = analyze_update("production", b.resources).violations
     assert violation.urn.endswith("::db-sg")
-    assert "cannot be verified during preview: cidrIpv4 is unknown" in violation.message
+    assert "cannot be verified: cidrIpv4 is unknown" in violation.message
 
 
 # Malformed inputs a careless program can send: each is a finding of the rule that reads it, never a crash of the

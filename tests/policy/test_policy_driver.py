@@ -35,17 +35,22 @@ def test_analyze_needs_configure_first() -> None:
         pack.analyze([])
 
 
-def test_a_value_unknown_in_preview_fails_closed_at_the_rules_level(analyze: Analyze) -> None:
-    # The SDK alone would turn an unknown into an advisory, so a mandatory check would pass unseen; the pack
-    # reports it as a violation of the rule at the rule's own level instead.
+def test_a_value_still_unknown_in_the_update_fails_closed_at_the_rules_level(
+    analyze: Analyze, analyze_update: Analyze
+) -> None:
+    # In a preview the unknown is the SDK's advisory, naming the property (the update checks again); should it
+    # still be unknown in the update, the pack reports a violation at the rule's own level, never a pass.
     stack = compliant_stack()
-    stack.set("db", "multiAz", UNKNOWN)  # a value computed by another resource, unknown during preview
+    stack.set("db", "multiAz", UNKNOWN)  # a value computed by another resource
     stack["db"].inputs["kmsKeyId"] = UNKNOWN  # the key's ARN, unknown until it exists; being set is all that counts
-    result = analyze("production", stack.resources)
+    preview = analyze("production", stack.resources)
+    assert [(v.policy, v.enforcement_level) for v in preview.violations] == [("rds-multi-az", "advisory")]
+    assert "during preview" in preview.violations[0].message and ".multiAz" in preview.violations[0].message
+    result = analyze_update("production", stack.resources)
     assert [(v.policy, v.enforcement_level) for v in result.violations] == [("rds-multi-az", "mandatory")]
-    assert "cannot be verified during preview: multiAz is unknown" in result.violations[0].message
+    assert "cannot be verified: multiAz is unknown" in result.violations[0].message
     assert result.violations[0].urn.endswith("aws:rds/instance:Instance::db")
-    staging = analyze("staging", compliant_stack("staging").resources)
+    staging = analyze_update("staging", compliant_stack("staging").resources)
     assert staging.violations == []
 
 
@@ -83,11 +88,16 @@ def test_the_report_groups_by_level_and_gives_each_fix_once(analyze: Analyze) ->
     assert "2 mandatory, 1 advisory" in report
 
 
-def test_an_unknown_value_in_a_stack_rule_is_reported_on_the_resource_that_has_it(analyze: Analyze) -> None:
+def test_an_unknown_value_in_a_stack_rule_is_reported_on_the_resource_that_has_it(
+    analyze: Analyze, analyze_update: Analyze
+) -> None:
     stack = compliant_stack()
     stack["logs-bucket-versioning"].inputs["versioningConfiguration"] = {"status": UNKNOWN}
     stack.remove("site-bucket-versioning")
-    result = analyze("production", stack.resources)
+    # In a preview, one bucket's unknown does not hide the other's real finding.
+    preview = analyze("production", stack.resources).of_policy("s3-versioning")
+    assert sorted(v.enforcement_level for v in preview) == ["advisory", "mandatory"]
+    result = analyze_update("production", stack.resources)
     found = sorted(
         (v.enforcement_level, v.urn.rsplit("::", 1)[-1], v.message) for v in result.of_policy("s3-versioning")
     )
