@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from components.error_tracking import (
 )
 from offline import fakes
 from offline.cost.calculator import FREE_TYPES
-from offline.harness import Plan, read_stack_settings
+from offline.harness import Plan, read_stack_settings, run_program
 from offline.permissions.table import load_table
 from offline.preflight import missing_secrets, preflight
 from offline.wire import REDACTED, redacted
@@ -247,3 +248,11 @@ def test_sentry_is_billed_by_sentry_and_needs_no_aws_action() -> None:
         table.invokes["sentry:index/getSentryTeam:getSentryTeam"],
     ]:
         assert entry.actions() == set(), entry.token
+
+
+def test_a_stack_switched_off_creates_nothing_in_sentry_and_writes_no_dsn() -> None:
+    config, secret_keys = read_stack_settings("staging")
+    plan = run_program("staging", {**config, "socialclub:sentry": json.dumps({"enabled": False})}, secret_keys)
+    assert not [r for r in plan.resources if r.type.startswith(("sentry:", PROVIDER))]
+    assert "secrets-monitoring-sentry-dsn-value" not in {r.name for r in plan.of_type(SECRET_VERSION)}
+    assert "sentryProject" not in plan.outputs
