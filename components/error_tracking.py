@@ -87,7 +87,7 @@ class ErrorTracking(pulumi.ComponentResource):
             platform=args.platform,
             opts=child,
         )
-        self.project_slug = project.slug.apply(lambda slug: slug or args.project)
+        self.project_slug = project.slug
         key = sentry.SentryKey(
             f"{name}-key",
             organization=args.organization,
@@ -95,7 +95,7 @@ class ErrorTracking(pulumi.ComponentResource):
             name=args.key_name,
             opts=child,
         )
-        self.dsn = pulumi.Output.secret(key.dsn_public.apply(lambda dsn: dsn or ""))
+        self.dsn = pulumi.Output.secret(key.dsn_public)
 
         team_id = team.internal_id
         issue_actions: list[pulumi.Input[dict[str, pulumi.Input[str]]]] = [
