@@ -14,7 +14,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SYNCED := $(VENV)/.synced
 
-.PHONY: plan diff test lint audit bench venv policy-venv uv-path clean
+.PHONY: plan plan-github diff test lint audit bench venv policy-venv uv-path clean
 
 venv: $(SYNCED)
 
@@ -49,6 +49,10 @@ $(SYNCED): pyproject.toml uv.lock | $(UV)
 
 plan: $(SYNCED)
 	$(PY) -m offline.plan --stack $(STACK) --policy-pack $(POLICY_PACK) $(if $(JSON),--json $(JSON))
+
+# The GitHub project (github/: environments, variables, branch protection) offline; JSON= writes its plan document.
+plan-github: $(SYNCED)
+	$(PY) -m github.plan $(if $(JSON),--json $(JSON))
 
 # What the working tree changes in STACK against BASE (default: the merge base with main), both planned offline;
 # JSON= and MARKDOWN= also write the diff document and the markdown report. Exit 4: a stateful resource of a

@@ -7,10 +7,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 import yaml
 from pulumi.runtime.mocks import MockResourceArgs
 
+from github import plan as github_plan
 from github.config import NAMESPACE, GithubConfigError, load_github_config
 from github.delivery import required_checks
 from offline import fakes
@@ -221,3 +223,21 @@ def _reference_args(name: str) -> MockResourceArgs:
 
 def _variables_read(text: str) -> set[str]:
     return set(re.findall(r"vars\.([A-Z_]+)", text))
+
+
+def test_bad_config_stops_the_program_with_one_line_per_problem() -> None:
+    with pytest.raises(pulumi.RunError) as error:
+        run(environments={"production": {"branch": "main", "reviewers": {}}})
+    assert str(error.value) == (
+        "invalid GitHub config:\n"
+        f"{NAMESPACE}:environments.production.reviewers = 0: accepted: 1 to 6 teams and users in all"
+    )
+
+
+def test_make_plan_github_writes_the_plan_document(tmp_path: Path) -> None:
+    document = tmp_path / "github.json"
+    assert github_plan.main(["--json", str(document)]) == 0
+    written = json.loads(document.read_text())
+    types = {r["type"] for r in written["resources"]}
+    assert {ENVIRONMENT, PROTECTION, OIDC_TEMPLATE, VARIABLE, ENV_VARIABLE} <= types
+    assert written["outputs"]["environments"] == ["staging", "production", "drift"]
