@@ -597,6 +597,8 @@ def infra_deploy_role(recorded: RecordedPlan, bootstrap: RecordedPlan, table: Ta
         *invoke_needs(recorded.invokes, table),
         *state_needs(bootstrap.plan, buckets, write=True, stack=plan.stack),
         *image_push_needs(plan, "deploy job: push the image, move the stack's tag"),
+        # The scan gate: `aws ecr wait image-scan-complete` and `describe-image-scan-findings` on the pushed digest.
+        Need(_request("ecr:DescribeImageScanFindings", repository_arn(plan)), "deploy job: the image scan gate"),
         # `aws ecs wait services-stable` and `describe-services`: the release counts once ECS runs it.
         *service_needs(plan, ("ecs:DescribeServices",), "deploy job: wait for the service to run the release"),
         *migration_needs(plan, "deploy job: run the database migration task"),
