@@ -114,13 +114,6 @@ def key_policy_statements(
                 "ArnLike": {"aws:SourceArn": f"arn:{partition}:cloudfront::{account_id}:distribution/*"},
             },
         ),
-        statement(
-            ["kms:Decrypt", "kms:GenerateDataKey*"],
-            ["*"],
-            sid="LogDeliveryWritesEncryptedLogs",
-            principal={"Service": "delivery.logs.amazonaws.com"},
-            conditions={"StringEquals": {"aws:SourceAccount": account_id}},
-        ),
     ]
 
 

@@ -68,7 +68,6 @@ def test_key_policy_grants_services_only_under_conditions() -> None:
         "cloudwatch.amazonaws.com",
         "events.amazonaws.com",
         "cloudfront.amazonaws.com",
-        "delivery.logs.amazonaws.com",
     }
     alarms = next(s for s in statements if s["Sid"] == "AlarmsPublishToEncryptedTopics")
     assert alarms["Condition"]["ArnLike"] == {
