@@ -136,6 +136,8 @@ def test_deploy_branches_require_the_pull_request_checks_and_an_approval(plan: P
             "plan (staging)",
             "plan (production)",
             "preview (staging)",
+            "plan diff",
+            "plan diff comment",
         ]
         (reviews,) = protection["requiredPullRequestReviews"]
         assert reviews["requiredApprovingReviewCount"] == 1 and reviews["dismissStaleReviews"] is True
