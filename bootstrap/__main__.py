@@ -87,6 +87,10 @@ if config.github.preview_role and repository is not None:
     preview_role = github.add_preview_role(repository)
     backend.grant_read(preview_role, MAIN_PROJECT, config.github.preview_stacks)
     pulumi.export("previewRoleArn", preview_role.arn)
+if config.github.drift_role and repository is not None:
+    drift_role = github.add_drift_role(repository, config.name_prefix)
+    backend.grant_read(drift_role, MAIN_PROJECT, state.stacks, label="drift")
+    pulumi.export("driftRoleArn", drift_role.arn)
 
 if config.registry is not None:
     # Account-wide like the zone: both stacks run images from it, and the first image is pushed before the

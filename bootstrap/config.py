@@ -48,6 +48,9 @@ class GithubConfig(ConfigModel):
     preview_role: bool = False
     """Create the view-only role that pull-request workflows assume for `pulumi preview` (needs repository).
     Off by default: the role can decrypt the previewed stacks' secrets in state, so it is a choice to make."""
+    drift_role: bool = False
+    """Create the read-only role the daily drift workflow assumes from the repository's `drift` environment
+    (needs repository): it reads every stack's state and secret values to compare them with AWS."""
     preview_stacks: list[str] = Field(default_factory=lambda: ["staging"])
     """The stacks pull requests may preview: the role reads their state and decrypts their secrets, nothing of
     the others (default staging only: production previews run in its protected deploy environment)."""
@@ -56,6 +59,8 @@ class GithubConfig(ConfigModel):
     def _preview_role_needs_repository(self) -> GithubConfig:
         if self.preview_role and self.repository is None:
             raise ValueError("previewRole needs repository (owner/name); set it or set previewRole: false")
+        if self.drift_role and self.repository is None:
+            raise ValueError("driftRole needs repository (owner/name); set it or set driftRole: false")
         if (self.owner_id is None) != (self.repository_id is None):
             raise ValueError("ownerId and repositoryId go together (the immutable subject claim needs both)")
         return self

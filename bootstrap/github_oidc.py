@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -15,6 +16,91 @@ from stackconfig.iam import boundary_name, boundary_policy
 # Describe/List/Get on resource metadata, no data reads (S3 objects, table items, secret values): what a
 # preview's lookups need, and nothing a pull request could use to read production data.
 VIEW_ONLY_POLICY = "iam::aws:policy/job-function/ViewOnlyAccess"
+
+# What a refresh of the stacks reads that ViewOnlyAccess does not grant; `python -m offline.permissions` derives the
+# reads from the provider's read functions and the test of the drift role fails naming any that is missing here.
+DRIFT_READ_ACTIONS = (
+    "acm:DescribeCertificate",
+    "acm:ListTagsForCertificate",
+    "application-autoscaling:DescribeScalableTargets",
+    "application-autoscaling:DescribeScalingPolicies",
+    "application-autoscaling:ListTagsForResource",
+    "cloudfront:DescribeFunction",
+    "cloudfront:GetCachePolicy",
+    "cloudfront:GetDistribution",
+    "cloudfront:GetFunction",
+    "cloudfront:GetOriginAccessControl",
+    "cloudfront:GetResponseHeadersPolicy",
+    "cloudwatch:DescribeAlarms",
+    "ec2:DescribeAddressesAttribute",
+    "elasticache:ListTagsForResource",
+    "elasticloadbalancing:DescribeRules",
+    "elasticloadbalancing:DescribeTags",
+    "elasticloadbalancing:DescribeTargetGroupAttributes",
+    "events:DescribeRule",
+    "events:ListTagsForResource",
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "logs:GetDelivery",
+    "logs:GetDeliveryDestination",
+    "logs:GetDeliverySource",
+    "rds:ListTagsForResource",
+    "s3:GetAccelerateConfiguration",
+    "s3:GetBucketAcl",
+    "s3:GetBucketCORS",
+    "s3:GetBucketLogging",
+    "s3:GetBucketObjectLockConfiguration",
+    "s3:GetBucketOwnershipControls",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketPublicAccessBlock",
+    "s3:GetBucketRequestPayment",
+    "s3:GetBucketTagging",
+    "s3:GetBucketVersioning",
+    "s3:GetBucketWebsite",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetLifecycleConfiguration",
+    "s3:GetReplicationConfiguration",
+    "scheduler:GetSchedule",
+    "secretsmanager:DescribeSecret",
+    "secretsmanager:GetResourcePolicy",
+    "sns:GetSubscriptionAttributes",
+    "sns:GetTopicAttributes",
+    "wafv2:GetLoggingConfiguration",
+    "wafv2:GetWebACL",
+    "wafv2:GetWebACLForResource",
+)
+
+
+def drift_read_policy(partition: str, account_id: str, name_prefix: str) -> dict[str, Any]:
+    """The refresh reads beyond ViewOnlyAccess: metadata on any resource; the project's roles and the values of
+    its secrets (decrypted only through Secrets Manager), which a refresh compares with the state."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "RefreshReads", "Effect": "Allow", "Action": list(DRIFT_READ_ACTIONS), "Resource": "*"},
+            {
+                "Sid": "TheProjectsRoles",
+                "Effect": "Allow",
+                "Action": ["iam:GetRole", "iam:GetRolePolicy"],
+                "Resource": f"arn:{partition}:iam::{account_id}:role/{name_prefix}-*",
+            },
+            {
+                "Sid": "TheProjectsSecretValues",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": f"arn:{partition}:secretsmanager:*:{account_id}:secret:{name_prefix}/*",
+            },
+            {
+                "Sid": "DecryptThroughSecretsManager",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": "*",
+                "Condition": {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}},
+            },
+        ],
+    }
 
 
 @dataclass(frozen=True)
@@ -65,6 +151,38 @@ class GithubOidc(pulumi.ComponentResource):
             role=role.name,
             policy_arn=Output.concat("arn:", self._partition, ":", VIEW_ONLY_POLICY),
             opts=ResourceOptions(parent=self),
+        )
+        return role
+
+    def add_drift_role(self, repository: GithubRepository, name_prefix: str) -> aws.iam.Role:
+        """A role the daily drift workflow assumes (`pulumi refresh --preview-only`, in the repository's `drift`
+        environment, deployable from `main` only): ViewOnlyAccess plus the reads a refresh makes that it lacks
+        (`DRIFT_READ_ACTIONS`), the project's secret values among them (a refresh reads each secret version), and
+        nothing that writes. Reading the state is granted by the backend (`StateBackend.grant_read`)."""
+        child = ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{self._base_name}-drift",
+            description=f"pulumi refresh --preview-only from the drift environment of {repository.name} (read-only)",
+            assume_role_policy=self.provider_arn.apply(
+                lambda arn: json.dumps(trust_policy(arn, [repository.environment_claim("drift")]), indent=2)
+            ),
+            max_session_duration=3600,
+            opts=child,
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{self._base_name}-drift-view-only",
+            role=role.name,
+            policy_arn=Output.concat("arn:", self._partition, ":", VIEW_ONLY_POLICY),
+            opts=child,
+        )
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+        aws.iam.RolePolicy(
+            f"{self._base_name}-drift-reads",
+            role=role.id,
+            policy=Output.all(self._partition, account).apply(
+                lambda pa: json.dumps(drift_read_policy(pa[0], pa[1], name_prefix), indent=2)
+            ),
+            opts=child,
         )
         return role
 

@@ -263,7 +263,9 @@ class StateBackend(pulumi.ComponentResource):
         )
         self._region = args.region
 
-    def grant_read(self, role: aws.iam.Role, project: str, stacks: Sequence[str]) -> aws.iam.RolePolicy:
+    def grant_read(
+        self, role: aws.iam.Role, project: str, stacks: Sequence[str], *, label: str = "preview"
+    ) -> aws.iam.RolePolicy:
         """Let `role` read the state of `stacks` of `project` and decrypt their secrets, as `pulumi preview`
         does; nothing of any other stack."""
         missing = sorted(set(stacks) - set(self.stack_keys))
@@ -272,7 +274,7 @@ class StateBackend(pulumi.ComponentResource):
         objects = [path for stack in stacks for path in state_paths(project, stack)]
         keys = [self.stack_keys[stack].arn for stack in stacks]
         return aws.iam.RolePolicy(
-            f"{self._base_name}-read",
+            f"{self._base_name}-read-{label}",
             role=role.id,
             policy=_json(
                 Output.all(self.bucket_arn, self.key_arn, Output.all(*keys)).apply(

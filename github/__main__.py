@@ -73,7 +73,15 @@ for env_name, env in config.environments.items():
     # deploy-<stack>.yml bakes it into the frontend build (VITE_API_URL).
     api_urls[f"{env_name.upper()}_API_URL"] = outputs.require_output("apiUrl")
 if config.drift_environment is not None:
-    environments.append(DeployEnvironment(name=config.drift_environment, branch=config.drift_branch))
+    # drift.yml assumes AWS_PREVIEW_ROLE_ARN: in the drift environment that is the bootstrap's drift role, which
+    # may read every stack (the pull requests' preview role reads staging only).
+    environments.append(
+        DeployEnvironment(
+            name=config.drift_environment,
+            branch=config.drift_branch,
+            variables={"AWS_PREVIEW_ROLE_ARN": bootstrap.require_output("driftRoleArn")},
+        )
+    )
 
 delivery = GithubDelivery(
     "delivery",

@@ -328,6 +328,7 @@ def stack_reference(args: MockResourceArgs, rid: str) -> State:
             "awsRegion": REGION,
             "backendUrl": f"s3://socialclub-pulumi-state-{ACCOUNT}-{REGION}?region={REGION}",
             "previewRoleArn": f"arn:{PARTITION}:iam::{ACCOUNT}:role/socialclub-github-preview",
+            "driftRoleArn": f"arn:{PARTITION}:iam::{ACCOUNT}:role/socialclub-github-drift",
         }
     else:
         outputs = {

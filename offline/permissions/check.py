@@ -7,7 +7,15 @@ from dataclasses import dataclass
 
 from offline.permissions import plans
 from offline.permissions.evaluator import Outcome, Verdict, evaluate, evaluate_with_key_policy, within_boundary
-from offline.permissions.roles import Need, Role, account_root, app_deploy_role, infra_deploy_role, preview_role
+from offline.permissions.roles import (
+    Need,
+    Role,
+    account_root,
+    app_deploy_role,
+    drift_role,
+    infra_deploy_role,
+    preview_role,
+)
 from offline.permissions.table import load_table
 
 STACKS = ("staging", "production")
@@ -72,7 +80,7 @@ def roles_for(stacks: Sequence[str] = STACKS) -> list[Role]:
     recorded = [plans.stack(s) for s in stacks]
     # Pull requests preview only the stacks the bootstrap lets them (github.previewStacks).
     previewed = [r for r in recorded if r.plan.stack in plans.preview_stacks()]
-    roles = [preview_role(previewed, bootstrap, table)]
+    roles = [preview_role(previewed, bootstrap, table), drift_role(recorded, bootstrap, table)]
     for stack in recorded:
         roles += [infra_deploy_role(stack, bootstrap, table), app_deploy_role(stack, bootstrap, table)]
     return roles

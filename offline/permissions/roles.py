@@ -632,3 +632,16 @@ def preview_role(stacks: Sequence[RecordedPlan], bootstrap: RecordedPlan, table:
     for recorded in stacks:
         needs += state_needs(bootstrap.plan, buckets, write=False, stack=recorded.plan.stack)
     return _role("preview", role, [bootstrap.plan, *(s.plan for s in stacks)], needs)
+
+
+def drift_role(stacks: Sequence[RecordedPlan], bootstrap: RecordedPlan, table: Table) -> Role:
+    """The drift workflow's role: `pulumi refresh --preview-only` of every stack reads every resource and calls
+    the program's lookups, and reads the state and its secrets."""
+    role = find_role(bootstrap.plan, "-drift")
+    buckets = bucket_policies([bootstrap.plan])
+    needs: list[Need] = []
+    for recorded in stacks:
+        needs += resource_needs(recorded.plan, table, operations=("read",))
+        needs += invoke_needs(recorded.invokes, table)
+        needs += state_needs(bootstrap.plan, buckets, write=False, stack=recorded.plan.stack)
+    return _role("drift", role, [bootstrap.plan, *(s.plan for s in stacks)], needs)

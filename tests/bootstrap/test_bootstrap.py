@@ -178,7 +178,7 @@ def test_the_github_oidc_provider_is_created_unless_the_account_has_one(plan: Pl
 
 
 def test_the_preview_role_trusts_only_pull_requests_of_the_repository(plan: Plan) -> None:
-    role = plan.one("aws:iam/role:Role")
+    role = plan.one("aws:iam/role:Role", "socialclub-github-preview")
     repository = stack_file()[f"{NAMESPACE}:github"]["repository"]
     (statement,) = policy(role, "assumeRolePolicy")["Statement"]
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
@@ -193,11 +193,11 @@ def test_the_preview_role_trusts_only_pull_requests_of_the_repository(plan: Plan
 
 
 def test_the_preview_role_sees_metadata_and_reads_state_but_writes_nothing(plan: Plan) -> None:
-    role = plan.one("aws:iam/role:Role")
-    attachment = plan.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    role = plan.one("aws:iam/role:Role", "socialclub-github-preview")
+    attachment = plan.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "socialclub-github-preview-view-only")
     assert attachment.inputs["role"] == role.outputs["name"]
     assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"
-    grant = plan.one("aws:iam/rolePolicy:RolePolicy")
+    grant = plan.one("aws:iam/rolePolicy:RolePolicy", "socialclub-state-read-preview")
     assert grant.inputs["role"] == role.outputs["id"]
     arn = bucket(plan).outputs["arn"]
     statements = {s["Sid"]: s for s in policy(grant)["Statement"]}
@@ -321,6 +321,23 @@ def test_the_backend_repository_is_the_account_s_and_matches_what_the_stacks_nam
         named = stack_config(stack).service.repository
         assert (named.name, named.moving_tags, named.create) == (registry["name"], registry["movingTags"], False)
     assert plan.outputs["ecrRepositoryUrl"] == repository.outputs["repositoryUrl"]
+
+
+def test_the_drift_role_trusts_the_drift_environment_and_reads_every_stack_but_writes_nothing(plan: Plan) -> None:
+    role = plan.one("aws:iam/role:Role", "socialclub-github-drift")
+    repository = stack_file()[f"{NAMESPACE}:github"]["repository"]
+    (statement,) = policy(role, "assumeRolePolicy")["Statement"]
+    assert statement["Condition"]["StringEquals"][f"{GITHUB_OIDC_HOST}:sub"] == f"repo:{repository}:environment:drift"
+    state = policy(plan.one("aws:iam/rolePolicy:RolePolicy", "socialclub-state-read-drift"))["Statement"]
+    objects = next(s for s in state if s["Sid"] == "ReadTheseStacksState")["Resource"]
+    assert any("/production/" in o or "production.json" in o for o in objects)
+    reads = policy(plan.one("aws:iam/rolePolicy:RolePolicy", "socialclub-github-drift-reads"))["Statement"]
+    actions = [a for s in reads for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
+    # Reads only: every action a Get, Describe or List (and Decrypt through Secrets Manager).
+    assert all(a.split(":")[1].startswith(("Get", "Describe", "List")) or a == "kms:Decrypt" for a in actions), actions
+    secret_values = next(s for s in reads if s["Sid"] == "TheProjectsSecretValues")
+    assert secret_values["Resource"].endswith(":secret:socialclub/*")
+    assert plan.outputs["driftRoleArn"] == role.outputs["arn"]
 
 
 def test_no_preview_role_unless_asked() -> None:

@@ -89,7 +89,11 @@ def test_the_environments_hold_their_stacks_deploy_role_and_region(plan: Plan) -
         reference = fakes.stack_reference(_reference_args(f"organization/socialclub/{stack}"), "")["outputs"]
         assert variables[(stack, "AWS_INFRA_DEPLOY_ROLE_ARN")] == reference["infraDeployRoleArn"]
         assert variables[(stack, "AWS_REGION")] == reference["awsRegion"]
-    assert not [key for key in variables if key[0] == "drift"]
+    # The drift environment overrides the preview role (staging only) with the bootstrap's drift role.
+    bootstrap = fakes.stack_reference(_reference_args("organization/socialclub-bootstrap/account"), "")["outputs"]
+    assert {key: value for key, value in variables.items() if key[0] == "drift"} == {
+        ("drift", "AWS_PREVIEW_ROLE_ARN"): bootstrap["driftRoleArn"]
+    }
 
 
 def test_the_repository_variables_the_workflows_read(plan: Plan) -> None:

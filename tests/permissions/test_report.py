@@ -31,7 +31,7 @@ def test_a_missing_permission_is_listed_and_exits_1(
     def without_state_read(stacks: tuple[str, ...]) -> list[Role]:
         roles = roles_for(stacks)
         preview = roles[0]
-        policies = tuple(p for p in preview.policies if not p.name.endswith("state-read"))
+        policies = tuple(p for p in preview.policies if not p.name.endswith("state-read-preview"))
         return [dataclasses.replace(preview, policies=policies), *roles[1:]]
 
     monkeypatch.setattr(cli, "roles_for", without_state_read)

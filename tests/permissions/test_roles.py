@@ -19,7 +19,14 @@ from offline.permissions.plans import Invoke
 from offline.permissions.roles import Role, invoke_needs
 from offline.permissions.table import load_table
 
-ROLES = ("preview", "staging infra-deploy", "staging app-deploy", "production infra-deploy", "production app-deploy")
+ROLES = (
+    "preview",
+    "drift",
+    "staging infra-deploy",
+    "staging app-deploy",
+    "production infra-deploy",
+    "production app-deploy",
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +41,14 @@ def reports(roles: dict[str, Role]) -> dict[str, RoleReport]:
 
 def test_the_roles_checked_are_the_ci_roles(roles: dict[str, Role]) -> None:
     assert tuple(roles) == ROLES
+
+
+def test_the_drift_role_reads_every_stack_and_the_preview_role_only_staging(roles: dict[str, Role]) -> None:
+    """A refresh of production needs its state and its secret values; a pull request's preview must not."""
+    drift = {n.request.resource for n in roles["drift"].needs if n.request.action == "s3:GetObject"}
+    preview = {n.request.resource for n in roles["preview"].needs if n.request.action == "s3:GetObject"}
+    assert any("/production" in r for r in drift) and not any("/production" in r for r in preview)
+    assert any(n.request.action == "secretsmanager:GetSecretValue" for n in roles["drift"].needs)
 
 
 @pytest.mark.parametrize("label", ROLES)
