@@ -196,8 +196,8 @@ class GithubSubject(ConfigModel):
 
 class DeployConfig(ConfigModel):
     create_oidc_provider: bool = False
-    """True only where this stack must create the account's GitHub OIDC provider; default false: it is looked
-    up (the bootstrap project creates it, and an account holds one provider per URL)."""
+    """True only where this stack must create the account's GitHub OIDC provider; default false: the bootstrap
+    project creates it (an account holds one provider per URL) and this stack builds its ARN from the account id."""
     app_deploy: GithubSubject
     """Who may assume the app-deploy role (push the image, roll the service, publish the frontend): the
     application repository's job in this stack's environment."""
