@@ -13,7 +13,7 @@ from components.alerting import AlertTopic, AlertTopicArgs, SlackChannel, chatbo
 from components.aws_context import AwsContext
 from components.cdn_site import CdnSite, CdnSiteArgs, GeoRestriction, MediaOrigin
 from components.certificate import CLOUDFRONT_REGION, EdgeCertificates, EdgeCertificatesArgs
-from components.container_registry import ContainerRegistry, ContainerRegistryArgs, repository_ref
+from components.container_registry import ContainerRegistry, repository_ref
 from components.dashboards import Dashboards, DashboardsArgs
 from components.db_migration import DatabaseMigration, DatabaseMigrationArgs
 from components.dns_zone import AliasTarget, DnsZone, DnsZoneArgs, MxHost
@@ -274,21 +274,7 @@ pulumi.export("hostedZoneNameServers", zone.name_servers)
 # its roles can read the master secret.
 svc = config.service
 repository = (
-    ContainerRegistry(
-        "ecr",
-        ContainerRegistryArgs(
-            name=svc.repository.name,
-            kms_key_arn=kms.arn,
-            moving_tags=svc.repository.moving_tags,
-            release_tag_pattern=svc.repository.release_tag_pattern,
-            keep_releases=svc.repository.keep_releases,
-            build_tag_prefix=svc.repository.build_tag_prefix,
-            keep_builds=svc.repository.keep_builds,
-            untagged_expiry_days=svc.repository.untagged_expiry_days,
-            protect=config.is_production,
-        ),
-        opts,
-    ).ref
+    ContainerRegistry("ecr", svc.repository.registry_args(kms.arn, protect=config.is_production), opts).ref
     if svc.repository.create
     else repository_ref(context.account_id, config.region, context.partition, svc.repository.name)
 )

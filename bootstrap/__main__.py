@@ -15,7 +15,7 @@ from pulumi import ResourceOptions
 from bootstrap.config import BootstrapConfigError, read_bootstrap_config
 from bootstrap.github_oidc import GithubOidc, GithubOidcArgs
 from bootstrap.state_backend import StateBackend, StateBackendArgs
-from components.container_registry import ContainerRegistry, ContainerRegistryArgs
+from components.container_registry import ContainerRegistry
 from components.dns_zone import DnsZone, DnsZoneArgs, MxHost
 from stackconfig.iam import state_bucket_name
 
@@ -95,21 +95,8 @@ if config.github.drift_role and repository is not None:
 if config.registry is not None:
     # Account-wide like the zone: both stacks run images from it, and the first image is pushed before the
     # first `pulumi up` of either stack.
-    registry = config.registry
     registry_component = ContainerRegistry(
-        "ecr",
-        ContainerRegistryArgs(
-            name=registry.name,
-            kms_key_arn=backend.key_arn,
-            moving_tags=registry.moving_tags,
-            release_tag_pattern=registry.release_tag_pattern,
-            keep_releases=registry.keep_releases,
-            build_tag_prefix=registry.build_tag_prefix,
-            keep_builds=registry.keep_builds,
-            untagged_expiry_days=registry.untagged_expiry_days,
-            protect=True,
-        ),
-        opts=with_provider,
+        "ecr", config.registry.registry_args(backend.key_arn, protect=True), opts=with_provider
     )
     pulumi.export("ecrRepositoryUrl", registry_component.ref.url)
 

@@ -6,10 +6,11 @@ import re
 from collections.abc import Iterator
 from typing import Literal
 
+from pulumi import Input
 from pydantic import Field, field_validator, model_validator
 
 from catalog import SECRETS
-from components.container_registry import TAG, ImageRef, parse_image
+from components.container_registry import TAG, ContainerRegistryArgs, ImageRef, parse_image
 from components.fargate_service import DockerBuild
 from stackconfig.base import ConfigModel, Problem, RetentionDays, raise_problems
 
@@ -70,6 +71,20 @@ class RegistryConfig(ConfigModel):
         if bad:
             raise ValueError(f"not image tags: {bad}")
         return tags
+
+    def registry_args(self, kms_key_arn: Input[str], protect: bool) -> ContainerRegistryArgs:
+        """The repository as its owner creates it: the bootstrap's and a stack's own (`repository.create`)."""
+        return ContainerRegistryArgs(
+            name=self.name,
+            kms_key_arn=kms_key_arn,
+            moving_tags=self.moving_tags,
+            release_tag_pattern=self.release_tag_pattern,
+            keep_releases=self.keep_releases,
+            build_tag_prefix=self.build_tag_prefix,
+            keep_builds=self.keep_builds,
+            untagged_expiry_days=self.untagged_expiry_days,
+            protect=protect,
+        )
 
 
 class RepositoryConfig(RegistryConfig):
