@@ -167,15 +167,7 @@ class CdnSite(pulumi.ComponentResource):
             ),
             self,
         )
-        access = aws.cloudfront.OriginAccessControl(
-            f"{name}-oac",
-            name=f"{prefix}-frontend",
-            description=f"{prefix}: CloudFront reads the frontend bucket with SigV4",
-            origin_access_control_origin_type="s3",
-            signing_behavior="always",
-            signing_protocol="sigv4",
-            opts=child,
-        )
+        access = self._origin_access_control(f"{name}-oac", prefix, "frontend")
         cache = aws.cloudfront.CachePolicy(
             f"{name}-cache",
             name=f"{prefix}-frontend",
@@ -232,15 +224,7 @@ class CdnSite(pulumi.ComponentResource):
         ]
         ordered: list[aws.cloudfront.DistributionOrderedCacheBehaviorArgs] = []
         if args.media is not None:
-            media_access = aws.cloudfront.OriginAccessControl(
-                f"{name}-media-oac",
-                name=f"{prefix}-media",
-                description=f"{prefix}: CloudFront reads the media bucket with SigV4",
-                origin_access_control_origin_type="s3",
-                signing_behavior="always",
-                signing_protocol="sigv4",
-                opts=child,
-            )
+            media_access = self._origin_access_control(f"{name}-media-oac", prefix, "media")
             origins.append(
                 aws.cloudfront.DistributionOriginArgs(
                     origin_id=MEDIA_ORIGIN_ID,
@@ -306,6 +290,20 @@ class CdnSite(pulumi.ComponentResource):
                 "distributionId": self.distribution_id,
                 "distributionDomainName": self.distribution_domain_name,
             }
+        )
+
+    def _origin_access_control(
+        self, resource_name: str, prefix: str, bucket: str
+    ) -> aws.cloudfront.OriginAccessControl:
+        """CloudFront signs every request to an S3 origin (SigV4), so the bucket policy can admit it alone."""
+        return aws.cloudfront.OriginAccessControl(
+            resource_name,
+            name=f"{prefix}-{bucket}",
+            description=f"{prefix}: CloudFront reads the {bucket} bucket with SigV4",
+            origin_access_control_origin_type="s3",
+            signing_behavior="always",
+            signing_protocol="sigv4",
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _security_headers(self) -> aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigArgs:
