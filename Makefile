@@ -14,7 +14,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SYNCED := $(VENV)/.synced
 
-.PHONY: plan plan-github diff test lint audit bench venv policy-venv uv-path clean
+.PHONY: plan plan-github diff same-plan test lint audit bench venv policy-venv uv-path clean
 
 venv: $(SYNCED)
 
@@ -60,6 +60,11 @@ plan-github: $(SYNCED)
 diff: $(SYNCED)
 	$(PY) -m offline.diff --stack $(STACK) $(if $(BASE),--base $(BASE)) $(if $(JSON),--json $(JSON)) \
 		$(if $(MARKDOWN),--markdown $(MARKDOWN))
+
+# Proof for a restructuring commit: both stacks planned afresh at BASE and in the working tree give the same plan
+# documents, compared exactly apart from run-to-run orderings (prints "identical", exit 1 on any difference).
+same-plan: $(SYNCED)
+	$(PY) -m offline.same_plan --base $(or $(BASE),main)
 
 test: $(SYNCED)
 	$(PY) -m pytest

@@ -148,20 +148,29 @@ def plans(revision: Revision, stack: str, *, cached: bool = True) -> tuple[dict[
 
 
 def _build(revision: Revision, stack: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    return build(revision, [stack])[stack]
+
+
+def build(revision: Revision, stacks: list[str]) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """(BASE document, working-tree document) for each of `stacks`, planned afresh (no cache) from one worktree of
+    BASE; each stack's two plans run in parallel."""
+    documents: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory(prefix="socialclub-diff-plans-") as scratch, worktree(revision) as tree:
-        base_out, head_out = Path(scratch) / "base.json", Path(scratch) / "head.json"
-        if not (tree / f"Pulumi.{stack}.yaml").is_file():
-            raise SourceError(f"BASE {revision.label} has no stack {stack} (no Pulumi.{stack}.yaml)")
-        head = _start(_plan_command(ROOT / ".venv" / "bin" / "python", stack, head_out), ROOT)
-        running = [head]
-        try:
-            base = _start(_plan_command(_python_for(tree, revision), stack, base_out), tree)
-            running.append(base)
-            base_document = _finish(base, base_out, f"BASE {revision.label}")
-            head_document = _finish(head, head_out, "the working tree")
-        finally:
-            for process in running:
-                if process.poll() is None:
-                    process.kill()
-                    process.communicate()
-        return base_document, head_document
+        python = _python_for(tree, revision)
+        for stack in stacks:
+            if not (tree / f"Pulumi.{stack}.yaml").is_file():
+                raise SourceError(f"BASE {revision.label} has no stack {stack} (no Pulumi.{stack}.yaml)")
+            base_out, head_out = Path(scratch) / f"base-{stack}.json", Path(scratch) / f"head-{stack}.json"
+            running = [_start(_plan_command(ROOT / ".venv" / "bin" / "python", stack, head_out), ROOT)]
+            try:
+                running.append(_start(_plan_command(python, stack, base_out), tree))
+                documents[stack] = (
+                    _finish(running[1], base_out, f"BASE {revision.label}"),
+                    _finish(running[0], head_out, "the working tree"),
+                )
+            finally:
+                for process in running:
+                    if process.poll() is None:
+                        process.kill()
+                        process.communicate()
+    return documents
