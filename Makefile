@@ -56,7 +56,7 @@ plan-github: $(SYNCED)
 
 # What the working tree changes in STACK against BASE (default: the merge base with main), both planned offline;
 # JSON= and MARKDOWN= also write the diff document and the markdown report. Exit 4: a stateful resource of a
-# production stack would be replaced or deleted (see README "Plan diff").
+# production stack would be replaced or deleted (see docs/plan.md, "Plan diff").
 diff: $(SYNCED)
 	$(PY) -m offline.diff --stack $(STACK) $(if $(BASE),--base $(BASE)) $(if $(JSON),--json $(JSON)) \
 		$(if $(MARKDOWN),--markdown $(MARKDOWN))
