@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from stackconfig.edge import DeployConfig, DnsConfig, FrontendConfig
-from tests.foundation.test_config import _set, errors_for
+from tests.stackconfig.test_loader import _set, errors_for
 
 BAD = [
     (

@@ -13,7 +13,8 @@ import pytest
 from components.naming import check_identifier
 from components.redis_cluster import AUTH_TOKEN_LENGTH, RedisCluster, RedisClusterArgs, redis_url
 from offline.harness import Plan
-from tests.data.common import (
+from tests.support import aws_context, group_id, inputs, rules_of, run_component
+from tests.support.data import (
     EGRESS,
     INGRESS,
     KEY_ARN,
@@ -22,7 +23,6 @@ from tests.data.common import (
     is_secret,
     secret_set,
 )
-from tests.support import aws_context, group_id, inputs, rules_of, run_component
 
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 

@@ -18,8 +18,8 @@ from components.dashboards import (
     stack_dashboards,
 )
 from components.monitoring import AlarmThresholds, alarm_specs
-from tests.observability.common import CHECKS, LB, NODES, TABLES, TG, resources
 from tests.support import inputs, run_component
+from tests.support.observability import CHECKS, LB, NODES, TABLES, TG, resources
 
 KINDS = ("application-overview", "backend-performance", "database-health", "cache-statistics", "error-tracking")
 

@@ -12,8 +12,8 @@ import pytest
 from offline.harness import Plan, read_stack_settings, run_program
 from stackconfig import ConfigError, load_stack_config
 from stackconfig.waf import WafConfig, production_waf_problems
-from tests.edge.common import DISTRIBUTION
 from tests.support import inputs, stack_config, stack_plan
+from tests.support.edge import DISTRIBUTION
 
 STACKS = ("staging", "production")
 ACL = "aws:wafv2/webAcl:WebAcl"

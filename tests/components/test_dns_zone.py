@@ -9,8 +9,8 @@ from components.dns_zone import AliasTarget, DnsZone, DnsZoneArgs, MxHost, mx_va
 from components.health_checks import HttpsEndpoint, SiteHealthChecks, SiteHealthChecksArgs
 from offline import fakes
 from offline.harness import Plan
-from tests.edge.common import DOMAIN, RECORD
 from tests.support import inputs, run_component
+from tests.support.edge import DOMAIN, RECORD
 
 CERTIFICATE = "aws:acm/certificate:Certificate"
 VALIDATION = "aws:acm/certificateValidation:CertificateValidation"

@@ -9,8 +9,8 @@ import pytest
 from offline import fakes
 from offline.harness import Plan, read_stack_settings, run_program
 from stackconfig.iam import boundary_arn
-from tests.edge.common import BUCKET, DISTRIBUTION, RECORD, ROLE, policy, role_policies
 from tests.support import inputs, stack_config, stack_plan
+from tests.support.edge import BUCKET, DISTRIBUTION, RECORD, ROLE, policy, role_policies
 
 STACKS = ["staging", "production"]
 HOSTS = {

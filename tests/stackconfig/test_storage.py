@@ -8,7 +8,7 @@ import pytest
 
 from stackconfig.cost import CostAssumptions
 from stackconfig.storage import StorageConfig
-from tests.foundation.test_config import _set, errors_for
+from tests.stackconfig.test_loader import _set, errors_for
 
 NEGATIVE_ASSETS = {"storageGb": -1, "putRequestsThousands": 1, "getRequestsThousands": 1}
 

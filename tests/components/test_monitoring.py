@@ -24,8 +24,8 @@ from components.monitoring import (
     member_cluster_ids,
 )
 from offline.harness import Plan
-from tests.observability.common import CHECKS, GLOBAL_TOPIC, LB, NODES, SERVICE_ARN, TABLES, TG, TOPIC, resources
 from tests.support import inputs, run_component
+from tests.support.observability import CHECKS, GLOBAL_TOPIC, LB, NODES, SERVICE_ARN, TABLES, TG, TOPIC, resources
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 

@@ -20,8 +20,8 @@ from components.realtime_tables import (
     ttl_label,
 )
 from offline.harness import Plan
-from tests.data.common import KEY_ARN
 from tests.support import aws_context, inputs, run_component
+from tests.support.data import KEY_ARN
 
 TABLE = "aws:dynamodb/table:Table"
 TARGET = "aws:appautoscaling/target:Target"

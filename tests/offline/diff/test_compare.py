@@ -13,7 +13,7 @@ from offline.diff.__main__ import EXIT_DATA_LOSS, EXIT_ERROR, main
 from offline.diff.compare import CREATE, DELETE, KNOWN_AFTER_APPLY, REPLACE, UPDATE, DiffError, compare
 from offline.diff.render import Sides, markdown, text
 from offline.diff.replacements import forced_by
-from tests.diff import pair
+from tests.offline.diff import pair
 
 HERE = Path(__file__).resolve().parent
 EXPECTED_MARKDOWN = HERE / "expected.md"
@@ -168,7 +168,8 @@ def test_documents_of_two_stacks_or_not_plans_are_refused() -> None:
 def test_the_markdown_for_the_fixed_pair_is_the_committed_one() -> None:
     rendered = markdown(compare(pair.base(), pair.head()), Sides("`base.json`", "`head.json`"))
     assert rendered == EXPECTED_MARKDOWN.read_text(), (
-        "regenerate with: .venv/bin/python -c 'from tests.diff.test_compare import write_expected; write_expected()'"
+        "regenerate with: .venv/bin/python -c "
+        "'from tests.offline.diff.test_compare import write_expected; write_expected()'"
     )
 
 

@@ -11,7 +11,8 @@ import pytest
 from components.fargate_service import DockerBuild
 from components.load_balancer import AUTONAME_SUFFIX, ELB_NAME_LIMIT
 from offline.harness import Plan
-from tests.backend.backend_build import (
+from tests.support import group_id, inputs, run_component
+from tests.support.backend_build import (
     ALARM,
     ALB,
     CACHE_SG,
@@ -41,7 +42,6 @@ from tests.backend.backend_build import (
     policy_statements,
     run_recording_ignore_changes,
 )
-from tests.support import group_id, inputs, run_component
 
 
 @cache

@@ -13,7 +13,8 @@ import pytest
 
 from components.cdn_site import CdnSite, GeoRestriction, MediaOrigin, default_content_security_policy
 from offline.harness import Plan
-from tests.edge.common import (
+from tests.support import inputs, run_component
+from tests.support.edge import (
     BUCKET,
     BUCKET_POLICY,
     CLOUDFRONT_CERT_ARN,
@@ -26,7 +27,6 @@ from tests.edge.common import (
     site_with_grants,
     statement_by_sid,
 )
-from tests.support import inputs, run_component
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,8 @@ import pytest
 from components.naming import check_identifier
 from components.postgres_db import PARAMETERS, PostgresDb, PostgresDbArgs, database_url, db_user_arn, master_secret_arn
 from offline.harness import Plan
-from tests.data.common import (
+from tests.support import aws_context, group_id, inputs, rules_of, run_component
+from tests.support.data import (
     EGRESS,
     INGRESS,
     KEY_ARN,
@@ -21,7 +22,6 @@ from tests.data.common import (
     VPC_ID,
     secret_set,
 )
-from tests.support import aws_context, group_id, inputs, rules_of, run_component
 
 INSTANCE = "aws:rds/instance:Instance"
 

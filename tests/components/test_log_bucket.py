@@ -12,8 +12,8 @@ import pytest
 from components.log_bucket import ALB_PREFIX, CLOUDFRONT_PREFIX, S3_PREFIX, LogBucket, LogBucketArgs
 from components.object_store import ObjectStore, ObjectStoreArgs
 from offline.harness import Plan
-from tests.edge.common import BUCKET, BUCKET_POLICY, KEY_ARN, ROLE, policy, role_policies, statement_by_sid
 from tests.support import aws_context, inputs, run_component
+from tests.support.edge import BUCKET, BUCKET_POLICY, KEY_ARN, ROLE, policy, role_policies, statement_by_sid
 
 APP_ORIGIN = "https://app.example.org"
 SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from offline.harness import STAND_IN_IMAGE, Plan, read_stack_settings
-from tests.backend.backend_build import (
+from tests.support import group_id, inputs, stack_plan
+from tests.support.backend_build import (
     ALB,
     LOG_GROUP,
     REPOSITORY,
@@ -20,7 +21,6 @@ from tests.backend.backend_build import (
     matrix,
     policy_statements,
 )
-from tests.support import group_id, inputs, stack_plan
 
 STACKS = ["staging", "production"]
 SEED = {"staging": ("512", "1024", 2, 5), "production": ("1024", "2048", 3, 10)}

@@ -17,9 +17,9 @@ from components.db_migration import (
     app_role_sql,
 )
 from offline.harness import Plan
-from tests.backend.backend_build import matrix, policy_statements
-from tests.data.common import EGRESS, KEY_ARN, VPC_ID
 from tests.support import aws_context, inputs, run_component, stack_plan
+from tests.support.backend_build import matrix, policy_statements
+from tests.support.data import EGRESS, KEY_ARN, VPC_ID
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 MASTER_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0123-AbCdEf"

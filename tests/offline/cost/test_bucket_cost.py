@@ -10,7 +10,7 @@ import pytest
 from offline.cost import estimate
 from offline.cost.prices import DEFAULT_FILE
 from stackconfig.cost import BucketUsage, CostAssumptions
-from tests.cost.test_calculator import res, total
+from tests.offline.cost.test_calculator import res, total
 from tests.support import stack_config, stack_plan
 
 PRICES: dict[str, float] = {key: entry["usd"] for key, entry in json.loads(DEFAULT_FILE.read_text())["prices"].items()}

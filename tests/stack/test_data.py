@@ -7,8 +7,8 @@ import json
 import pytest
 
 from offline.harness import Plan
-from tests.data.common import EGRESS, INGRESS, SECRET_VERSION, is_secret
 from tests.support import group_id, inputs, rules_of, stack_plan
+from tests.support.data import EGRESS, INGRESS, SECRET_VERSION, is_secret
 
 INSTANCE = "aws:rds/instance:Instance"
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"

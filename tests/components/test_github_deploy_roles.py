@@ -12,7 +12,8 @@ from offline.harness import Plan
 from offline.permissions.evaluator import Outcome, Policy, Request, evaluate
 from offline.permissions.roles import effective_policies
 from stackconfig.github import GITHUB_OIDC_HOST, GithubRepository
-from tests.edge.common import (
+from tests.support import TEST_BOUNDARY_ARN, TEST_ROLE_PATH, inputs, run_component
+from tests.support.edge import (
     APP_SUBJECT,
     EXECUTION_ROLE_ARN,
     INFRA_SUBJECT,
@@ -25,7 +26,6 @@ from tests.edge.common import (
     role_policies,
     statement_by_sid,
 )
-from tests.support import TEST_BOUNDARY_ARN, TEST_ROLE_PATH, inputs, run_component
 
 PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 PROVIDER_ARN = f"arn:aws:iam::{fakes.ACCOUNT}:oidc-provider/{GITHUB_OIDC_HOST}"

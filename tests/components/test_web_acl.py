@@ -11,8 +11,8 @@ from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.log_bucket import ALB_PREFIX, LogBucket, LogBucketArgs
 from components.web_acl import API_RULE_GROUPS, BASE_CAPACITY, EDGE_RULE_GROUPS, WebAcl, WebAclArgs, capacity
 from offline.harness import Plan
-from tests.edge.common import KEY_ARN
 from tests.support import aws_context, inputs, run_component
+from tests.support.edge import KEY_ARN
 
 ACL = "aws:wafv2/webAcl:WebAcl"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
