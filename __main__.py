@@ -12,7 +12,7 @@ from catalog import SENTRY_DSN
 from components.alerting import AlertTopic, AlertTopicArgs, SlackChannel, chatbot_policy_name
 from components.aws_context import AwsContext
 from components.cdn_site import CdnSite, CdnSiteArgs, GeoRestriction, MediaOrigin
-from components.certificate import CLOUDFRONT_REGION, EdgeCertificates, EdgeCertificatesArgs
+from components.certificate import EdgeCertificates, EdgeCertificatesArgs
 from components.container_registry import ContainerRegistry, repository_ref
 from components.dashboards import Dashboards, DashboardsArgs
 from components.db_migration import DatabaseMigration, DatabaseMigrationArgs
@@ -24,22 +24,16 @@ from components.health_checks import HttpsEndpoint, SiteHealthChecks, SiteHealth
 from components.kms_key import KmsKey, KmsKeyArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.log_bucket import ALB_PREFIX, CLOUDFRONT_PREFIX, S3_PREFIX, LogBucket, LogBucketArgs
-from components.monitoring import (
-    GLOBAL_METRICS_REGION,
-    AlarmThresholds,
-    MonitoredResources,
-    Monitoring,
-    MonitoringArgs,
-    member_cluster_ids,
-)
+from components.monitoring import AlarmThresholds, MonitoredResources, Monitoring, MonitoringArgs, member_cluster_ids
 from components.object_store import ObjectStore, ObjectStoreArgs
 from components.postgres_db import PostgresDb, PostgresDbArgs
 from components.realtime_tables import CapacityRange, RealtimeTables, RealtimeTablesArgs
 from components.redis_cluster import RedisCluster, RedisClusterArgs
 from components.secret_set import SecretSet, SecretSetArgs
 from components.vpc import Vpc, VpcArgs
-from components.web_acl import API_RULE_GROUPS, EDGE_RULE_GROUPS, LOG_GROUP_PREFIX, WebAcl, WebAclArgs
+from components.web_acl import API_RULE_GROUPS, EDGE_RULE_GROUPS, WebAcl, WebAclArgs
 from stackconfig import ConfigError, read_pulumi_config
+from stackconfig.aws_facts import CLOUDFRONT_REGION, GLOBAL_METRICS_REGION, WAF_LOG_GROUP_PREFIX
 from stackconfig.iam import boundary_arn, role_path, state_bucket_name
 
 try:
@@ -58,7 +52,7 @@ log_roots = {
     "rds": f"/aws/rds/instance/{env_name}",
     "elasticache": f"/aws/elasticache/{env_name}",
     # AWS WAF logs only to groups named aws-waf-logs-*.
-    "waf": f"{LOG_GROUP_PREFIX}{env_name}",
+    "waf": f"{WAF_LOG_GROUP_PREFIX}{env_name}",
 }
 
 provider = aws.Provider(

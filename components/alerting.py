@@ -21,9 +21,7 @@ import pulumi_aws as aws
 from components.aws_context import AwsContext
 from components.iam_documents import Statement, document, service_trust, statement
 from components.kms_key import ADMIN_ACTIONS, USE_ACTIONS, topic_publisher_statements
-
-# Chatbot's control plane is global and answers only in a few regions; us-east-1 has no endpoint.
-CHATBOT_API_REGION = "us-east-2"
+from stackconfig.aws_facts import CHATBOT_API_REGION
 
 # What a notification-only Chatbot channel reads to render an alarm (metric graph, alarm state).
 CHATBOT_READ_ACTIONS: tuple[str, ...] = (

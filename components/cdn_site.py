@@ -16,10 +16,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws_context import AwsContext
-from components.certificate import CLOUDFRONT_REGION
 from components.iam_documents import Statement, document, statement
 from components.log_bucket import CLOUDFRONT_PREFIX, LogBucket
 from components.private_bucket import PrivateBucketArgs, bucket_policy, private_bucket
+from stackconfig.aws_facts import CLOUDFRONT_REGION
 
 ORIGIN_ID = "assets"
 MEDIA_ORIGIN_ID = "media"

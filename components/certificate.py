@@ -10,8 +10,7 @@ from functools import partial
 import pulumi
 import pulumi_aws as aws
 
-CLOUDFRONT_REGION = "us-east-1"
-"""CloudFront only accepts ACM certificates from us-east-1."""
+from stackconfig.aws_facts import CLOUDFRONT_REGION
 
 
 def validated_names(names: Sequence[str]) -> list[str]:

@@ -14,7 +14,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.monitoring import GLOBAL_METRICS_REGION, AlarmThresholds, MonitoredResources, alarm_specs
+from components.monitoring import AlarmThresholds, MonitoredResources, alarm_specs
+from stackconfig.aws_facts import GLOBAL_METRICS_REGION
 
 WIDTH = 12
 HEIGHT = 6

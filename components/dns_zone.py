@@ -11,10 +11,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.certificate import CLOUDFRONT_REGION
+from stackconfig.aws_facts import ROUTE53_GLOBAL_REGION
 
-GLOBAL_REGION = CLOUDFRONT_REGION
-"""Route 53 takes the DNSSEC signing key and the query-log group from us-east-1 only (Route 53 developer guide)."""
 DNSSEC_SERVICE = "dnssec-route53.amazonaws.com"
 
 
@@ -202,7 +200,7 @@ class DnsZone(pulumi.ComponentResource):
             key_usage="SIGN_VERIFY",
             deletion_window_in_days=deletion_window_days,
             policy=policy,
-            region=GLOBAL_REGION,
+            region=ROUTE53_GLOBAL_REGION,
             opts=protected,
         )
         signing_key = aws.route53.KeySigningKey(
@@ -231,7 +229,7 @@ class DnsZone(pulumi.ComponentResource):
             f"{self._name}-query-logs",
             name=f"/aws/route53/{self.domain}",
             retention_in_days=retention_days,
-            region=GLOBAL_REGION,
+            region=ROUTE53_GLOBAL_REGION,
             opts=child,
         )
         policy = aws.cloudwatch.LogResourcePolicy(
@@ -240,7 +238,7 @@ class DnsZone(pulumi.ComponentResource):
             policy_document=pulumi.Output.all(account_id, group.arn, self.arn).apply(
                 lambda values: json.dumps(query_log_policy(values[0], values[1], values[2]))
             ),
-            region=GLOBAL_REGION,
+            region=ROUTE53_GLOBAL_REGION,
             opts=child,
         )
         return aws.route53.QueryLog(

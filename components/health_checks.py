@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import get_args
 
 import pulumi
 import pulumi_aws as aws
+
+from stackconfig.aws_facts import HEALTH_CHECK_FAILURE_THRESHOLD_MAX, HealthCheckInterval
 
 
 @dataclass(frozen=True)
@@ -38,10 +41,14 @@ class SiteHealthChecks(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: SiteHealthChecksArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("socialclub:edge:SiteHealthChecks", name, None, opts)
-        if args.request_interval not in (10, 30):
-            raise ValueError(f"SiteHealthChecks {name}: request_interval must be 10 or 30")
-        if not 1 <= args.failure_threshold <= 10:
-            raise ValueError(f"SiteHealthChecks {name}: failure_threshold must be 1-10")
+        if args.request_interval not in get_args(HealthCheckInterval):
+            raise ValueError(
+                f"SiteHealthChecks {name}: request_interval must be one of {get_args(HealthCheckInterval)}"
+            )
+        if not 1 <= args.failure_threshold <= HEALTH_CHECK_FAILURE_THRESHOLD_MAX:
+            raise ValueError(
+                f"SiteHealthChecks {name}: failure_threshold must be 1-{HEALTH_CHECK_FAILURE_THRESHOLD_MAX}"
+            )
 
         def check(label: str, endpoint: HttpsEndpoint) -> aws.route53.HealthCheck:
             return aws.route53.HealthCheck(

@@ -21,10 +21,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws_context import AwsContext
-from components.certificate import CLOUDFRONT_REGION
 from components.iam_documents import Statement, statement
 from components.load_balancer import log_object_arn, log_writer_statement
 from components.private_bucket import PrivateBucketArgs, bucket_policy, private_bucket
+from stackconfig.aws_facts import CLOUDFRONT_REGION
 
 ALB_PREFIX = "alb"
 """ALB access logs: `alb/AWSLogs/<account>/elasticloadbalancing/...` (the ALB adds `AWSLogs/...`)."""

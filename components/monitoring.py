@@ -15,48 +15,19 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
+from stackconfig.aws_facts import (
+    GLOBAL_METRICS_REGION,
+    INSTANCE_CLASS_MEMORY_GIB,
+    POSTGRES_BYTES_PER_CONNECTION,
+    POSTGRES_MAX_CONNECTIONS_CAP,
+)
+
 GIB = 1024**3
 
-# Route 53 health-check and CloudFront metrics are published only in us-east-1, whatever the stack's region.
-GLOBAL_METRICS_REGION = "us-east-1"
-
-# RDS PostgreSQL's default max_connections is LEAST({DBInstanceClassMemory/9531392}, 5000).
-BYTES_PER_CONNECTION = 9_531_392
-MAX_CONNECTIONS_CAP = 5_000
 # DBInstanceClassMemory is the class's memory minus what the OS and the RDS agents keep; AWS does not publish
 # the reserve. `SHOW max_connections` on running instances reads 5-15% below the nominal formula, so the
 # approximation takes 90% of the nominal memory: the computed limit errs low, and the alarm early, not late.
 RDS_USABLE_MEMORY_FRACTION = 0.9
-
-_SIZES_GIB: dict[str, float] = {
-    "micro": 1,
-    "small": 2,
-    "medium": 4,
-    "large": 8,
-    "xlarge": 16,
-    "2xlarge": 32,
-    "4xlarge": 64,
-    "8xlarge": 128,
-    "12xlarge": 192,
-    "16xlarge": 256,
-}
-_BURSTABLE = ("t3", "t4g")
-_GENERAL = ("m5", "m6g", "m6i", "m7g", "m7i")
-_MEMORY = ("r5", "r6g", "r6i", "r7g", "r7i")
-
-INSTANCE_CLASS_MEMORY_GIB: dict[str, float] = {
-    # Burstable classes: micro 1 GiB doubling to 2xlarge 32 GiB (db.t3.small: 2 GiB, the seed's staging class).
-    **{
-        f"db.{f}.{s}": _SIZES_GIB[s]
-        for f in _BURSTABLE
-        for s in ("micro", "small", "medium", "large", "xlarge", "2xlarge")
-    },
-    # General purpose: 4 GiB per vCPU, large = 8 GiB.
-    **{f"db.{f}.{s}": _SIZES_GIB[s] for f in _GENERAL for s in list(_SIZES_GIB)[3:]},
-    # Memory optimised: 8 GiB per vCPU, large = 16 GiB (db.r6g.xlarge: 32 GiB, the seed's production class).
-    **{f"db.{f}.{s}": 2 * _SIZES_GIB[s] for f in _MEMORY for s in list(_SIZES_GIB)[3:]},
-}
-"""Memory of the common RDS instance classes, in GiB, as AWS lists them."""
 
 
 def max_connections(instance_class: str) -> int:
@@ -65,7 +36,7 @@ def max_connections(instance_class: str) -> int:
         known = ", ".join(sorted(INSTANCE_CLASS_MEMORY_GIB))
         raise ValueError(f"no memory size known for {instance_class!r}; known classes: {known}")
     usable = INSTANCE_CLASS_MEMORY_GIB[instance_class] * GIB * RDS_USABLE_MEMORY_FRACTION
-    return min(int(usable // BYTES_PER_CONNECTION), MAX_CONNECTIONS_CAP)
+    return min(int(usable // POSTGRES_BYTES_PER_CONNECTION), POSTGRES_MAX_CONNECTIONS_CAP)
 
 
 def connections_threshold(max_conn: int, percent: float) -> int:

@@ -13,23 +13,17 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.certificate import CLOUDFRONT_REGION
+from stackconfig.aws_facts import (
+    CLOUDFRONT_REGION,
+    WAF_BASE_CAPACITY,
+    WAF_LOG_GROUP_PREFIX,
+    WAF_MANAGED_RULE_GROUP_CAPACITY,
+    WAF_RATE_LIMIT_MAX,
+    WAF_RATE_LIMIT_MIN,
+    WAF_RATE_RULE_CAPACITY,
+)
 
 Scope = Literal["CLOUDFRONT", "REGIONAL"]
-
-LOG_GROUP_PREFIX = "aws-waf-logs-"
-"""AWS WAF logs only to a CloudWatch Logs group whose name starts with this (WAF developer guide, logging)."""
-
-# Web ACL capacity units of each AWS managed rule group this component accepts (WAF developer guide, "AWS Managed
-# Rules rule groups list"). Up to 1,500 WCUs an ACL is billed at the base request price; more costs extra.
-MANAGED_RULE_GROUP_CAPACITY: dict[str, int] = {
-    "AWSManagedRulesAmazonIpReputationList": 25,
-    "AWSManagedRulesCommonRuleSet": 700,
-    "AWSManagedRulesKnownBadInputsRuleSet": 200,
-    "AWSManagedRulesSQLiRuleSet": 200,
-}
-RATE_RULE_CAPACITY = 2
-BASE_CAPACITY = 1500
 
 EDGE_RULE_GROUPS: tuple[str, ...] = (
     "AWSManagedRulesAmazonIpReputationList",
@@ -48,7 +42,7 @@ REDACTED_HEADERS: tuple[str, ...] = ("authorization", "cookie")
 
 def capacity(rule_groups: Sequence[str]) -> int:
     """The WCUs an ACL of these managed groups and the rate rule uses."""
-    return RATE_RULE_CAPACITY + sum(MANAGED_RULE_GROUP_CAPACITY[group] for group in rule_groups)
+    return WAF_RATE_RULE_CAPACITY + sum(WAF_MANAGED_RULE_GROUP_CAPACITY[group] for group in rule_groups)
 
 
 def metric_name(*parts: str) -> str:
@@ -120,15 +114,18 @@ class WebAcl(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: WebAclArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("socialclub:edge:WebAcl", name, None, opts)
-        unknown = sorted(set(args.rule_groups) - set(MANAGED_RULE_GROUP_CAPACITY))
+        unknown = sorted(set(args.rule_groups) - set(WAF_MANAGED_RULE_GROUP_CAPACITY))
         if unknown:
-            known = sorted(MANAGED_RULE_GROUP_CAPACITY)
+            known = sorted(WAF_MANAGED_RULE_GROUP_CAPACITY)
             raise ValueError(f"WebAcl {name}: unknown managed rule groups {unknown}; known: {known}")
-        if capacity(args.rule_groups) > BASE_CAPACITY:
+        if capacity(args.rule_groups) > WAF_BASE_CAPACITY:
             used = capacity(args.rule_groups)
-            raise ValueError(f"WebAcl {name}: {used} WCUs exceed the {BASE_CAPACITY} of the base request price")
-        if not 10 <= args.rate_limit <= 2_000_000_000:
-            raise ValueError(f"WebAcl {name}: rate limit {args.rate_limit} outside AWS's 10-2,000,000,000")
+            raise ValueError(f"WebAcl {name}: {used} WCUs exceed the {WAF_BASE_CAPACITY} of the base request price")
+        if not WAF_RATE_LIMIT_MIN <= args.rate_limit <= WAF_RATE_LIMIT_MAX:
+            raise ValueError(
+                f"WebAcl {name}: rate limit {args.rate_limit} outside AWS's "
+                f"{WAF_RATE_LIMIT_MIN:,}-{WAF_RATE_LIMIT_MAX:,}"
+            )
         child = pulumi.ResourceOptions(parent=self)
         region = CLOUDFRONT_REGION if args.scope == "CLOUDFRONT" else None
         rules = [rate_rule(args.rate_limit, 0, args.name)] + [
@@ -149,7 +146,7 @@ class WebAcl(pulumi.ComponentResource):
         )
         logs = aws.cloudwatch.LogGroup(
             f"{name}-logs",
-            name=f"{LOG_GROUP_PREFIX}{args.name}",
+            name=f"{WAF_LOG_GROUP_PREFIX}{args.name}",
             retention_in_days=args.log_retention_days,
             kms_key_id=args.kms_key_arn,
             region=region,

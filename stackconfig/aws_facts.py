@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 _GRAVITON_SIZES = ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")
 
 CACHE_NODE_TYPES: frozenset[str] = frozenset(
@@ -25,3 +27,83 @@ CACHE_NODE_TYPES: frozenset[str] = frozenset(
 """Current-generation ElastiCache node types for Redis OSS 7 and Valkey (ElastiCache API reference, CacheNode,
 read 2026-11-30). Left out: previous generations (no new clusters) and the data-tiering r6gd types, which need
 `data_tiering_enabled` that this program does not set."""
+
+# --- Regions of the global services --------------------------------------------------------------------------
+
+CLOUDFRONT_REGION = "us-east-1"
+"""CloudFront accepts ACM certificates from us-east-1 only, its web ACLs (WAF scope CLOUDFRONT) and its log
+delivery sources live there (CloudFront developer guide, "Requirements for using SSL/TLS certificates")."""
+ROUTE53_GLOBAL_REGION = "us-east-1"
+"""Route 53 takes a zone's DNSSEC signing key and its query-log group from us-east-1 only (Route 53 developer
+guide, "Configuring DNSSEC signing" and "Logging DNS queries")."""
+GLOBAL_METRICS_REGION = "us-east-1"
+"""Route 53 health-check and CloudFront metrics are published in us-east-1 only, whatever the region of the
+resources they describe (CloudWatch user guide, "Monitoring health checks"; CloudFront developer guide)."""
+CHATBOT_API_REGION = "us-east-2"
+"""AWS Chatbot's control plane is global but answers only in a few regions, us-east-2 among them and us-east-1
+not (AWS Chatbot endpoints and quotas)."""
+
+# --- RDS PostgreSQL --------------------------------------------------------------------------------------------
+
+_RDS_SIZES_GIB: dict[str, float] = {
+    "micro": 1,
+    "small": 2,
+    "medium": 4,
+    "large": 8,
+    "xlarge": 16,
+    "2xlarge": 32,
+    "4xlarge": 64,
+    "8xlarge": 128,
+    "12xlarge": 192,
+    "16xlarge": 256,
+}
+_RDS_BURSTABLE = ("t3", "t4g")
+_RDS_GENERAL = ("m5", "m6g", "m6i", "m7g", "m7i")
+_RDS_MEMORY = ("r5", "r6g", "r6i", "r7g", "r7i")
+
+INSTANCE_CLASS_MEMORY_GIB: dict[str, float] = {
+    # Burstable classes: micro 1 GiB doubling to 2xlarge 32 GiB (db.t3.small: 2 GiB).
+    **{
+        f"db.{f}.{s}": _RDS_SIZES_GIB[s]
+        for f in _RDS_BURSTABLE
+        for s in ("micro", "small", "medium", "large", "xlarge", "2xlarge")
+    },
+    # General purpose: 4 GiB per vCPU, large = 8 GiB.
+    **{f"db.{f}.{s}": _RDS_SIZES_GIB[s] for f in _RDS_GENERAL for s in list(_RDS_SIZES_GIB)[3:]},
+    # Memory optimised: 8 GiB per vCPU, large = 16 GiB (db.r6g.xlarge: 32 GiB).
+    **{f"db.{f}.{s}": 2 * _RDS_SIZES_GIB[s] for f in _RDS_MEMORY for s in list(_RDS_SIZES_GIB)[3:]},
+}
+"""Memory of the common RDS instance classes, in GiB, as AWS lists them (RDS user guide, "DB instance classes")."""
+
+POSTGRES_BYTES_PER_CONNECTION = 9_531_392
+POSTGRES_MAX_CONNECTIONS_CAP = 5_000
+"""RDS for PostgreSQL's default max_connections is LEAST({DBInstanceClassMemory/9531392}, 5000) (RDS user
+guide, "Maximum number of database connections")."""
+
+# --- AWS WAF ---------------------------------------------------------------------------------------------------
+
+WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"
+"""AWS WAF logs only to a CloudWatch Logs group whose name starts with this (WAF developer guide, logging)."""
+WAF_MANAGED_RULE_GROUP_CAPACITY: dict[str, int] = {
+    "AWSManagedRulesAmazonIpReputationList": 25,
+    "AWSManagedRulesCommonRuleSet": 700,
+    "AWSManagedRulesKnownBadInputsRuleSet": 200,
+    "AWSManagedRulesSQLiRuleSet": 200,
+}
+"""Web ACL capacity units (WCUs) of the AWS managed rule groups this program uses, by their vendor name `AWS`
+(WAF developer guide, "AWS Managed Rules rule groups list")."""
+WAF_RATE_RULE_CAPACITY = 2
+"""WCUs of a rate-based rule aggregating on the client IP with no scope-down statement."""
+WAF_BASE_CAPACITY = 1500
+"""WCUs a web ACL may use at the base request price; more is billed extra (AWS WAF pricing)."""
+WAF_RATE_LIMIT_MIN = 10
+WAF_RATE_LIMIT_MAX = 2_000_000_000
+"""The request limits a rate-based rule accepts (WAF API reference, RateBasedStatement.Limit)."""
+
+# --- Route 53 health checks ------------------------------------------------------------------------------------
+
+HealthCheckInterval = Literal[10, 30]
+"""Seconds between checks from each checker region; 10 is the fast (and dearer) interval (Route 53 API reference,
+HealthCheckConfig.RequestInterval). It cannot be changed after creation."""
+HEALTH_CHECK_FAILURE_THRESHOLD_MAX = 10
+"""Consecutive failures (or successes) that change a health check's status: 1 to 10 (HealthCheckConfig)."""

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from stackconfig.aws_facts import HEALTH_CHECK_FAILURE_THRESHOLD_MAX, HealthCheckInterval
 from stackconfig.base import ConfigModel, Problem, raise_problems
 from stackconfig.github import GithubRepository
 
@@ -59,9 +60,9 @@ class HealthChecksConfig(ConfigModel):
     """Path probed on the api host over HTTPS (seed: the API health endpoint, /api/health)."""
     frontend_path: str = Field(default="/", pattern=r"^/\S*$")
     """Path probed on the app host over HTTPS (default /, the SPA's index.html through CloudFront)."""
-    request_interval: Literal[10, 30] = 30
+    request_interval: HealthCheckInterval = 30
     """Seconds between checks from each checker region; Route 53 accepts 10 (fast, costs more) or 30 (default)."""
-    failure_threshold: int = Field(default=3, ge=1, le=10)
+    failure_threshold: int = Field(default=3, ge=1, le=HEALTH_CHECK_FAILURE_THRESHOLD_MAX)
     """Consecutive failures before the endpoint counts as unhealthy (default 3)."""
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from pydantic import Field, model_validator
 
-from components.monitoring import INSTANCE_CLASS_MEMORY_GIB
+from stackconfig.aws_facts import INSTANCE_CLASS_MEMORY_GIB
 from stackconfig.base import ConfigModel, Problem, raise_problems
 
 EMAIL = r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"

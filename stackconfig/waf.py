@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
+from stackconfig.aws_facts import WAF_RATE_LIMIT_MAX, WAF_RATE_LIMIT_MIN
 from stackconfig.base import ConfigModel, Problem, RetentionDays
 
 
@@ -15,7 +16,7 @@ class WafConfig(ConfigModel):
     groups: IP reputation, common rule set, known bad inputs, plus SQL injection on the API; a per-IP rate
     limit; logs). Default false; production must set true. A `frontend.webAclArn` replaces the distribution's
     ACL with that existing one (the ALB still gets this stack's)."""
-    rate_limit: int = Field(default=2000, ge=10, le=2_000_000_000)
+    rate_limit: int = Field(default=2000, ge=WAF_RATE_LIMIT_MIN, le=WAF_RATE_LIMIT_MAX)
     """Requests one client IP may send in 5 minutes before WAF blocks it, on each entry point (default 2,000,
     about 7 a second; AWS accepts 10-2,000,000,000)."""
     log_retention_days: RetentionDays = 90

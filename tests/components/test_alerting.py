@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from components.alerting import (
-    CHATBOT_API_REGION,
     AlertTopic,
     AlertTopicArgs,
     SlackChannel,
@@ -127,7 +126,7 @@ def test_slack_goes_through_chatbot_with_a_read_only_guardrail() -> None:
     config = inputs(plan.one("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration"))
     assert (config["slackTeamId"], config["slackChannelId"]) == ("T0123456789", "C0123456789")
     assert config["snsTopicArns"] == [topic_arn]
-    assert config["region"] == CHATBOT_API_REGION
+    assert config["region"] == "us-east-2"
     policy = plan.one("aws:iam/policy:Policy")
     # without an explicit guardrail Chatbot applies AdministratorAccess
     assert config["guardrailPolicyArns"] == [policy.outputs["arn"]]

@@ -10,7 +10,6 @@ import pytest
 
 from components.monitoring import (
     GIB,
-    INSTANCE_CLASS_MEMORY_GIB,
     AlarmThresholds,
     MathQuery,
     Metric,
@@ -24,6 +23,7 @@ from components.monitoring import (
     member_cluster_ids,
 )
 from offline.harness import Plan
+from stackconfig.aws_facts import INSTANCE_CLASS_MEMORY_GIB
 from tests.support import inputs, run_component
 from tests.support.observability import CHECKS, GLOBAL_TOPIC, LB, NODES, SERVICE_ARN, TABLES, TG, TOPIC, resources
 

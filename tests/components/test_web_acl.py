@@ -9,7 +9,7 @@ import pytest
 
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.log_bucket import ALB_PREFIX, LogBucket, LogBucketArgs
-from components.web_acl import API_RULE_GROUPS, BASE_CAPACITY, EDGE_RULE_GROUPS, WebAcl, WebAclArgs, capacity
+from components.web_acl import API_RULE_GROUPS, EDGE_RULE_GROUPS, WebAcl, WebAclArgs, capacity
 from offline.harness import Plan
 from tests.support import aws_context, inputs, run_component
 from tests.support.edge import KEY_ARN
@@ -53,7 +53,7 @@ def test_the_rate_rule_comes_first_then_the_managed_groups_in_order(regional: Pl
 def test_the_api_has_known_bad_inputs_ip_reputation_and_sql_injection_the_edge_no_sql() -> None:
     assert {"AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesAmazonIpReputationList"} <= set(EDGE_RULE_GROUPS)
     assert set(API_RULE_GROUPS) - set(EDGE_RULE_GROUPS) == {"AWSManagedRulesSQLiRuleSet"}
-    assert capacity(API_RULE_GROUPS) <= BASE_CAPACITY
+    assert capacity(API_RULE_GROUPS) <= 1500
 
 
 def test_everything_else_is_allowed_and_every_rule_has_metrics_and_samples(regional: Plan) -> None:
