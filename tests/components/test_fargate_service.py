@@ -1,35 +1,37 @@
-"""LoadBalancer, FargateService and ContainerRegistry under mocks, with hand-made arguments."""
+"""FargateService under mocks with hand-made arguments (security groups, task, service, scaling, IAM, ECS Exec, image),
+and its pure helpers."""
 
 from __future__ import annotations
 
 import json
-from functools import cache
 from typing import Any
 
 import pytest
 
-from components.fargate_service import DockerBuild
-from components.load_balancer import AUTONAME_SUFFIX, ELB_NAME_LIMIT
+from components.fargate_service import (
+    ContainerSpec,
+    DockerBuild,
+    ScalingPolicy,
+    container_definitions,
+    scale_in_expression,
+    scale_out_expression,
+    secret_value_from,
+)
 from offline.harness import Plan
 from tests.support import group_id, inputs, run_component
 from tests.support.backend_build import (
     ALARM,
-    ALB,
     CACHE_SG,
-    CERT_ARN,
     CLUSTER,
     DB_SG,
     DIGEST,
     DSN_ARN,
     JWT_ARN,
     KEY_ARN,
-    LISTENER,
     LISTENER_RULE,
     LOG_GROUP,
     PRIVATE,
-    PUBLIC,
     RDS_ARN,
-    REPOSITORY,
     SCALING_POLICY,
     SCALING_TARGET,
     SERVICE,
@@ -38,21 +40,12 @@ from tests.support.backend_build import (
     build,
     by_name,
     container,
+    default_plan,
+    exec_plan,
     matrix,
     policy_statements,
     run_recording_ignore_changes,
 )
-
-
-@cache
-def default_plan() -> Plan:
-    return run_component(build())
-
-
-@cache
-def exec_plan() -> Plan:
-    return run_component(build(enable_execute_command=True))
-
 
 # --- security groups -----------------------------------------------------------------------------------------
 
@@ -76,92 +69,6 @@ def test_groups_carry_no_inline_rules() -> None:
     for name in ("api-sg", "backend-sg"):
         group = inputs(plan.one("aws:ec2/securityGroup:SecurityGroup", name))
         assert not group.get("ingress") and not group.get("egress")
-
-
-# --- load balancer ---------------------------------------------------------------------------------------------
-
-
-def test_alb_is_internet_facing_in_public_subnets_and_drops_invalid_headers() -> None:
-    plan = default_plan()
-    alb = inputs(plan.one(ALB))
-    assert alb["internal"] is False
-    assert alb["loadBalancerType"] == "application"
-    assert alb["subnets"] == PUBLIC
-    assert alb["securityGroups"] == [group_id(plan, "api-sg")]
-    assert alb["dropInvalidHeaderFields"] is True
-    assert alb["enableDeletionProtection"] is True  # safe by default; staging opts out explicitly
-
-
-def test_deletion_protection_and_protect_follow_the_args() -> None:
-    plan = run_component(build(lb={"deletion_protection": True, "protect": True}))
-    alb = plan.one(ALB)
-    assert inputs(alb)["enableDeletionProtection"] is True
-    assert alb.protect is True
-    assert plan.one("aws:s3/bucket:Bucket").protect is True
-
-
-def test_http_redirects_with_301_and_https_uses_tls13_and_the_certificate() -> None:
-    listeners = {int(inputs(r)["port"]): inputs(r) for r in default_plan().of_type(LISTENER)}
-    assert set(listeners) == {80, 443}
-    http, https = listeners[80], listeners[443]
-    assert http["protocol"] == "HTTP"
-    assert http["defaultActions"] == [
-        {"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}
-    ]
-    assert https["protocol"] == "HTTPS"
-    assert https["sslPolicy"].startswith("ELBSecurityPolicy-TLS13-1-2-")
-    assert https["certificateArn"] == CERT_ARN
-    (default,) = https["defaultActions"]
-    assert default["type"] == "fixed-response"
-    assert default["fixedResponse"]["statusCode"] == "404"
-
-
-def test_only_api_paths_reach_the_target_group() -> None:
-    plan = default_plan()
-    https = next(r for r in plan.of_type(LISTENER) if inputs(r)["port"] == 443)
-    group = plan.one(TARGET_GROUP)
-    (rule,) = plan.of_type(LISTENER_RULE)
-    rule_inputs = inputs(rule)
-    assert rule_inputs["listenerArn"] == https.outputs["arn"]
-    assert rule_inputs["conditions"] == [{"pathPattern": {"values": ["/api/*"]}}]
-    assert rule_inputs["actions"] == [{"type": "forward", "targetGroupArn": group.outputs["arn"]}]
-
-
-def test_target_group_and_health_check_numbers_are_the_seeds() -> None:
-    group = inputs(default_plan().one(TARGET_GROUP))
-    assert (group["protocol"], group["port"], group["targetType"]) == ("HTTP", 3001, "ip")
-    assert group["deregistrationDelay"] == 30
-    check = group["healthCheck"]
-    assert check["path"] == "/api/health"
-    assert check["matcher"] == "200"
-    assert (check["interval"], check["timeout"], check["healthyThreshold"], check["unhealthyThreshold"]) == (
-        30,
-        5,
-        2,
-        2,
-    )
-
-
-def test_elb_names_fit_after_the_autoname_suffix() -> None:
-    plan = default_plan()
-    for token in (ALB, TARGET_GROUP):
-        for resource in plan.of_type(token):
-            assert "name" not in inputs(resource), "autonamed, so a replacement never collides"
-            assert len(resource.name) + AUTONAME_SUFFIX <= ELB_NAME_LIMIT
-
-
-def test_access_logs_go_to_the_log_bucket_under_alb_once_its_policy_lets_elb_write() -> None:
-    plan = default_plan()
-    bucket = plan.one("aws:s3/bucket:Bucket", "logs-bucket")
-    alb = inputs(plan.one(ALB))
-    assert alb["accessLogs"] == {"bucket": bucket.outputs["bucket"], "prefix": "alb", "enabled": True}
-    # The ALB is created after the policy: ELB checks that it may write when logging is switched on.
-    policy = plan.one("aws:s3/bucketPolicy:BucketPolicy", "logs-bucket")
-    assert policy.urn in plan.one(ALB).dependencies
-    statements = {s["Sid"]: s for s in json.loads(inputs(policy)["policy"])["Statement"]}
-    writer = statements["ElbWritesAccessLogs"]
-    assert writer["Principal"] == {"AWS": "arn:aws:iam::127311923021:root"}  # us-east-1's ELB account
-    assert writer["Resource"] == [f"{bucket.outputs['arn']}/alb/AWSLogs/123456789012/*"]
 
 
 # --- task definition -------------------------------------------------------------------------------------------
@@ -412,39 +319,7 @@ def test_no_exec_permissions_without_exec() -> None:
     assert len(default_plan().of_type(LOG_GROUP)) == 1
 
 
-# --- repository and image --------------------------------------------------------------------------------------------
-
-
-def test_owned_repository_is_immutable_but_for_moving_tags_scanned_and_kms_encrypted() -> None:
-    plan = run_component(build(registry=True))
-    repo = inputs(plan.one(REPOSITORY))
-    assert repo["name"] == "socialclub/backend"
-    assert repo["imageTagMutability"] == "IMMUTABLE_WITH_EXCLUSION"
-    assert repo["imageTagMutabilityExclusionFilters"] == [
-        {"filter": tag, "filterType": "WILDCARD"} for tag in ("latest", "staging", "production")
-    ]
-    assert repo["imageScanningConfiguration"] == {"scanOnPush": True}
-    assert repo["encryptionConfigurations"] == [{"encryptionType": "KMS", "kmsKey": KEY_ARN}]
-    assert repo["forceDelete"] is False
-    lifecycle = json.loads(inputs(plan.one("aws:ecr/lifecyclePolicy:LifecyclePolicy"))["policy"])
-    selections = [r["selection"] for r in lifecycle["rules"]]
-    assert selections[0] == {
-        "tagStatus": "untagged",
-        "countType": "sinceImagePushed",
-        "countUnit": "days",
-        "countNumber": 14,
-    }
-    assert selections[1:4] == [
-        {"tagStatus": "tagged", "tagPatternList": [tag], "countType": "imageCountMoreThan", "countNumber": 1}
-        for tag in ("latest", "staging", "production")
-    ]
-    assert selections[4:] == [
-        {"tagStatus": "tagged", "tagPatternList": ["v*"], "countType": "imageCountMoreThan", "countNumber": 30},
-        {"tagStatus": "tagged", "tagPrefixList": ["build-"], "countType": "imageCountMoreThan", "countNumber": 50},
-    ]
-    # The service pulls from the repository this program owns.
-    statements = {s["Sid"]: s for s in policy_statements(plan, "backend-execution")}
-    assert statements["PullFromOwnRepository"]["Resource"] == [plan.one(REPOSITORY).outputs["arn"]]
+# --- image -----------------------------------------------------------------------------------------------------
 
 
 def test_a_build_context_builds_for_the_task_architecture_and_deploys_by_digest() -> None:
@@ -464,3 +339,47 @@ def test_a_build_context_builds_for_the_task_architecture_and_deploys_by_digest(
 def test_bad_arguments_fail_in_the_program() -> None:
     with pytest.raises(Exception, match="min_tasks"):
         run_component(build(min_tasks=6, max_tasks=5))
+
+
+# --- pure helpers ----------------------------------------------------------------------------------------------
+
+ARN = "arn:aws:secretsmanager:us-east-1:111122223333:secret:x-AbCdEf"
+
+
+def spec(**changes: object) -> ContainerSpec:
+    base: dict[str, object] = {
+        "name": "api",
+        "image": "repo@sha256:" + "0" * 64,
+        "port": 3001,
+        "log_group": "/aws/ecs/x",
+        "region": "eu-west-1",
+        "environment": {"NODE_ENV": "production"},
+        "secrets": {"JWT_SECRET": ARN},
+        "writable_paths": {"tmp": "/tmp"},
+    }
+    base.update(changes)
+    return ContainerSpec(**base)  # type: ignore[arg-type]
+
+
+def test_a_variable_cannot_be_both_plain_and_secret() -> None:
+    with pytest.raises(ValueError, match="JWT_SECRET"):
+        container_definitions(spec(environment={"JWT_SECRET": "oops"}))
+
+
+def test_container_definition_is_sorted_and_serialisable() -> None:
+    (c,) = container_definitions(spec(environment={"B": "2", "A": "1"}, secrets={"Z": ARN, "Y": ARN}))
+    assert [e["name"] for e in c["environment"]] == ["A", "B"]
+    assert [s["name"] for s in c["secrets"]] == ["Y", "Z"]
+    assert c["logConfiguration"]["options"]["awslogs-region"] == "eu-west-1"
+    assert json.loads(json.dumps(c)) == c
+
+
+def test_value_from_selects_a_json_key_of_the_current_version() -> None:
+    assert secret_value_from(ARN, "password") == f"{ARN}:password::"
+    assert secret_value_from(ARN, None) == ARN
+
+
+def test_scaling_expressions_follow_the_numbers() -> None:
+    p = ScalingPolicy(scale_out_cpu_percent=80, scale_out_memory_percent=85.5, scale_in_cpu_percent=20)
+    assert scale_out_expression(p) == "IF(cpu > 80 OR memory > 85.5, 1, 0)"
+    assert scale_in_expression(p) == "IF(cpu < 20 AND memory < 50, 1, 0)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
+from functools import cache
 from typing import Any
 
 import pytest
@@ -168,3 +169,15 @@ def matrix(plan: Plan, security_group_id: str) -> dict[str, set[tuple[int, str]]
 
 def by_name(plan: Plan, type_token: str) -> dict[str, Resource]:
     return {r.name: r for r in plan.of_type(type_token)}
+
+
+@cache
+def default_plan() -> Plan:
+    """The ALB and the service built with the defaults, planned once per session."""
+    return run_component(build())
+
+
+@cache
+def exec_plan() -> Plan:
+    """As `default_plan`, with ECS Exec switched on."""
+    return run_component(build(enable_execute_command=True))

@@ -10,11 +10,13 @@ from typing import Any
 import pulumi_aws as aws
 
 from components.cdn_site import CdnSite, CdnSiteArgs
+from components.certificate import EdgeCertificates, EdgeCertificatesArgs
+from components.dns_zone import DnsZone, DnsZoneArgs
 from components.github_deploy_roles import GithubDeployRoles, GithubDeployRolesArgs, GithubSubject, StackFence
 from components.log_bucket import LogBucket, LogBucketArgs
 from offline import fakes
 from offline.harness import Plan, Resource
-from tests.support import aws_context, inputs
+from tests.support import aws_context, inputs, run_component
 
 DOMAIN = "example.org"
 KEY_ARN = f"arn:aws:kms:{fakes.REGION}:{fakes.ACCOUNT}:key/test-key"
@@ -109,3 +111,13 @@ def role_policies(plan: Plan, role: Resource) -> list[dict[str, Any]]:
     """Every inline-policy statement attached to `role` (RolePolicy.role is its id, i.e. its name)."""
     role_id = role.outputs.get("id") or inputs(role).get("name")
     return [st for rp in plan.of_type(ROLE_POLICY) if inputs(rp)["role"] == role_id for st in policy(rp)]
+
+
+def zone_and_certificates(*, create: bool, region: str) -> Plan:
+    """A zone (created or looked up) and the edge certificates validated in it, planned in `region`."""
+
+    def program() -> None:
+        zone = DnsZone("dns", DnsZoneArgs(domain=DOMAIN, create=create, protect=create))
+        EdgeCertificates("certs", EdgeCertificatesArgs(domain=DOMAIN, zone_id=zone.zone_id, region=region))
+
+    return run_component(program)
