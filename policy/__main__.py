@@ -9,11 +9,12 @@ from pulumi_policy import PolicyPack
 
 if TYPE_CHECKING:
     # Seen from the repository root (mypy, tests) this directory is the namespace package `policy`.
-    from policy.socialclub_guardrails import ALL_POLICIES, PACK_NAME, initial_config
+    from policy.socialclub_guardrails import ALL_POLICIES, PACK_NAME, analyzer, initial_config
 else:
     # At run time the CLI puts this directory first on sys.path.
-    from socialclub_guardrails import ALL_POLICIES, PACK_NAME, initial_config
+    from socialclub_guardrails import ALL_POLICIES, PACK_NAME, analyzer, initial_config
 
+analyzer.install()
 PolicyPack(
     name=PACK_NAME,
     policies=ALL_POLICIES,
