@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from components.secret_set import SecretSpec
+from stackconfig.security import SecretSpec
 
 SENTRY_DSN = "monitoring/sentry-dsn"
 

@@ -18,7 +18,6 @@ password rotated by RDS keeps a SCRAM verifier.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +29,7 @@ from components.aws_context import AwsContext
 from components.fargate_service import ContainerSecret, task_trust
 from components.iam_documents import Statement, document, read_secrets_statements, statement
 from components.security_groups import allow_tcp_to_group, closed_security_group
+from stackconfig.aws_facts import POSTGRES_IDENTIFIER
 
 CONTAINER_NAME = "migrate"
 IAM_ROLE = "rds_iam"
@@ -38,9 +38,6 @@ TABLE_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE"
 SEQUENCE_PRIVILEGES = "USAGE, SELECT, UPDATE"
 NOBODY = "65534:65534"
 """`nobody` in Alpine and Debian images alike: psql needs no home and writes nothing."""
-
-POSTGRES_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-"""A lowercase PostgreSQL identifier that needs no quoting and fits NAMEDATALEN (63 bytes)."""
 
 
 def _name(identifier: str) -> str:

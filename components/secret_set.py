@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -13,28 +12,15 @@ import pulumi_random as random
 
 from components.aws_context import AwsContext
 from components.iam_documents import document, read_secrets_statements, service_trust, statement
+from stackconfig.security import SecretSpec, ValueSource
+
+# SecretSpec and ValueSource stay importable from here until the tests import them from stackconfig.security.
+__all__ = ["SecretSet", "SecretSetArgs", "SecretSpec", "ValueSource"]
 
 SCHEDULE_ENCRYPTION_CONTEXT = "kms:EncryptionContext:aws:scheduler:schedule:arn"
 """The encryption context EventBridge Scheduler binds a schedule's encrypted payload to."""
-
-RotationMode = Literal["managed", "manual", "none"]
-ValueSource = Literal["program", "generated", "operator"]
 GENERATED_LENGTH = 64
 """Characters of a generated value (letters and digits): 64 x ~5.9 bits, well above HS256's 256-bit key."""
-
-
-@dataclass(frozen=True)
-class SecretSpec:
-    key: str
-    """`<group>/<name>`, e.g. `integration/stripe-key`; the secret is named `<path_prefix>/<key>`."""
-    description: str
-    rotation: RotationMode = "manual"
-    """managed: AWS rotates it (RDS-managed password); manual: a third-party credential a person rotates on the
-    reminder schedule; none: not a credential (a URL or an ARN kept beside the credentials for the app)."""
-    source: ValueSource = "operator"
-    """program: the program writes it (a URL or an ARN it knows; stack config may not set it); generated: the
-    program generates a random value unless stack config gives one (signing keys); operator: a person sets it,
-    in secret stack config or out of band (third-party credentials)."""
 
 
 @dataclass(frozen=True)

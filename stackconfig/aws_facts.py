@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 _GRAVITON_SIZES = ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")
@@ -27,6 +28,13 @@ CACHE_NODE_TYPES: frozenset[str] = frozenset(
 """Current-generation ElastiCache node types for Redis OSS 7 and Valkey (ElastiCache API reference, CacheNode,
 read 2026-11-30). Left out: previous generations (no new clusters) and the data-tiering r6gd types, which need
 `data_tiering_enabled` that this program does not set."""
+
+# --- CloudWatch Logs -----------------------------------------------------------------------------------------
+
+LOG_RETENTION_DAYS: tuple[int, ...] = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+"""The values CloudWatch Logs accepts for a log group's retentionInDays (PutRetentionPolicy API reference)."""
 
 # --- Regions of the global services --------------------------------------------------------------------------
 
@@ -79,6 +87,33 @@ POSTGRES_BYTES_PER_CONNECTION = 9_531_392
 POSTGRES_MAX_CONNECTIONS_CAP = 5_000
 """RDS for PostgreSQL's default max_connections is LEAST({DBInstanceClassMemory/9531392}, 5000) (RDS user
 guide, "Maximum number of database connections")."""
+
+POSTGRES_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+"""A lowercase PostgreSQL identifier that needs no quoting and fits NAMEDATALEN (63 bytes)."""
+RESERVED_ROLE_NAMES = frozenset({"postgres", "admin", "public", "none", "current_user", "current_role", "session_user"})
+RESERVED_ROLE_PREFIXES = ("pg_", "rds")
+"""PostgreSQL refuses `pg_*` role names; RDS owns `rdsadmin`, `rdsrepladmin` and the `rds_*` roles."""
+RDS_RESERVED_MASTER_USERNAMES = frozenset({"postgres", "rdsadmin", "admin"})
+"""Master user names RDS for PostgreSQL refuses."""
+
+GP3_PROVISIONING_THRESHOLD_GB = 400
+"""RDS gp3 for PostgreSQL: below this size the volume runs at the baseline (3000 IOPS, 125 MiB/s) and AWS rejects
+an explicit iops/storageThroughput; from it the baseline is 12000 IOPS / 500 MiB/s and both can be raised."""
+GP3_IOPS_RANGE = (12_000, 64_000)
+"""Provisioned gp3 IOPS RDS accepts from GP3_PROVISIONING_THRESHOLD_GB."""
+GP3_THROUGHPUT_RANGE = (500, 4_000)
+"""Provisioned gp3 throughput (MiB/s) RDS accepts from GP3_PROVISIONING_THRESHOLD_GB."""
+
+PERFORMANCE_INSIGHTS_RETENTION_DAYS: tuple[int, ...] = (7, *range(31, 731, 31), 731)
+"""What RDS accepts: 7 (the free tier), any multiple of 31 up to 713, or 731 (two years)."""
+
+# --- Container images ------------------------------------------------------------------------------------------
+
+PINNED_IMAGE = re.compile(
+    r"^(?P<registry>[a-z0-9-]+(\.[a-z0-9-]+)+(:[0-9]+)?)(/[a-z0-9]+([._-][a-z0-9]+)*)+"
+    r"(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?@sha256:[0-9a-f]{64}$"
+)
+"""`<registry host>/<repository>[:<tag>]@sha256:<64 hex>`: a registry named in full and the image by digest."""
 
 # --- AWS WAF ---------------------------------------------------------------------------------------------------
 

@@ -9,10 +9,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
-# The values CloudWatch Logs accepts for retentionInDays (PutRetentionPolicy API reference).
-LOG_RETENTION_DAYS: tuple[int, ...] = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-)  # fmt: skip
+from stackconfig.aws_facts import LOG_RETENTION_DAYS
 
 
 class ConfigModel(BaseModel):

@@ -14,8 +14,22 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from components.db_migration import POSTGRES_IDENTIFIER
-from stackconfig.aws_facts import CACHE_NODE_TYPES
+from stackconfig.aws_facts import (
+    CACHE_NODE_TYPES,
+    GP3_IOPS_RANGE,
+    GP3_PROVISIONING_THRESHOLD_GB,
+    GP3_THROUGHPUT_RANGE,
+    PINNED_IMAGE,
+    POSTGRES_IDENTIFIER,
+    RDS_RESERVED_MASTER_USERNAMES,
+    RESERVED_ROLE_NAMES,
+    RESERVED_ROLE_PREFIXES,
+)
+
+# Re-exported until the tests import it from stackconfig.aws_facts.
+from stackconfig.aws_facts import (
+    PERFORMANCE_INSIGHTS_RETENTION_DAYS as PERFORMANCE_INSIGHTS_RETENTION_DAYS,  # noqa: PLC0414
+)
 from stackconfig.base import ConfigModel, Path, Problem, RetentionDays, raise_problems
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -28,25 +42,6 @@ _WEEKLY = re.compile(rf"^{_DAY}:([01]\d|2[0-3]):([0-5]\d)-{_DAY}:([01]\d|2[0-3])
 
 Window = tuple[int, int]
 """(start, length) in minutes on a circle: of a day for daily windows, of a week (Monday 00:00 = 0) for weekly."""
-
-# RDS gp3 for PostgreSQL: below this size the volume runs at the baseline (3000 IOPS, 125 MiB/s) and AWS rejects
-# an explicit iops/storageThroughput; from it the baseline is 12000 IOPS / 500 MiB/s and both can be raised.
-GP3_PROVISIONING_THRESHOLD_GB = 400
-GP3_IOPS_RANGE = (12_000, 64_000)
-GP3_THROUGHPUT_RANGE = (500, 4_000)
-
-PERFORMANCE_INSIGHTS_RETENTION_DAYS: tuple[int, ...] = (7, *range(31, 731, 31), 731)
-"""What RDS accepts: 7 (the free tier), any multiple of 31 up to 713, or 731 (two years)."""
-
-RESERVED_ROLE_NAMES = frozenset({"postgres", "admin", "public", "none", "current_user", "current_role", "session_user"})
-RESERVED_ROLE_PREFIXES = ("pg_", "rds")
-"""PostgreSQL refuses `pg_*` role names; RDS owns `rdsadmin`, `rdsrepladmin` and the `rds_*` roles."""
-
-PINNED_IMAGE = re.compile(
-    r"^(?P<registry>[a-z0-9-]+(\.[a-z0-9-]+)+(:[0-9]+)?)(/[a-z0-9]+([._-][a-z0-9]+)*)+"
-    r"(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?@sha256:[0-9a-f]{64}$"
-)
-"""`<registry host>/<repository>[:<tag>]@sha256:<64 hex>`: a registry named in full and the image by digest."""
 
 
 def role_name_problem(name: str) -> str | None:
@@ -164,7 +159,7 @@ class DatabaseConfig(ConfigModel):
         return self
 
     def _problems(self) -> Iterator[Problem]:
-        if self.master_username in {"postgres", "rdsadmin", "admin"}:
+        if self.master_username in RDS_RESERVED_MASTER_USERNAMES:
             yield Problem(("masterUsername",), self.master_username, "reserved by RDS; choose another name")
         app_problem = role_name_problem(self.app_username)
         if app_problem is not None:

@@ -8,14 +8,13 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from catalog import secret_catalog
-from components.secret_set import SecretSpec
 from stackconfig.base import ConfigModel, Problem, raise_problems
 from stackconfig.cost import CostAssumptions
 from stackconfig.data import CacheConfig, DatabaseConfig, TablesConfig, production_data_problems
 from stackconfig.edge import DeployConfig, DnsConfig, FrontendConfig
 from stackconfig.network import NetworkConfig
 from stackconfig.observability import ObservabilityConfig, observability_problems
-from stackconfig.security import KmsConfig, SecretsConfig, secret_key_problems
+from stackconfig.security import KmsConfig, SecretsConfig, SecretSpec, secret_key_problems
 from stackconfig.sentry import SentryConfig
 from stackconfig.service import ServiceConfig, production_service_problems
 from stackconfig.storage import StorageConfig

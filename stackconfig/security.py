@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 from pydantic import Field
 
-from components.secret_set import SecretSpec
 from stackconfig.base import ConfigModel, Path, Problem
+
+RotationMode = Literal["managed", "manual", "none"]
+ValueSource = Literal["program", "generated", "operator"]
+
+
+@dataclass(frozen=True)
+class SecretSpec:
+    key: str
+    """`<group>/<name>`, e.g. `integration/stripe-key`; the secret is named `<path_prefix>/<key>`."""
+    description: str
+    rotation: RotationMode = "manual"
+    """managed: AWS rotates it (RDS-managed password); manual: a third-party credential a person rotates on the
+    reminder schedule; none: not a credential (a URL or an ARN kept beside the credentials for the app)."""
+    source: ValueSource = "operator"
+    """program: the program writes it (a URL or an ARN it knows; stack config may not set it); generated: the
+    program generates a random value unless stack config gives one (signing keys); operator: a person sets it,
+    in secret stack config or out of band (third-party credentials)."""
 
 
 class KmsConfig(ConfigModel):

@@ -51,10 +51,95 @@ def test_classes_aws_does_not_offer_or_the_table_does_not_know_are_absent(instan
     assert instance_class not in aws_facts.INSTANCE_CLASS_MEMORY_GIB
 
 
+@pytest.mark.parametrize("name", ["socialclub_app", "_private", "a", "a" * 63, "app2"])
+def test_postgres_identifier_accepts_lowercase_names_up_to_63(name: str) -> None:
+    assert aws_facts.POSTGRES_IDENTIFIER.match(name)
+
+
+@pytest.mark.parametrize("name", ["a" * 64, "App", "2app", "my-app", "app user", "", 'app"; drop'])
+def test_postgres_identifier_refuses_what_needs_quoting_or_is_too_long(name: str) -> None:
+    assert not aws_facts.POSTGRES_IDENTIFIER.match(name)
+
+
+def test_reserved_postgres_and_rds_roles() -> None:
+    assert {"postgres", "public", "admin"} <= aws_facts.RESERVED_ROLE_NAMES
+    assert "pg_monitor".startswith(aws_facts.RESERVED_ROLE_PREFIXES)
+    assert "rdsadmin".startswith(aws_facts.RESERVED_ROLE_PREFIXES)
+    assert "rds_superuser".startswith(aws_facts.RESERVED_ROLE_PREFIXES)
+    assert not "socialclub_app".startswith(aws_facts.RESERVED_ROLE_PREFIXES)
+    assert {"postgres", "rdsadmin", "admin"} == aws_facts.RDS_RESERVED_MASTER_USERNAMES
+
+
+def test_gp3_provisioning_figures() -> None:
+    # RDS user guide, gp3 storage for PostgreSQL: explicit performance from 400 GiB; 12,000-64,000 IOPS and
+    # 500-4,000 MiB/s there.
+    assert aws_facts.GP3_PROVISIONING_THRESHOLD_GB == 400
+    assert aws_facts.GP3_IOPS_RANGE == (12_000, 64_000)
+    assert aws_facts.GP3_THROUGHPUT_RANGE == (500, 4_000)
+
+
+@pytest.mark.parametrize("days", [7, 31, 62, 341, 713, 731])
+def test_performance_insights_accepts_7_multiples_of_31_and_731(days: int) -> None:
+    assert days in aws_facts.PERFORMANCE_INSIGHTS_RETENTION_DAYS
+
+
+@pytest.mark.parametrize("days", [0, 1, 8, 30, 32, 730, 744, 732])
+def test_performance_insights_refuses_other_retentions(days: int) -> None:
+    assert days not in aws_facts.PERFORMANCE_INSIGHTS_RETENTION_DAYS
+
+
 def test_postgres_max_connections_formula() -> None:
     # LEAST({DBInstanceClassMemory/9531392}, 5000)
     assert aws_facts.POSTGRES_BYTES_PER_CONNECTION == 9_531_392
     assert aws_facts.POSTGRES_MAX_CONNECTIONS_CAP == 5_000
+
+
+# --- CloudWatch Logs, ElastiCache, container images --------------------------------------------------------------
+
+
+def test_log_retentions_are_cloudwatch_logs_values() -> None:
+    # PutRetentionPolicy API reference: the 22 accepted values.
+    assert aws_facts.LOG_RETENTION_DAYS == (
+        1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("node_type", ["cache.t3.small", "cache.r6g.xlarge", "cache.t4g.micro", "cache.r7g.16xlarge"])
+def test_current_cache_node_types(node_type: str) -> None:
+    assert node_type in aws_facts.CACHE_NODE_TYPES
+
+
+@pytest.mark.parametrize("node_type", ["cache.t1.micro", "cache.m3.large", "cache.r6gd.xlarge", "cache.t3.large"])
+def test_previous_generation_and_data_tiering_node_types_are_left_out(node_type: str) -> None:
+    assert node_type not in aws_facts.CACHE_NODE_TYPES
+
+
+DIGEST = "sha256:" + "0123456789abcdef" * 4
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        f"public.ecr.aws/docker/library/postgres:15-alpine@{DIGEST}",
+        f"public.ecr.aws/docker/library/postgres@{DIGEST}",
+        f"registry.example.com:5000/team/psql@{DIGEST}",
+    ],
+)
+def test_pinned_image_accepts_a_full_registry_and_a_digest(image: str) -> None:
+    assert aws_facts.PINNED_IMAGE.match(image)
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "public.ecr.aws/docker/library/postgres:15-alpine",
+        f"postgres:15-alpine@{DIGEST}",
+        "public.ecr.aws/docker/library/postgres@sha256:" + "0123456789ABCDEF" * 4,
+        f"public.ecr.aws/docker/library/postgres@{DIGEST[:-1]}",
+    ],
+)
+def test_pinned_image_refuses_tags_short_names_and_bad_digests(image: str) -> None:
+    assert not aws_facts.PINNED_IMAGE.match(image)
 
 
 # --- AWS WAF -------------------------------------------------------------------------------------------------------
@@ -86,7 +171,10 @@ def test_health_check_intervals_and_failure_threshold() -> None:
 
 # --- imports point one way -----------------------------------------------------------------------------------------
 
-PULUMI_FREE = ["aws_facts", "edge", "observability", "waf", "sentry", "github", "iam", "cost"]
+PULUMI_FREE = [
+    "aws_facts", "edge", "observability", "waf", "sentry", "github", "iam", "cost",
+    "base", "data", "network", "security", "storage", "model", "__init__",
+]  # fmt: skip
 
 
 def _imported_roots(path: Path) -> set[str]:
@@ -103,3 +191,8 @@ def _imported_roots(path: Path) -> set[str]:
 def test_config_module_imports_neither_pulumi_nor_components(module: str) -> None:
     roots = _imported_roots(ROOT / "stackconfig" / f"{module}.py")
     assert not roots & {"pulumi", "pulumi_aws", "pulumiverse_sentry", "components"}, roots
+
+
+def test_the_secret_catalog_imports_neither_pulumi_nor_components() -> None:
+    roots = _imported_roots(ROOT / "catalog.py")
+    assert not roots & {"pulumi", "pulumi_aws", "components"}, roots
