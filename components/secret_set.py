@@ -12,10 +12,7 @@ import pulumi_random as random
 
 from components.aws_context import AwsContext
 from components.iam_documents import document, read_secrets_statements, service_trust, statement
-from stackconfig.security import SecretSpec, ValueSource
-
-# SecretSpec and ValueSource stay importable from here until the tests import them from stackconfig.security.
-__all__ = ["SecretSet", "SecretSetArgs", "SecretSpec", "ValueSource"]
+from stackconfig.security import SecretSpec
 
 SCHEDULE_ENCRYPTION_CONTEXT = "kms:EncryptionContext:aws:scheduler:schedule:arn"
 """The encryption context EventBridge Scheduler binds a schedule's encrypted payload to."""

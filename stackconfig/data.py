@@ -19,16 +19,12 @@ from stackconfig.aws_facts import (
     GP3_IOPS_RANGE,
     GP3_PROVISIONING_THRESHOLD_GB,
     GP3_THROUGHPUT_RANGE,
+    PERFORMANCE_INSIGHTS_RETENTION_DAYS,
     PINNED_IMAGE,
     POSTGRES_IDENTIFIER,
     RDS_RESERVED_MASTER_USERNAMES,
     RESERVED_ROLE_NAMES,
     RESERVED_ROLE_PREFIXES,
-)
-
-# Re-exported until the tests import it from stackconfig.aws_facts.
-from stackconfig.aws_facts import (
-    PERFORMANCE_INSIGHTS_RETENTION_DAYS as PERFORMANCE_INSIGHTS_RETENTION_DAYS,  # noqa: PLC0414
 )
 from stackconfig.base import ConfigModel, Path, Problem, RetentionDays, raise_problems
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from components.secret_set import SecretSet, SecretSetArgs, SecretSpec
+from components.secret_set import SecretSet, SecretSetArgs
+from stackconfig.security import SecretSpec
 from tests.support import aws_context, inputs, run_component
 from tests.support.edge import policy
 

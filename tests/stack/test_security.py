@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from catalog import SECRETS
-from components.secret_set import ValueSource
+from stackconfig.security import ValueSource
 from tests.support import inputs, stack_config, stack_plan
 from tests.support.edge import policy
 

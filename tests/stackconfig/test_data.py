@@ -10,12 +10,7 @@ import pytest
 
 from offline.harness import read_stack_settings
 from stackconfig import ConfigError, StackConfig, load_stack_config
-from stackconfig.data import (
-    PERFORMANCE_INSIGHTS_RETENTION_DAYS,
-    daily_overlaps_weekly,
-    parse_daily_window,
-    parse_weekly_window,
-)
+from stackconfig.data import daily_overlaps_weekly, parse_daily_window, parse_weekly_window
 
 
 def settings_of(stack: str) -> tuple[dict[str, Any], str]:
@@ -196,10 +191,6 @@ def test_window_arithmetic() -> None:
     assert daily_overlaps_weekly((0, 30), parse_weekly_window("sun:23:45-mon:00:15") or (0, 0))
     assert not daily_overlaps_weekly((60, 60), parse_weekly_window("sun:02:00-sun:03:00") or (0, 0))
     assert daily_overlaps_weekly((23 * 60 + 30, 60), parse_weekly_window("wed:00:00-wed:00:45") or (0, 0))
-    assert PERFORMANCE_INSIGHTS_RETENTION_DAYS[:3] == (7, 31, 62) and PERFORMANCE_INSIGHTS_RETENTION_DAYS[-2:] == (
-        713,
-        731,
-    )
 
 
 PINNED = "public.ecr.aws/docker/library/postgres:15-alpine@sha256:" + "ab" * 32

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from components.aws_context import AwsContext
-from components.secret_set import SecretSet, SecretSetArgs, SecretSpec
+from components.secret_set import SecretSet, SecretSetArgs
 from offline import fakes
 from offline.harness import Plan, Resource
 from offline.wire import SECRET_SIG, SIG_KEY
+from stackconfig.security import SecretSpec
 
 KEY_ARN = f"arn:aws:kms:{fakes.REGION}:{fakes.ACCOUNT}:key/test-key"
 VPC_ID = "vpc-0123456789abcdef0"
