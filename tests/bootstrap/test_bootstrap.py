@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -13,22 +12,15 @@ import yaml
 from bootstrap.config import NAMESPACE, BootstrapConfigError, load_bootstrap_config
 from bootstrap.state_backend import TLS_ONLY_SID, state_bucket_policy, state_reader_policy
 from offline.fakes import ACCOUNT
-from offline.harness import Plan, Resource, read_stack_settings, run_program
+from offline.harness import Plan, Resource
 from stackconfig.github import GITHUB_OIDC_HOST, STS_AUDIENCE, trust_policy
 from stackconfig.iam import PASSABLE_TO_SERVICES, boundary_arn
 from tests.support import stack_config
+from tests.support.bootstrap import BOOTSTRAP, run
 
-BOOTSTRAP = Path(__file__).resolve().parents[2] / "bootstrap"
 BUCKET = "aws:s3/bucket:Bucket"
 KEY = "aws:kms/key:Key"
 STATE_KEY = "socialclub-state-key"
-
-
-def run(**sections: dict[str, Any]) -> Plan:
-    """The account stack as committed, with `sections` replacing whole `socialclub-bootstrap:*` values."""
-    config, secret_keys = read_stack_settings("account", BOOTSTRAP)
-    config.update({f"{NAMESPACE}:{key}": json.dumps(value) for key, value in sections.items()})
-    return run_program("account", config, secret_keys, BOOTSTRAP / "__main__.py")
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,10 @@ import json
 import pytest
 
 from offline import fakes
-from offline.harness import Plan, read_stack_settings, run_program
+from offline.harness import Plan
 from stackconfig.iam import boundary_arn
 from tests.support import inputs, stack_config, stack_plan
+from tests.support.config import run_with
 from tests.support.edge import BUCKET, DISTRIBUTION, RECORD, ROLE, policy, role_policies
 
 STACKS = ["staging", "production"]
@@ -150,11 +151,9 @@ def test_the_deploy_role_arn_secret_holds_the_app_deploy_role() -> None:
 
 
 def test_an_mx_from_config_is_published_at_the_apex() -> None:
-    config, secret_keys = read_stack_settings("production")
-    dns = json.loads(config["socialclub:dns"])
-    dns["mx"] = {"hosts": [{"priority": 10, "host": "inbound.mail.example.net"}]}
-    dns["createZone"] = True
-    plan = run_program("production", {**config, "socialclub:dns": json.dumps(dns)}, secret_keys)
+    plan = run_with(
+        "production", dns={"mx": {"hosts": [{"priority": 10, "host": "inbound.mail.example.net"}]}, "createZone": True}
+    )
     (mx,) = [inputs(r) for r in plan.of_type(RECORD) if inputs(r)["type"] == "MX"]
     assert (mx["name"], mx["records"], mx["ttl"]) == (DOMAIN, ["10 inbound.mail.example.net"], 3600)
     assert not [r for r in stack_plan("production").of_type(RECORD) if inputs(r)["type"] == "MX"]

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from components.monitoring import max_connections
-from offline.harness import Plan, Resource, read_stack_settings, run_program
+from offline.harness import Plan, Resource
 from tests.support import inputs, stack_plan
+from tests.support.config import run_with, stack_settings
 
 STACKS = ["staging", "production"]
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -36,11 +37,6 @@ DIMENSION_SOURCES: dict[str, tuple[str, str]] = {
 
 def env(stack: str) -> str:
     return f"socialclub-{stack}"
-
-
-def stack_config(stack: str) -> dict[str, Any]:
-    config, _ = read_stack_settings(stack)
-    return {k.removeprefix("socialclub:"): json.loads(v) if v[:1] in "{[" else v for k, v in config.items()}
 
 
 def key_arn(plan: Plan) -> str:
@@ -113,7 +109,7 @@ def test_one_encrypted_topic_with_the_configured_subscribers(stack: str) -> None
     assert t["name"] == f"{env(stack)}-alerts"
     assert t["kmsMasterKeyId"] == key_arn(plan)
     subs = sorted(inputs(s)["endpoint"] for s in plan.of_type("aws:sns/topicSubscription:TopicSubscription"))
-    assert subs == sorted(stack_config(stack)["observability"]["alarmEmails"])
+    assert subs == sorted(stack_settings(stack)[0]["observability"]["alarmEmails"])
     policy = json.loads(inputs(plan.one("aws:sns/topicPolicy:TopicPolicy"))["policy"])["Statement"]
     principals = {json.dumps(s["Principal"]) for s in policy if s["Effect"] == "Allow"}
     assert principals == {'{"Service": "cloudwatch.amazonaws.com"}', '{"Service": "events.amazonaws.com"}'}
@@ -123,7 +119,7 @@ def test_one_encrypted_topic_with_the_configured_subscribers(stack: str) -> None
 def test_the_six_seed_alarms_notify_the_topic_on_alarm_and_recovery(stack: str) -> None:
     plan = stack_plan(stack)
     found = alarms(plan)
-    db = stack_config(stack).get("database", {})
+    db = stack_settings(stack)[0].get("database", {})
     instance_class = db.get("instanceClass", "db.t3.small")
     storage = db.get("allocatedStorageGb", 100)
     seed = {
@@ -258,7 +254,7 @@ def test_sentry_dsn_is_an_ecs_secret_and_release_and_environment_are_plain(stack
     assert environment["SENTRY_ENVIRONMENT"] == stack
     # The image as the deploy workflow sets it, `<tag>@sha256:<digest>`: the tag names the release Sentry groups
     # errors by (the digest only when there is no tag).
-    tag, _, digest = stack_config(stack)["service"]["image"].partition("@")
+    tag, _, digest = stack_settings(stack)[0]["service"]["image"].partition("@")
     assert environment["SENTRY_RELEASE"] == (tag or digest) and tag
 
 
@@ -266,12 +262,9 @@ def test_sentry_dsn_is_an_ecs_secret_and_release_and_environment_are_plain(stack
 
 
 def test_outside_us_east_1_a_twin_topic_there_receives_the_route53_alarms() -> None:
-    config, secret_keys = read_stack_settings("staging")
-    config["aws:region"] = "eu-west-1"
-    network = json.loads(config["socialclub:network"])
-    network["availabilityZones"] = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
-    config["socialclub:network"] = json.dumps(network)
-    plan = run_program("staging", config, secret_keys)
+    plan = run_with(
+        "staging", region="eu-west-1", network={"availabilityZones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"]}
+    )
     topics = {inputs(t).get("region"): t for t in plan.of_type(TOPIC)}
     assert set(topics) == {None, "us-east-1"}
     twin = topics["us-east-1"]
@@ -284,14 +277,13 @@ def test_outside_us_east_1_a_twin_topic_there_receives_the_route53_alarms() -> N
 
 
 def test_thresholds_and_slack_from_config_reach_the_alarms_dashboards_and_chatbot() -> None:
-    config, secret_keys = read_stack_settings("staging")
-    observability = json.loads(config["socialclub:observability"])
-    observability |= {
-        "thresholds": {"ecsCpuPercent": 70, "errorRatePercent": 2.5},
-        "slack": {"workspaceId": "T0123456789", "channelId": "C0123456789"},
-    }
-    config["socialclub:observability"] = json.dumps(observability)
-    plan = run_program("staging", config, secret_keys)
+    plan = run_with(
+        "staging",
+        observability={
+            "thresholds": {"ecsCpuPercent": 70, "errorRatePercent": 2.5},
+            "slack": {"workspaceId": "T0123456789", "channelId": "C0123456789"},
+        },
+    )
     found = alarms(plan)
     assert found["ecs-cpu-high"]["threshold"] == 70
     assert found["error-rate-high"]["threshold"] == 2.5

@@ -3,16 +3,16 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
 import pytest
 
-from offline.harness import Plan, read_stack_settings, run_program
+from offline.harness import Plan
 from stackconfig import ConfigError, load_stack_config
 from stackconfig.waf import WafConfig, production_waf_problems
 from tests.support import inputs, stack_config, stack_plan
+from tests.support.config import run_with, with_sections
 from tests.support.edge import DISTRIBUTION
 
 STACKS = ("staging", "production")
@@ -21,27 +21,6 @@ ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
 LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 EXISTING_ACL = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/shared/11111111-2222-3333-4444-555555555555"
-
-
-def with_sections(stack: str, **sections: dict[str, Any]) -> dict[str, Any]:
-    """The stack file's `socialclub:*` settings with some sections changed (the loader's input)."""
-    config, _ = read_stack_settings(stack)
-    settings: dict[str, Any] = {
-        k.removeprefix("socialclub:"): json.loads(v) if v[:1] in "{[" else v
-        for k, v in config.items()
-        if k.startswith("socialclub:")
-    }
-    for key, changes in sections.items():
-        settings[key] = copy.deepcopy(settings.get(key, {})) | changes
-    return settings
-
-
-def run_with(stack: str, **sections: dict[str, Any]) -> Plan:
-    config, secret_keys = read_stack_settings(stack)
-    for key, changes in sections.items():
-        current = json.loads(config.get(f"socialclub:{key}", "{}"))
-        config[f"socialclub:{key}"] = json.dumps(current | changes)
-    return run_program(stack, config, secret_keys)
 
 
 def acl_of_scope(plan: Plan, scope: str) -> dict[str, Any]:

@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any
 
 import pytest
 
-from offline.harness import read_stack_settings
 from stackconfig import ConfigError, StackConfig, load_stack_config
 from stackconfig.data import daily_overlaps_weekly, parse_daily_window, parse_weekly_window
-
-
-def settings_of(stack: str) -> tuple[dict[str, Any], str]:
-    config, _ = read_stack_settings(stack)
-    settings = {
-        key.removeprefix("socialclub:"): json.loads(value) if value[:1] in "{[" else value
-        for key, value in config.items()
-        if key.startswith("socialclub:")
-    }
-    return settings, config["aws:region"]
+from tests.support.config import stack_settings
 
 
 def load(stack: str, **sections: dict[str, Any]) -> StackConfig:
     """The stack file with some keys of the data sections replaced (None removes a key)."""
-    settings, region = settings_of(stack)
+    settings, region = stack_settings(stack)
     settings = copy.deepcopy(settings)
     for section, changes in sections.items():
         for key, value in changes.items():
@@ -57,7 +46,7 @@ def test_stack_files_carry_the_seed_sizes() -> None:
 
 
 def test_sections_may_be_left_out_and_get_the_staging_seed() -> None:
-    settings, region = settings_of("staging")
+    settings, region = stack_settings("staging")
     for section in ("database", "cache", "tables"):
         settings.pop(section)
     config = load_stack_config(settings, region)

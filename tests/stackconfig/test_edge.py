@@ -7,22 +7,22 @@ from typing import Any
 import pytest
 
 from stackconfig.edge import DeployConfig, DnsConfig, FrontendConfig
-from tests.stackconfig.test_loader import _set, errors_for
+from tests.support.config import errors_for, set_path
 
 BAD = [
     (
         "domain not a host name",
-        _set("dns.domain", "socialclub"),
+        set_path("dns.domain", "socialclub"),
         "socialclub:dns.domain = 'socialclub': String should match pattern",
     ),
     (
         "two hosts on one label",
-        _set("dns.hosts", {"app": "app", "api": "app", "cdn": "cdn"}),
+        set_path("dns.hosts", {"app": "app", "api": "app", "cdn": "cdn"}),
         "socialclub:dns.hosts.api = 'app': same label as app; accepted: distinct labels",
     ),
     (
         "MX from the stack that does not own the zone",
-        _set(
+        set_path(
             "dns", {"domain": "socialclub.example.com", "mx": {"hosts": [{"priority": 10, "host": "mx.example.net"}]}}
         ),
         'socialclub:dns.mx = {"name": "", "hosts": [{"priority": 10, "host": "mx.example.net"}], "ttl": 3600}: '
@@ -31,53 +31,55 @@ BAD = [
     ),
     (
         "health check interval Route 53 does not offer",
-        _set("dns.healthChecks", {"requestInterval": 15}),
+        set_path("dns.healthChecks", {"requestInterval": 15}),
         "socialclub:dns.healthChecks.requestInterval = 15: Input should be 10 or 30",
     ),
     (
         "default TTL above the maximum",
-        _set("frontend", {"defaultTtlSeconds": 7200, "maxTtlSeconds": 3600}),
+        set_path("frontend", {"defaultTtlSeconds": 7200, "maxTtlSeconds": 3600}),
         "socialclub:frontend.defaultTtlSeconds = 7200: accepted: at most maxTtlSeconds (3600)",
     ),
     (
         "geo whitelist without countries",
-        _set("frontend.geoRestriction", {"type": "whitelist"}),
+        set_path("frontend.geoRestriction", {"type": "whitelist"}),
         "socialclub:frontend.geoRestriction.locations = []: accepted: at least one code for whitelist",
     ),
     (
         "geo code not ISO alpha-2",
-        _set("frontend.geoRestriction", {"type": "blacklist", "locations": ["USA"]}),
+        set_path("frontend.geoRestriction", {"type": "blacklist", "locations": ["USA"]}),
         "socialclub:frontend.geoRestriction.locations[0] = 'USA': accepted: an ISO 3166-1 alpha-2 code such as US",
     ),
     (
         "price class misspelled",
-        _set("frontend.priceClass", "PriceClass_50"),
+        set_path("frontend.priceClass", "PriceClass_50"),
         "socialclub:frontend.priceClass = 'PriceClass_50': Input should be",
     ),
     (
         "regional web ACL",
-        _set("frontend.webAclArn", "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1"),
+        set_path("frontend.webAclArn", "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1"),
         "socialclub:frontend.webAclArn = 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1': String should",
     ),
     (
         "subject with both environment and branch",
-        _set("deploy.appDeploy", {"repository": "org/app", "environment": "production", "branch": "main"}),
+        set_path("deploy.appDeploy", {"repository": "org/app", "environment": "production", "branch": "main"}),
         'socialclub:deploy.appDeploy = {"environment": "production", "branch": "main"}: accepted: exactly one',
     ),
     (
         "repository without owner",
-        _set("deploy.infraDeploy", {"repository": "socialclub-infra", "environment": "production"}),
+        set_path("deploy.infraDeploy", {"repository": "socialclub-infra", "environment": "production"}),
         "socialclub:deploy.infraDeploy.repository = 'socialclub-infra': String should match pattern",
     ),
     (
         "one subject for both roles",
-        _set("deploy.infraDeploy", {"repository": "example-org/socialclub-client-web", "environment": "production"}),
+        set_path(
+            "deploy.infraDeploy", {"repository": "example-org/socialclub-client-web", "environment": "production"}
+        ),
         "socialclub:deploy.infraDeploy = 'repo:example-org/socialclub-client-web:environment:production': "
         "same subject as appDeploy",
     ),
     (
         "wildcard environment",
-        _set("deploy.appDeploy", {"repository": "org/app", "environment": "*"}),
+        set_path("deploy.appDeploy", {"repository": "org/app", "environment": "*"}),
         "socialclub:deploy.appDeploy.environment = '*': String should match pattern",
     ),
 ]

@@ -2,37 +2,14 @@
 
 from __future__ import annotations
 
-import copy
-import json
 from typing import Any
 
 import pulumi
 import pytest
 
 from offline.harness import read_stack_settings, run_callable, run_program
-from stackconfig import ConfigError, load_stack_config
-
-
-def production_settings() -> tuple[dict[str, Any], str]:
-    config, _ = read_stack_settings("production")
-    settings = {
-        key.removeprefix("socialclub:"): json.loads(value) if value[:1] in "{[" else value
-        for key, value in config.items()
-        if key.startswith("socialclub:")
-    }
-    return settings, config["aws:region"]
-
-
-def errors_for(mutate: Any) -> list[str]:
-    settings, default_region = production_settings()
-    region: str | None = default_region
-    settings = copy.deepcopy(settings)
-    result = mutate(settings)
-    if isinstance(result, tuple):  # ("region", value): the test replaces aws:region itself
-        region = result[1]
-    with pytest.raises(ConfigError) as caught:
-        load_stack_config(settings, region)
-    return caught.value.lines
+from stackconfig import load_stack_config
+from tests.support.config import drop_path, errors_for, set_path
 
 
 def test_both_stack_files_are_valid() -> None:
@@ -43,57 +20,35 @@ def test_both_stack_files_are_valid() -> None:
         assert loaded.environment == stack
 
 
-def _set(path: str, value: Any) -> Any:
-    def mutate(settings: dict[str, Any]) -> None:
-        *parents, last = path.split(".")
-        node = settings
-        for part in parents:
-            node = node[part]
-        node[last] = value
-
-    return mutate
-
-
-def _drop(path: str) -> Any:
-    def mutate(settings: dict[str, Any]) -> None:
-        *parents, last = path.split(".")
-        node = settings
-        for part in parents:
-            node = node[part]
-        del node[last]
-
-    return mutate
-
-
 BAD_CONFIGS = [
     (
         "unknown environment",
-        _set("environment", "prod"),
+        set_path("environment", "prod"),
         ["socialclub:environment = 'prod': Input should be 'development', 'staging' or 'production'"],
     ),
     (
         "misspelled key",
-        _set("network.natGateway", "single"),
+        set_path("network.natGateway", "single"),
         ["socialclub:network.natGateway = 'single': unknown key; remove it or fix its spelling"],
     ),
     (
         "unknown section",
-        _set("databse", {"multiAz": True}),
+        set_path("databse", {"multiAz": True}),
         ['socialclub:databse = {"multiAz": true}: unknown key; remove it or fix its spelling'],
     ),
     (
         "missing owner",
-        _drop("owner"),
+        drop_path("owner"),
         ["socialclub:owner: required key is missing"],
     ),
     (
         "subnet outside the VPC",
-        _set("network.publicSubnets", ["10.0.1.0/24", "10.0.2.0/24", "10.1.3.0/24"]),
+        set_path("network.publicSubnets", ["10.0.1.0/24", "10.0.2.0/24", "10.1.3.0/24"]),
         ["socialclub:network.publicSubnets[2] = '10.1.3.0/24': outside the VPC; accepted: a subnet of 10.0.0.0/16"],
     ),
     (
         "overlapping subnets",
-        _set("network.dataSubnets", ["10.0.11.0/24", "10.0.22.0/24", "10.0.23.0/24"]),
+        set_path("network.dataSubnets", ["10.0.11.0/24", "10.0.22.0/24", "10.0.23.0/24"]),
         [
             "socialclub:network.privateSubnets[0] = '10.0.11.0/24': overlaps dataSubnets[0] 10.0.11.0/24; "
             "accepted: disjoint subnets"
@@ -101,7 +56,7 @@ BAD_CONFIGS = [
     ),
     (
         "too few subnets for the AZs",
-        _set("network.privateSubnets", ["10.0.11.0/24", "10.0.12.0/24"]),
+        set_path("network.privateSubnets", ["10.0.11.0/24", "10.0.12.0/24"]),
         [
             'socialclub:network.privateSubnets = ["10.0.11.0/24", "10.0.12.0/24"]: '
             "accepted: one subnet per availability zone (3)"
@@ -109,22 +64,22 @@ BAD_CONFIGS = [
     ),
     (
         "not a CIDR",
-        _set("network.cidr", "10.0.0.0/33"),
+        set_path("network.cidr", "10.0.0.0/33"),
         ["socialclub:network.cidr = '10.0.0.0/33': Input is not a valid IPv4 network"],
     ),
     (
         "VPC too small",
-        _set("network.cidr", "10.0.0.0/25"),
+        set_path("network.cidr", "10.0.0.0/25"),
         None,  # also makes every subnet fall outside; the first line is the cidr itself
     ),
     (
         "one AZ only",
-        _set("network.availabilityZones", ["us-east-1a"]),
+        set_path("network.availabilityZones", ["us-east-1a"]),
         None,
     ),
     (
         "AZ of another region",
-        _set("network.availabilityZones", ["us-east-1a", "us-east-1b", "us-west-2c"]),
+        set_path("network.availabilityZones", ["us-east-1a", "us-east-1b", "us-west-2c"]),
         [
             "socialclub:network.availabilityZones[2] = 'us-west-2c': "
             "accepted: an AZ of aws:region us-east-1 such as us-east-1a"
@@ -132,7 +87,7 @@ BAD_CONFIGS = [
     ),
     (
         "duplicate AZ",
-        _set("network.availabilityZones", ["us-east-1a", "us-east-1a", "us-east-1c"]),
+        set_path("network.availabilityZones", ["us-east-1a", "us-east-1a", "us-east-1c"]),
         [
             'socialclub:network.availabilityZones = ["us-east-1a", "us-east-1a", "us-east-1c"]: '
             "accepted: distinct AZ names"
@@ -140,7 +95,7 @@ BAD_CONFIGS = [
     ),
     (
         "production with a single NAT gateway",
-        _set("network.natGateways", "single"),
+        set_path("network.natGateways", "single"),
         [
             "socialclub:network.natGateways = 'single': production loses egress with one AZ on a single NAT "
             "gateway; accepted: one-per-az"
@@ -148,12 +103,12 @@ BAD_CONFIGS = [
     ),
     (
         "NAT strategy misspelled",
-        _set("network.natGateways", "per-az"),
+        set_path("network.natGateways", "per-az"),
         ["socialclub:network.natGateways = 'per-az': Input should be 'single' or 'one-per-az'"],
     ),
     (
         "retention AWS does not accept",
-        _set("network.flowLogsRetentionDays", 45),
+        set_path("network.flowLogsRetentionDays", 45),
         [
             "socialclub:network.flowLogsRetentionDays = 45: Value error, not a CloudWatch Logs retention; "
             "accepted: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, "
@@ -162,7 +117,7 @@ BAD_CONFIGS = [
     ),
     (
         "retention not a number",
-        _set("network.flowLogsRetentionDays", "a month"),
+        set_path("network.flowLogsRetentionDays", "a month"),
         [
             "socialclub:network.flowLogsRetentionDays = 'a month': "
             "Input should be a valid integer, unable to parse string as an integer"
@@ -170,18 +125,18 @@ BAD_CONFIGS = [
     ),
     (
         "KMS deletion window too short",
-        _set("kms.deletionWindowDays", 3),
+        set_path("kms.deletionWindowDays", 3),
         ["socialclub:kms.deletionWindowDays = 3: Input should be greater than or equal to 7"],
     ),
     (
         "secret recovery window too long",
-        _set("secrets.recoveryWindowDays", 31),
+        set_path("secrets.recoveryWindowDays", 31),
         ["socialclub:secrets.recoveryWindowDays = 31: Input should be less than or equal to 30"],
     ),
     (
         # The program writes the URL itself: a second writer would collide on the secret's version.
         "value for a secret the program writes",
-        _set("secrets.values", {"database/database-url": "postgresql://x", "auth/jwt-secret": "k" * 64}),
+        set_path("secrets.values", {"database/database-url": "postgresql://x", "auth/jwt-secret": "k" * 64}),
         [
             "socialclub:secrets.values.database/database-url = '[secret]': the program writes "
             "database/database-url; accepted keys: auth/jwt-refresh-secret, auth/jwt-secret, "
@@ -193,7 +148,7 @@ BAD_CONFIGS = [
     ),
     (
         "out-of-band secret that does not exist",
-        _set("secrets.setOutOfBand", ["integration/stripe-key", "integration/paypal-key"]),
+        set_path("secrets.setOutOfBand", ["integration/stripe-key", "integration/paypal-key"]),
         [
             "socialclub:secrets.setOutOfBand[1] = 'integration/paypal-key': not a secret of catalog.py; "
             "accepted keys: auth/jwt-refresh-secret, auth/jwt-secret, "
@@ -206,17 +161,17 @@ BAD_CONFIGS = [
     (
         # YAML reads an unquoted 012345678901 as a number and drops the leading zero: the pattern catches it.
         "account id not twelve digits",
-        _set("accountId", "12345678901"),
+        set_path("accountId", "12345678901"),
         ["socialclub:accountId = '12345678901': String should match pattern '^\\d{12}$'"],
     ),
     (
         "name prefix with capitals",
-        _set("namePrefix", "SocialClub"),
+        set_path("namePrefix", "SocialClub"),
         ["socialclub:namePrefix = 'SocialClub': String should match pattern '^[a-z][a-z0-9-]{1,19}$'"],
     ),
     (
         "region set in the wrong namespace",
-        _set("region", "us-east-1"),
+        set_path("region", "us-east-1"),
         ["socialclub:region: unknown key; the region is set by aws:region"],
     ),
     (

@@ -4,38 +4,23 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import json
 from typing import Any
 
-import pytest
-
 from components.monitoring import AlarmThresholds
-from offline.harness import read_stack_settings
-from stackconfig import ConfigError, StackConfig, load_stack_config
+from stackconfig import StackConfig, load_stack_config
 from stackconfig.observability import ThresholdsConfig
-
-
-def settings(stack: str = "staging") -> tuple[dict[str, Any], str]:
-    config, _ = read_stack_settings(stack)
-    values = {
-        key.removeprefix("socialclub:"): json.loads(value) if value[:1] in "{[" else value
-        for key, value in config.items()
-        if key.startswith("socialclub:")
-    }
-    return values, config["aws:region"]
+from tests.support.config import errors_for, stack_settings
 
 
 def load(mutate: Any) -> StackConfig:
-    values, region = settings()
+    values, region = stack_settings("staging")
     values = copy.deepcopy(values)
     mutate(values)
     return load_stack_config(values, region)
 
 
 def errors(mutate: Any) -> list[str]:
-    with pytest.raises(ConfigError) as caught:
-        load(mutate)
-    return caught.value.lines
+    return errors_for(mutate, "staging")
 
 
 def test_threshold_defaults_are_the_components_defaults_field_for_field() -> None:
@@ -47,7 +32,7 @@ def test_threshold_defaults_are_the_components_defaults_field_for_field() -> Non
 
 def test_both_stacks_alert_someone() -> None:
     for stack in ("staging", "production"):
-        values, _ = settings(stack)
+        values, _ = stack_settings(stack)
         assert values["observability"]["alarmEmails"], stack
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
@@ -11,8 +10,8 @@ from pydantic import ValidationError
 
 from components.container_registry import ImageRef, parse_image
 from offline.harness import read_stack_settings
-from stackconfig import ConfigError, load_stack_config
 from stackconfig.service import FARGATE_MEMORY, ServiceConfig, production_service_problems
+from tests.support.config import errors_for
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 
@@ -31,14 +30,7 @@ def service(**changes: Any) -> ServiceConfig:
 
 def loader_lines(stack: str, changes: dict[str, Any]) -> list[str]:
     """The loader's lines for a stack file with `changes` in its service section."""
-    config, _ = read_stack_settings(stack)
-    settings: dict[str, Any] = {
-        k.removeprefix("socialclub:"): v for k, v in config.items() if k.startswith("socialclub:")
-    }
-    settings["service"] = copy.deepcopy(stack_section(stack)) | changes
-    with pytest.raises(ConfigError) as caught:
-        load_stack_config(settings, config["aws:region"])
-    return caught.value.lines
+    return errors_for(lambda settings: settings["service"].update(changes), stack)
 
 
 def errors(**changes: Any) -> list[str]:

@@ -8,34 +8,34 @@ import pytest
 
 from stackconfig.cost import CostAssumptions
 from stackconfig.storage import StorageConfig
-from tests.stackconfig.test_loader import _set, errors_for
+from tests.support.config import errors_for, set_path
 
 NEGATIVE_ASSETS = {"storageGb": -1, "putRequestsThousands": 1, "getRequestsThousands": 1}
 
 BAD = [
     (
         "media under the frontend build's path",
-        _set("storage", {"mediaPath": "/assets/*"}),
+        set_path("storage", {"mediaPath": "/assets/*"}),
         "socialclub:storage.mediaPath = '/assets/*': Value error, /assets/* holds the frontend build's own files",
     ),
     (
         "media path without its wildcard",
-        _set("storage", {"mediaPath": "/media"}),
+        set_path("storage", {"mediaPath": "/media"}),
         "socialclub:storage.mediaPath = '/media': String should match pattern",
     ),
     (
         "no noncurrent versions kept",
-        _set("storage", {"assetsNoncurrentVersionDays": 0}),
+        set_path("storage", {"assetsNoncurrentVersionDays": 0}),
         "socialclub:storage.assetsNoncurrentVersionDays = 0: Input should be greater than or equal to 1",
     ),
     (
         "unknown storage key",
-        _set("storage", {"logsBucketKms": True}),
+        set_path("storage", {"logsBucketKms": True}),
         "socialclub:storage.logsBucketKms",
     ),
     (
         "negative bucket storage",
-        _set(
+        set_path(
             "cost", {"s3Buckets": {"assets": {"storageGb": -1, "putRequestsThousands": 1, "getRequestsThousands": 1}}}
         ),
         "socialclub:cost.s3Buckets.assets.storageGb = -1: Input should be greater than or equal to 0",

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from offline.harness import ROOT
-from tests.bootstrap.test_bootstrap import run as run_bootstrap
 from tests.support import stack_plan
+from tests.support.bootstrap import run as run_bootstrap
 
 RUNBOOK = (ROOT / "docs" / "first-deploy.md").read_text()
 OUTPUT = re.compile(r"pulumi stack output --stack (\S+) (\w+)")

@@ -6,7 +6,6 @@ import os
 import re
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,67 +17,23 @@ from components.db_migration import CONTAINER_NAME
 from offline.harness import run_stack
 from stackconfig.service import ServiceConfig
 from tests.support import stack_config
+from tests.support.workflows import (
+    CONFIGURE_AWS,
+    GITHUB,
+    Job,
+    action_paths,
+    jobs,
+    load,
+    triggers,
+    workflow,
+    workflow_paths,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
-GITHUB = ROOT / ".github"
 REUSABLE_DEPLOY = "$/.github/workflows/deploy.yml"
-CONFIGURE_AWS = "aws-actions/configure-aws-credentials"
 SHA_PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
 VERSION_COMMENT = re.compile(r"#\s*v\d+\.\d+\.\d+\s*$")
 USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<rest>.*)$")
-
-
-def workflow_paths() -> list[Path]:
-    return sorted((GITHUB / "workflows").glob("*.y*ml"))
-
-
-def action_paths() -> list[Path]:
-    return sorted((GITHUB / "actions").glob("*/action.y*ml"))
-
-
-def load(path: Path) -> dict[Any, Any]:
-    document = yaml.safe_load(path.read_text())
-    assert isinstance(document, dict), f"{path.name} is not a YAML mapping"
-    return document
-
-
-def workflow(name: str) -> dict[Any, Any]:
-    return load(GITHUB / "workflows" / name)
-
-
-def triggers(document: dict[Any, Any]) -> dict[str, Any]:
-    # YAML 1.1 reads the bare key `on` as the boolean True.
-    found = document.get("on", document.get(True))
-    assert isinstance(found, dict), "triggers must be a mapping"
-    return found
-
-
-@dataclass(frozen=True)
-class Job:
-    file: str
-    id: str
-    body: dict[str, Any]
-
-    @property
-    def steps(self) -> list[dict[str, Any]]:
-        return list(self.body.get("steps", []))
-
-    @property
-    def permissions(self) -> dict[str, str]:
-        return dict(self.body.get("permissions") or {})
-
-    def steps_using(self, action: str) -> list[dict[str, Any]]:
-        return [s for s in self.steps if str(s.get("uses", "")).split("@")[0] == action]
-
-    def scripts(self) -> list[str]:
-        """Every `run:` script with its backslash continuations joined, one command per line."""
-        return [str(s["run"]).replace("\\\n", " ") for s in self.steps if "run" in s]
-
-
-def jobs() -> Iterator[Job]:
-    for path in workflow_paths():
-        for job_id, body in load(path)["jobs"].items():
-            yield Job(path.name, job_id, body)
 
 
 def all_steps() -> Iterator[tuple[str, dict[str, Any]]]:

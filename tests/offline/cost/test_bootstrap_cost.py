@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from offline.cost import estimate
 from stackconfig.cost import CostAssumptions
-from tests.bootstrap.test_bootstrap import run
+from tests.support.bootstrap import run
 
 
 def test_every_bootstrap_resource_is_priced_or_known_free_with_dnssec_and_query_logs_among_them() -> None:

@@ -10,8 +10,8 @@ import pytest
 from offline.cost import estimate
 from offline.cost.prices import DEFAULT_FILE
 from stackconfig.cost import BucketUsage, CostAssumptions
-from tests.offline.cost.test_calculator import res, total
 from tests.support import stack_config, stack_plan
+from tests.support.cost import res, total
 
 PRICES: dict[str, float] = {key: entry["usd"] for key, entry in json.loads(DEFAULT_FILE.read_text())["prices"].items()}
 BUCKET = "aws:s3/bucket:Bucket"

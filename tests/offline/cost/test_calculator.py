@@ -9,63 +9,12 @@ from typing import Any
 import pytest
 
 from offline.cost import estimate
-from offline.cost.calculator import FREE_TYPES, PRICERS, CostReport
+from offline.cost.calculator import FREE_TYPES, PRICERS
 from offline.wire import REDACTED
 from stackconfig.cost import CostAssumptions
+from tests.support.cost import H, fargate_service, res, total
 
-H = 730  # hours per month
 NO_TRAFFIC = CostAssumptions(s3_traffic_from_vpc_gb=0, dynamodb_traffic_from_vpc_gb=0)
-
-
-def res(type_token: str, name: str, inputs: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    resource = {
-        "urn": f"urn:pulumi:test::socialclub::{type_token}::{name}",
-        "type": type_token,
-        "name": name,
-        "custom": True,
-        "dependencies": [],
-        "propertyDependencies": {},
-        "inputs": inputs,
-    }
-    resource.update(extra)
-    return resource
-
-
-def total(report: CostReport) -> tuple[float, float]:
-    return round(report.monthly_min, 4), round(report.monthly_max, 4)
-
-
-def fargate_service(
-    arch: str, count: int, max_count: int | None = None, cpu: str = "1024", memory: str = "2048"
-) -> list[dict[str, Any]]:
-    task = res(
-        "aws:ecs/taskDefinition:TaskDefinition",
-        "api-task",
-        {"cpu": cpu, "memory": memory, "requiresCompatibilities": ["FARGATE"], "runtimePlatform": {
-            "cpuArchitecture": arch, "operatingSystemFamily": "LINUX"}},
-    )  # fmt: skip
-    service = res(
-        "aws:ecs/service:Service",
-        "api-service",
-        {"desiredCount": float(count), "launchType": "FARGATE", "taskDefinition": "arn:task"},
-        propertyDependencies={"taskDefinition": [task["urn"]]},
-    )
-    plan = [task, service]
-    if max_count is not None:
-        plan.append(
-            res(
-                "aws:appautoscaling/target:Target",
-                "api-scaling",
-                {
-                    "minCapacity": float(count),
-                    "maxCapacity": float(max_count),
-                    "scalableDimension": "ecs:service:DesiredCount",
-                    "resourceId": "service/cluster/api",
-                },
-                propertyDependencies={"resourceId": ["urn:cluster", service["urn"]]},
-            )
-        )
-    return plan
 
 
 def test_multi_az_db_r6g_xlarge_with_100_gb_gp3() -> None:

@@ -14,7 +14,7 @@ import pytest
 from offline.cost import cost_stack, find_savings, report
 from offline.cost.cli import main
 from stackconfig.cost import CostAssumptions
-from tests.offline.cost.test_calculator import H, fargate_service, res
+from tests.support.cost import H, fargate_service, res
 
 NO_TRAFFIC = CostAssumptions(nat_data_gb=0, s3_traffic_from_vpc_gb=0, dynamodb_traffic_from_vpc_gb=0)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.workflows.test_workflows import CONFIGURE_AWS, Job, jobs, triggers, workflow
+from tests.support.workflows import CONFIGURE_AWS, Job, jobs, triggers, workflow
 
 
 def drift_job() -> Job:
