@@ -20,13 +20,10 @@ from tests.support.edge import (
     CLOUDFRONT_CERT_ARN,
     DISTRIBUTION,
     KEY_ARN,
-    ROLE,
-    policy,
-    role_policies,
     site_args,
     site_with_grants,
-    statement_by_sid,
 )
+from tests.support.iam import ROLE, policy, role_policies, statement_by_sid
 
 
 @pytest.fixture(scope="module")

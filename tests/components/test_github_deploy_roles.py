@@ -18,14 +18,11 @@ from tests.support.edge import (
     EXECUTION_ROLE_ARN,
     INFRA_SUBJECT,
     REPOSITORY_ARN,
-    ROLE,
     SERVICE_ARN,
     TASK_ROLE_ARN,
     deploy_roles,
-    policy,
-    role_policies,
-    statement_by_sid,
 )
+from tests.support.iam import ROLE, policy, role_policies, statement_by_sid
 
 PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 PROVIDER_ARN = f"arn:aws:iam::{fakes.ACCOUNT}:oidc-provider/{GITHUB_OIDC_HOST}"

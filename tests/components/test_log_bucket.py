@@ -10,7 +10,8 @@ import pytest
 from components.log_bucket import LogBucket, LogBucketArgs
 from offline.harness import Plan
 from tests.support import aws_context, inputs, run_component
-from tests.support.edge import BUCKET, BUCKET_POLICY, policy, statement_by_sid
+from tests.support.edge import BUCKET, BUCKET_POLICY
+from tests.support.iam import policy, statement_by_sid
 from tests.support.storage import LIFECYCLE, SSE, setting, stores
 
 

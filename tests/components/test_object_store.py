@@ -10,7 +10,8 @@ from components.log_bucket import LogBucket, LogBucketArgs
 from components.object_store import ObjectStore, ObjectStoreArgs
 from offline.harness import Plan
 from tests.support import aws_context, inputs, run_component
-from tests.support.edge import BUCKET, BUCKET_POLICY, KEY_ARN, ROLE, policy, role_policies, statement_by_sid
+from tests.support.edge import BUCKET, BUCKET_POLICY, KEY_ARN
+from tests.support.iam import ROLE, policy, role_policies, statement_by_sid
 from tests.support.storage import APP_ORIGIN, LIFECYCLE, SSE, setting, stores
 
 CORS = "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration"

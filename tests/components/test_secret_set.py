@@ -10,7 +10,7 @@ import pytest
 from components.secret_set import SecretSet, SecretSetArgs
 from stackconfig.security import SecretSpec
 from tests.support import aws_context, inputs, run_component
-from tests.support.edge import policy
+from tests.support.iam import policy
 
 
 def _secret_set(**overrides: Any) -> SecretSet:

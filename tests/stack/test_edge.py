@@ -11,7 +11,8 @@ from offline.harness import Plan
 from stackconfig.iam import boundary_arn
 from tests.support import inputs, stack_config, stack_plan
 from tests.support.config import run_with
-from tests.support.edge import BUCKET, DISTRIBUTION, RECORD, ROLE, policy, role_policies
+from tests.support.edge import BUCKET, DISTRIBUTION, RECORD
+from tests.support.iam import ROLE, policy, role_policies
 
 STACKS = ["staging", "production"]
 HOSTS = {

@@ -7,7 +7,7 @@ import pytest
 from catalog import SECRETS
 from stackconfig.security import ValueSource
 from tests.support import inputs, stack_config, stack_plan
-from tests.support.edge import policy
+from tests.support.iam import policy
 
 SOURCES: tuple[ValueSource, ...] = ("program", "generated", "operator")
 

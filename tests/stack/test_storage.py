@@ -10,7 +10,8 @@ import pytest
 
 from offline.harness import Plan
 from tests.support import inputs, stack_config, stack_plan
-from tests.support.edge import BUCKET, BUCKET_POLICY, DISTRIBUTION, policy, statement_by_sid
+from tests.support.edge import BUCKET, BUCKET_POLICY, DISTRIBUTION
+from tests.support.iam import policy, statement_by_sid
 
 STACKS = ["staging", "production"]
 PURPOSES = {"frontend-assets": "frontend", "assets-bucket": "assets", "backend-objects-bucket": "backend"}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -15,8 +14,8 @@ from components.dns_zone import DnsZone, DnsZoneArgs
 from components.github_deploy_roles import GithubDeployRoles, GithubDeployRolesArgs, GithubSubject, StackFence
 from components.log_bucket import LogBucket, LogBucketArgs
 from offline import fakes
-from offline.harness import Plan, Resource
-from tests.support import aws_context, inputs, run_component
+from offline.harness import Plan
+from tests.support import aws_context, run_component
 
 DOMAIN = "example.org"
 KEY_ARN = f"arn:aws:kms:{fakes.REGION}:{fakes.ACCOUNT}:key/test-key"
@@ -31,8 +30,6 @@ INFRA_SUBJECT = GithubSubject("org/infra", "repo:org/infra:environment:test")
 BUCKET = "aws:s3/bucket:Bucket"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
-ROLE = "aws:iam/role:Role"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 RECORD = "aws:route53/record:Record"
 
 
@@ -89,28 +86,6 @@ def deploy_roles(**overrides: Any) -> Callable[[], None]:
         roles.allow_service_rollout(SERVICE_ARN, [TASK_ROLE_ARN, EXECUTION_ROLE_ARN])
 
     return program
-
-
-def policy(resource: Resource, key: str = "policy") -> list[dict[str, Any]]:
-    """The statements of a JSON policy input, with single values listed so tests need not care."""
-    statements: list[dict[str, Any]] = json.loads(inputs(resource)[key])["Statement"]
-    for st in statements:
-        for field in ("Action", "Resource"):
-            if isinstance(st.get(field), str):
-                st[field] = [st[field]]
-    return statements
-
-
-def statement_by_sid(statements: list[dict[str, Any]], sid: str) -> dict[str, Any]:
-    found = [s for s in statements if s.get("Sid") == sid]
-    assert len(found) == 1, f"expected one statement {sid}, found {len(found)}"
-    return found[0]
-
-
-def role_policies(plan: Plan, role: Resource) -> list[dict[str, Any]]:
-    """Every inline-policy statement attached to `role` (RolePolicy.role is its id, i.e. its name)."""
-    role_id = role.outputs.get("id") or inputs(role).get("name")
-    return [st for rp in plan.of_type(ROLE_POLICY) if inputs(rp)["role"] == role_id for st in policy(rp)]
 
 
 def zone_and_certificates(*, create: bool, region: str) -> Plan:
