@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import runpy
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,8 +126,12 @@ def _struct(message: Any) -> dict[str, Any]:
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A MockMonitor that records each registration's request, and refuses duplicate URNs."""
 
-    def __init__(self, mocks: pulumi_mocks.Mocks) -> None:
+    def __init__(self, mocks: pulumi_mocks.Mocks, on_register: Callable[[Resource], None] | None = None) -> None:
         super().__init__(mocks)
+        # Called with each resource as it is recorded, in registration order (make plan feeds the pack with it).
+        # The SDK calls the monitor from its executor's threads: one lock keeps the record and the calls in one order.
+        self.on_register = on_register
+        self._lock = threading.Lock()
         self.recorded: dict[str, Resource] = {}
         self.stack_outputs: dict[str, Any] = {}
         self.duplicates: list[str] = []
@@ -136,10 +141,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         if request.type == STACK_TYPE:
             return response
         urn = normalize_urn(response.urn)
-        if urn in self.recorded:
-            self.duplicates.append(urn)
         provider = request.provider
-        self.recorded[urn] = Resource(
+        resource = Resource(
             urn=urn,
             type=request.type,
             name=request.name,
@@ -155,6 +158,12 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             outputs=_struct(response.object),
             custom_timeouts={k: v for k, v in _struct(request.customTimeouts).items() if v},
         )
+        with self._lock:
+            if urn in self.recorded:
+                self.duplicates.append(urn)
+            self.recorded[urn] = resource
+            if self.on_register is not None:
+                self.on_register(resource)
         return response
 
 
@@ -205,9 +214,11 @@ def run_callable(
     stack: str,
     config: Mapping[str, str] | None = None,
     secret_keys: list[str] | None = None,
+    on_register: Callable[[Resource], None] | None = None,
 ) -> Plan:
-    """Run `build` as a Pulumi program under mocks with exactly `config` (replacing any previous run's)."""
-    monitor = RecordingMonitor(fakes.FakeCloud())
+    """Run `build` as a Pulumi program under mocks with exactly `config` (replacing any previous run's);
+    `on_register` sees each resource as it is registered."""
+    monitor = RecordingMonitor(fakes.FakeCloud(), on_register)
     pulumi.runtime.reset_options()
     pulumi_settings.SETTINGS.outputs.clear()
     pulumi_mocks.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
@@ -232,9 +243,12 @@ def run_program(
     config: Mapping[str, str],
     secret_keys: list[str] | None = None,
     program: Path = ROOT / "__main__.py",
+    on_register: Callable[[Resource], None] | None = None,
 ) -> Plan:
     """Run a whole program file (by default `__main__.py`) under mocks."""
-    return run_callable(lambda: runpy.run_path(str(program), run_name="__main__"), stack, config, secret_keys)
+    return run_callable(
+        lambda: runpy.run_path(str(program), run_name="__main__"), stack, config, secret_keys, on_register
+    )
 
 
 STAND_IN_IMAGE = "build-offline-plan@sha256:" + "0" * 64
@@ -258,9 +272,9 @@ def stands_in_image(config: Mapping[str, str]) -> bool:
     return isinstance(service, dict) and service.get("image") == STAND_IN_IMAGE
 
 
-def run_stack(stack: str, root: Path = ROOT) -> Plan:
+def run_stack(stack: str, root: Path = ROOT, on_register: Callable[[Resource], None] | None = None) -> Plan:
     """Run the program for `Pulumi.<stack>.yaml` as the deploy workflow would, offline (the image stood in)."""
     config, secret_keys = read_stack_settings(stack, root)
-    plan = run_program(stack, config, secret_keys, root / "__main__.py")
+    plan = run_program(stack, config, secret_keys, root / "__main__.py", on_register)
     plan.stand_in_image = STAND_IN_IMAGE if stands_in_image(config) else None
     return plan

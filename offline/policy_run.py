@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import select
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -327,6 +329,7 @@ class PackProcess:
         self.version = ""
         self.policies: list[PolicyInfo] = []
         self.initial_config: dict[str, PolicyConfig] = {}
+        self._began = 0.0
 
     def __enter__(self) -> PackProcess:
         try:
@@ -362,7 +365,13 @@ class PackProcess:
         return env
 
     def start(self) -> None:
-        began = time.perf_counter()
+        self.spawn()
+        self.connect()
+
+    def spawn(self) -> None:
+        """Start the pack's process and return at once: it boots (imports, loads the policies) on its own while the
+        caller works; connect() waits for it."""
+        self._began = time.perf_counter()
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process; close() ends both
         self._process = subprocess.Popen(
             # The engine address is required by the entry point but never used by a Python pack.
@@ -373,13 +382,18 @@ class PackProcess:
             stdout=subprocess.PIPE,
             stderr=self._stderr,
         )
+
+    def connect(self) -> None:
+        """Wait for the spawned pack to serve, then handshake, configure the stack and read the pack's policies."""
+        if self._process is None:
+            self.spawn()
         port = self._read_port()
         self._channel = grpc.insecure_channel(
             f"127.0.0.1:{port}", options=[("grpc.max_receive_message_length", _MAX_MESSAGE)]
         )
         grpc.channel_ready_future(self._channel).result(timeout=START_TIMEOUT_S)
         self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
-        self.timings["start"] = time.perf_counter() - began
+        self.timings["start"] = time.perf_counter() - self._began
         self._handshake()
         self.stub.ConfigureStack(
             analyzer_pb2.AnalyzerStackConfigureRequest(
@@ -466,58 +480,10 @@ class PackProcess:
 
     def analyze(self, resources: Sequence[Resource]) -> PackResult:
         """Remediate then Analyze each resource in registration order, then AnalyzeStack once."""
-        if not self.config:
-            raise PackError("configure() the pack before analyze()")
-        providers = {r.urn: r for r in resources if r.type.startswith("pulumi:providers:")}
-        violations: list[Violation] = []
-        began = time.perf_counter()
-        inputs: dict[str, dict[str, Any]] = {}
+        analysis = Analysis(self, {r.urn: r for r in resources if r.type.startswith("pulumi:providers:")})
         for resource in resources:
-            properties = unwrapped(resource.inputs)
-            remediated = self.stub.Remediate(
-                analyzer_pb2.AnalyzeRequest(**_analyzer_resource(resource, properties, providers))
-            )
-            for remediation in remediated.remediations:
-                if remediation.properties.fields:
-                    properties = _dict(remediation.properties)
-            inputs[resource.urn] = properties
-            response = self.stub.Analyze(
-                analyzer_pb2.AnalyzeRequest(**_analyzer_resource(resource, properties, providers))
-            )
-            violations += self._violations(response.diagnostics, resource.urn)
-        analyzed = time.perf_counter()
-        response = self.stub.AnalyzeStack(
-            analyzer_pb2.AnalyzeStackRequest(
-                resources=[
-                    analyzer_pb2.AnalyzerResource(
-                        **_analyzer_resource(r, inputs[r.urn], providers),
-                        parent=r.parent,
-                        dependencies=r.dependencies,
-                        propertyDependencies={
-                            key: analyzer_pb2.AnalyzerPropertyDependencies(urns=urns)
-                            for key, urns in r.property_dependencies.items()
-                            if urns
-                        },
-                    )
-                    for r in resources
-                ]
-            )
-        )
-        violations += self._violations(response.diagnostics, stack_urn(self.project, self.stack))
-        done = time.perf_counter()
-        timings = {
-            **self.timings,
-            "analyze": analyzed - began,
-            "analyze_stack": done - analyzed,
-        }
-        timings["total"] = sum(timings.values())
-        return PackResult(self.name, self.version, self.stack, violations, timings, dict(self.config))
-
-    @staticmethod
-    def _violations(diagnostics: Sequence[analyzer_pb2.AnalyzeDiagnostic], default_urn: str) -> Iterator[Violation]:
-        # The SDK leaves the URN empty on per-resource diagnostics (and on stack-wide ones); the engine fills it.
-        for d in diagnostics:
-            yield Violation(d.policyName, _LEVEL_OF[d.enforcementLevel], d.urn or default_urn, d.message)
+            analysis.add(resource)
+        return analysis.finish()
 
     def close(self) -> None:
         if self._channel is not None:
@@ -540,6 +506,129 @@ class PackProcess:
             self._stderr = None
 
 
+def _violations(diagnostics: Sequence[analyzer_pb2.AnalyzeDiagnostic], default_urn: str) -> Iterator[Violation]:
+    # The SDK leaves the URN empty on per-resource diagnostics (and on stack-wide ones); the engine fills it.
+    for d in diagnostics:
+        yield Violation(d.policyName, _LEVEL_OF[d.enforcementLevel], d.urn or default_urn, d.message)
+
+
+class Analysis:
+    """One stack's analysis by a configured pack: each resource checked as it is added (Remediate, then Analyze
+    with the remediated properties), then the whole stack once (AnalyzeStack), as the engine does during a preview."""
+
+    def __init__(self, pack: PackProcess, providers: Mapping[str, Resource] | None = None) -> None:
+        """`providers`: provider resources by URN known beforehand; each provider added is known from then on."""
+        if not pack.config:
+            raise PackError("configure() the pack before analyze()")
+        self.pack = pack
+        self.resources: list[Resource] = []
+        self.providers: dict[str, Resource] = dict(providers or {})
+        self.inputs: dict[str, dict[str, Any]] = {}
+        self.violations: list[Violation] = []
+        self.seconds = 0.0
+        """Time spent in the per-resource calls."""
+
+    def add(self, resource: Resource) -> None:
+        began = time.perf_counter()
+        self.resources.append(resource)
+        if resource.type.startswith("pulumi:providers:"):
+            self.providers[resource.urn] = resource
+        properties = unwrapped(resource.inputs)
+        stub = self.pack.stub
+        remediated = stub.Remediate(
+            analyzer_pb2.AnalyzeRequest(**_analyzer_resource(resource, properties, self.providers))
+        )
+        for remediation in remediated.remediations:
+            if remediation.properties.fields:
+                properties = _dict(remediation.properties)
+        self.inputs[resource.urn] = properties
+        response = stub.Analyze(analyzer_pb2.AnalyzeRequest(**_analyzer_resource(resource, properties, self.providers)))
+        self.violations += _violations(response.diagnostics, resource.urn)
+        self.seconds += time.perf_counter() - began
+
+    def finish(self) -> PackResult:
+        began = time.perf_counter()
+        response = self.pack.stub.AnalyzeStack(
+            analyzer_pb2.AnalyzeStackRequest(
+                resources=[
+                    analyzer_pb2.AnalyzerResource(
+                        **_analyzer_resource(r, self.inputs[r.urn], self.providers),
+                        parent=r.parent,
+                        dependencies=r.dependencies,
+                        propertyDependencies={
+                            key: analyzer_pb2.AnalyzerPropertyDependencies(urns=urns)
+                            for key, urns in r.property_dependencies.items()
+                            if urns
+                        },
+                    )
+                    for r in self.resources
+                ]
+            )
+        )
+        pack = self.pack
+        violations = [*self.violations, *_violations(response.diagnostics, stack_urn(pack.project, pack.stack))]
+        timings = {**pack.timings, "analyze": self.seconds, "analyze_stack": time.perf_counter() - began}
+        timings["total"] = sum(timings.values())
+        return PackResult(pack.name, pack.version, pack.stack, violations, timings, dict(pack.config))
+
+
+class StreamedPack:
+    """The pack as `make plan` drives it: spawned before the program runs and fed each resource as the program
+    registers it, from a thread of its own. The pack's start and its per-resource checks then run in its own
+    process (the second core) while the program runs; only AnalyzeStack waits for the program's end. Same calls,
+    same order, same verdict as run_pack()."""
+
+    def __init__(self, stack: str, pack_dir: Path = PACK_DIR) -> None:
+        settings, secret_keys = _stack_settings(stack)
+        self._pack = PackProcess(stack, stack_config=settings, secret_keys=secret_keys, pack_dir=pack_dir)
+        self._config_file = config_file_for(stack, pack_dir)
+        self._queue: queue.SimpleQueue[Resource | None] = queue.SimpleQueue()
+        self._result: PackResult | None = None
+        self._error: BaseException | None = None
+        self._abandoned = False
+        self._pack.spawn()
+        self._thread = threading.Thread(target=self._work, name="policy-pack", daemon=True)
+        self._thread.start()
+
+    def add(self, resource: Resource) -> None:
+        self._queue.put(resource)
+
+    def _work(self) -> None:
+        try:
+            self._pack.connect()
+            self._pack.configure(self._config_file)
+            analysis = Analysis(self._pack)
+            while (resource := self._queue.get()) is not None:
+                analysis.add(resource)
+            if not self._abandoned:
+                self._result = analysis.finish()
+        except BaseException as error:  # handed to the caller by result()
+            self._error = error
+
+    def result(self) -> PackResult:
+        """The verdict once every resource has been added; the pack process has ended when it returns."""
+        self._queue.put(None)
+        self._thread.join()
+        self._pack.close()
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
+
+    def close(self) -> None:
+        """End the pack without a verdict (the program failed)."""
+        self._abandoned = True
+        self._queue.put(None)
+        self._thread.join()
+        self._pack.close()
+
+
+def _stack_settings(stack: str) -> tuple[dict[str, str], list[str]]:
+    if (ROOT / f"Pulumi.{stack}.yaml").is_file():
+        return read_stack_settings(stack)
+    return {}, []
+
+
 def config_file_for(stack: str, pack_dir: Path = PACK_DIR) -> Path | None:
     """policy/<stack>.json, the file given to `--policy-pack-config`; a stack without one runs the pack's defaults."""
     path = pack_dir / f"{stack}.json"
@@ -549,10 +638,7 @@ def config_file_for(stack: str, pack_dir: Path = PACK_DIR) -> Path | None:
 def run_pack(stack: str, resources: list[Resource], pack_dir: Path = PACK_DIR) -> PackResult:
     """The pack's verdict on a stack's recorded resources, as `pulumi preview --policy-pack <pack_dir>
     --policy-pack-config <pack_dir>/<stack>.json` would give it."""
-    settings: dict[str, str] = {}
-    secret_keys: list[str] = []
-    if (ROOT / f"Pulumi.{stack}.yaml").is_file():
-        settings, secret_keys = read_stack_settings(stack)
+    settings, secret_keys = _stack_settings(stack)
     with PackProcess(stack, stack_config=settings, secret_keys=secret_keys, pack_dir=pack_dir) as pack:
         pack.configure(config_file_for(stack, pack_dir))
         return pack.analyze(resources)
