@@ -13,12 +13,12 @@ from components.alerting import AlertTopic, AlertTopicArgs, SlackChannel, chatbo
 from components.aws_context import AwsContext
 from components.cdn_site import CdnSite, CdnSiteArgs, GeoRestriction, MediaOrigin
 from components.certificate import EdgeCertificates, EdgeCertificatesArgs
-from components.container_registry import ContainerRegistry, repository_ref
+from components.container_registry import ContainerRegistry, ContainerRegistryArgs, repository_ref
 from components.dashboards import Dashboards, DashboardsArgs
 from components.db_migration import DatabaseMigration, DatabaseMigrationArgs
 from components.dns_zone import AliasTarget, DnsZone, DnsZoneArgs, MxHost
 from components.error_tracking import ErrorTracking, ErrorTrackingArgs, SlackTarget, SpikeRule
-from components.fargate_service import ContainerSecret, FargateService, FargateServiceArgs, ScalingPolicy
+from components.fargate_service import FargateService, FargateServiceArgs
 from components.github_deploy_roles import GithubDeployRoles, GithubDeployRolesArgs, GithubSubject, StackFence
 from components.health_checks import HttpsEndpoint, SiteHealthChecks, SiteHealthChecksArgs
 from components.kms_key import KmsKey, KmsKeyArgs
@@ -30,6 +30,8 @@ from components.postgres_db import PostgresDb, PostgresDbArgs
 from components.realtime_tables import CapacityRange, RealtimeTables, RealtimeTablesArgs
 from components.redis_cluster import RedisCluster, RedisClusterArgs
 from components.secret_set import SecretSet, SecretSetArgs
+from components.security_groups import connect
+from components.task_definition import ContainerSecret
 from components.vpc import Vpc, VpcArgs
 from components.web_acl import API_RULE_GROUPS, EDGE_RULE_GROUPS, WebAcl, WebAclArgs
 from stackconfig import ConfigError, read_pulumi_config
@@ -234,8 +236,7 @@ migration = DatabaseMigration(
     ),
     opts,
 )
-migration.connect_to(database.security_group_id, 5432, "database")
-database.allow_from(migration.security_group_id, "migration")
+connect(migration, database)
 pulumi.export("dbMigrationTaskDefinitionArn", migration.task_definition_arn)
 pulumi.export("dbMigrationFamily", migration.family)
 pulumi.export("dbMigrationSecurityGroupId", migration.security_group_id)
@@ -268,7 +269,7 @@ pulumi.export("hostedZoneNameServers", zone.name_servers)
 # its roles can read the master secret.
 svc = config.service
 repository = (
-    ContainerRegistry("ecr", svc.repository.registry_args(kms.arn, protect=config.is_production), opts).ref
+    ContainerRegistry("ecr", ContainerRegistryArgs(kms_key_arn=kms.arn, settings=svc.repository), opts).ref
     if svc.repository.create
     else repository_ref(context.account_id, config.region, context.partition, svc.repository.name)
 )
@@ -336,8 +337,7 @@ alb = LoadBalancer(
         subnet_ids=network.public_subnet_ids,
         certificate_arn=certificates.regional_certificate_arn,
         access_logs=logs.target(ALB_PREFIX),
-        deletion_protection=config.is_production,
-        protect=config.is_production,
+        settings=svc.load_balancer,
     ),
     opts,
 )
@@ -355,12 +355,6 @@ backend = FargateService(
         family=f"{env_name}-backend",
         log_group_name=f"{log_roots['ecs']}-backend",
         metrics_namespace=f"SocialClub/{stack}",
-        container_port=svc.container_port,
-        cpu=svc.cpu,
-        memory=svc.memory,
-        cpu_architecture=svc.cpu_architecture,
-        min_tasks=svc.min_tasks,
-        max_tasks=svc.max_tasks,
         environment={
             "DATABASE_AUTH": "iam",
             "DATABASE_USER": database.app_username,
@@ -375,33 +369,18 @@ backend = FargateService(
         },
         secrets={env: ContainerSecret(secrets.arn(key)) for env, key in svc.secret_environment.items()},
         environment_name=config.environment,
-        health_check_grace_period_seconds=svc.health_check_grace_period_seconds,
-        scaling=ScalingPolicy(
-            scale_out_cpu_percent=svc.scaling.scale_out_cpu_percent,
-            scale_out_memory_percent=svc.scaling.scale_out_memory_percent,
-            scale_in_cpu_percent=svc.scaling.scale_in_cpu_percent,
-            scale_in_memory_percent=svc.scaling.scale_in_memory_percent,
-            cooldown_seconds=svc.scaling.cooldown_seconds,
-            scale_out_periods=svc.scaling.scale_out_minutes,
-            scale_in_periods=svc.scaling.scale_in_minutes,
-        ),
-        container_insights=svc.container_insights,
-        log_retention_days=svc.log_retention_days,
-        enable_execute_command=svc.enable_execute_command,
-        protect=config.is_production,
+        settings=svc,
     ),
     opts,
 )
-# The seed's security-group matrix: ECS -> RDS 5432 and -> ElastiCache 6379, each side opening its half.
-backend.allow_egress_to(database.security_group_id, 5432, "database")
-database.allow_from(backend.security_group_id, "backend")
+# The security-group matrix of docs/requirements.md §5.2: ECS -> RDS and -> ElastiCache on their ports.
+connect(backend, database)
 database.grant_connect(backend.task_role, "backend")
-backend.allow_egress_to(cache.security_group_id, 6379, "cache")
-cache.allow_from(backend.security_group_id, "backend")
+connect(backend, cache)
 tables.grant_read_write(backend.task_role, "backend")
 assets.grant_read_write(backend.task_role, "backend", key_prefix=media_keys)
 objects.grant_read_write(backend.task_role, "backend")
-pulumi.export("ecrRepositoryUrl", backend.repository_url)
+pulumi.export("ecrRepositoryUrl", repository.url)
 pulumi.export("ecsClusterName", backend.cluster_name)
 pulumi.export("ecsServiceName", backend.service_name)
 pulumi.export("backendTaskDefinitionArn", backend.task_definition_arn)
@@ -410,7 +389,7 @@ pulumi.export("backendImage", backend.image_uri)
 # up` sets it first: the committed stack files name none, which would roll the service to the placeholder (the
 # circuit breaker rolls that back) and let autoscaling take it down to 0 tasks.
 pulumi.export("serviceImage", svc.image or "")
-pulumi.export("albDnsName", backend.load_balancer_dns_name)
+pulumi.export("albDnsName", alb.dns_name)
 pulumi.export("albLogBucket", logs.bucket_name)
 
 # --- edge part 2: CdnSite, DNS records, health checks, GitHub deploy roles (issue 4) -------------------------
@@ -476,7 +455,7 @@ to_cloudfront = AliasTarget(site.distribution_domain_name, site.distribution_hos
 zone.alias("app", hosts.app, to_cloudfront)
 zone.alias("cdn", hosts.cdn, to_cloudfront)
 # The seed's records send the api host straight to the ALB (not through CloudFront); the ALB is IPv4-only.
-zone.alias("api", hosts.api, AliasTarget(backend.load_balancer_dns_name, backend.load_balancer_zone_id), ipv6=False)
+zone.alias("api", hosts.api, AliasTarget(alb.dns_name, alb.zone_id), ipv6=False)
 if config.dns.mx is not None:
     mx = config.dns.mx
     zone.mx("mail", mx.name, [MxHost(h.priority, h.host) for h in mx.hosts], mx.ttl)
@@ -515,12 +494,12 @@ deploy = GithubDeployRoles(
     ),
     opts,
 )
-deploy.allow_image_push(backend.repository_arn)
+deploy.allow_image_push(repository.arn)
 deploy.allow_service_rollout(backend.service_arn, [backend.task_role_arn, backend.execution_role_arn])
 site.grant_deploy(deploy.app_role, "app-deploy")
 # The values the program knows; ECS cannot start a task whose secret has no version.
 secrets.set_value("aws/role-arn", deploy.app_role_arn)
-secrets.set_value("aws/ecr-registry", backend.repository_url.apply(lambda url: url.split("/", 1)[0]))
+secrets.set_value("aws/ecr-registry", repository.url.apply(lambda url: url.split("/", 1)[0]))
 secrets.set_value("api/vite-api-url", f"https://{api_host}")
 secrets.set_value("api/backend-url", f"https://{api_host}")
 pulumi.export("appUrl", f"https://{app_host}")
@@ -561,7 +540,7 @@ watched = MonitoredResources(
     cluster_name=backend.cluster_name,
     service_name=backend.service_name,
     service_arn=backend.service_arn,
-    load_balancer_arn_suffix=backend.load_balancer_arn_suffix,
+    load_balancer_arn_suffix=alb.arn_suffix,
     target_group_arn_suffix=backend.target_group_arn_suffix,
     service_log_group_name=backend.log_group_name,
     db_instance_identifier=database.instance_identifier,

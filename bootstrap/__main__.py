@@ -15,7 +15,7 @@ from pulumi import ResourceOptions
 from bootstrap.config import BootstrapConfigError, read_bootstrap_config
 from bootstrap.github_oidc import GithubOidc, GithubOidcArgs
 from bootstrap.state_backend import StateBackend, StateBackendArgs
-from components.container_registry import ContainerRegistry
+from components.container_registry import ContainerRegistry, ContainerRegistryArgs
 from components.dns_zone import DnsZone, DnsZoneArgs, MxHost
 from stackconfig.iam import state_bucket_name
 
@@ -96,7 +96,7 @@ if config.registry is not None:
     # Account-wide like the zone: both stacks run images from it, and the first image is pushed before the
     # first `pulumi up` of either stack.
     registry_component = ContainerRegistry(
-        "ecr", config.registry.registry_args(backend.key_arn, protect=True), opts=with_provider
+        "ecr", ContainerRegistryArgs(kms_key_arn=backend.key_arn, settings=config.registry), opts=with_provider
     )
     pulumi.export("ecrRepositoryUrl", registry_component.ref.url)
 

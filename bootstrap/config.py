@@ -11,7 +11,7 @@ from stackconfig.base import ConfigModel, RetentionDays
 from stackconfig.edge import DOMAIN, GITHUB_REPOSITORY, MxConfig
 from stackconfig.github import GithubRepository
 from stackconfig.loader import parse_value
-from stackconfig.service import RegistryConfig
+from stackconfig.service import RegistrySettings
 
 NAMESPACE = "socialclub-bootstrap"
 """The bootstrap project's name (bootstrap/Pulumi.yaml), hence its config namespace."""
@@ -103,7 +103,7 @@ class BootstrapConfig(ConfigModel):
     github: GithubConfig = GithubConfig()
     dns: DnsConfig | None = None
     """The account's public hosted zone; none: the account has no zone of this project's."""
-    registry: RegistryConfig | None = None
+    registry: RegistrySettings | None = None
     """The account's ECR repository of the backend image; none: a stack creates it (repository.create)."""
 
     @model_validator(mode="after")

@@ -6,7 +6,7 @@ digest (the application's image is not ours to change) with the SQL of `app_role
 non-zero when any statement fails: the whole script is one transaction, so a failure changes nothing.
 
 Network: its own security group, no inbound rule; outbound 443 (image pull, Secrets Manager and CloudWatch Logs
-through the NAT gateways) and what `connect_to` opens (the database's 5432).
+through the NAT gateways) and what `connect(migration, database)` opens (the database's 5432).
 
 TLS: `sslmode=require` with `channel_binding=require`. The client image does not carry the RDS CA bundle, so
 the server certificate is not checked against a CA; channel binding (SCRAM-SHA-256-PLUS) still makes the login
@@ -26,9 +26,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws_context import AwsContext
-from components.fargate_service import ContainerSecret, task_trust
 from components.iam_documents import Statement, document, read_secrets_statements, statement
-from components.security_groups import allow_tcp_to_group, closed_security_group
+from components.security_groups import GroupRule, Server, closed_security_group, egress_to_group
+from components.task_definition import ContainerSecret
+from components.task_roles import task_trust
 from stackconfig.aws_facts import POSTGRES_IDENTIFIER
 
 CONTAINER_NAME = "migrate"
@@ -174,8 +175,13 @@ class DatabaseMigrationArgs:
 
 
 class DatabaseMigration(pulumi.ComponentResource):
-    """A task definition (no service) that the deploy flow runs once per deploy with `aws ecs run-task`."""
+    """A task definition (no service) that the deploy flow runs once per deploy with `aws ecs run-task`.
 
+    A security-group `Client` of the database: `connect(migration, database)`.
+    """
+
+    peer_name = "migration"
+    peer_title = "migration"
     security_group_id: pulumi.Output[str]
     execution_role: aws.iam.Role
     execution_role_arn: pulumi.Output[str]
@@ -194,7 +200,6 @@ class DatabaseMigration(pulumi.ComponentResource):
         group = closed_security_group(
             f"{name}-sg", args.vpc_id, f"{name} task: no inbound; HTTPS out and the database's port", self
         )
-        self._group_id = group.id
         aws.vpc.SecurityGroupEgressRule(
             f"{name}-out-https",
             security_group_id=group.id,
@@ -292,16 +297,8 @@ class DatabaseMigration(pulumi.ComponentResource):
             }
         )
 
-    def connect_to(
-        self, security_group_id: pulumi.Input[str], port: int, label: str
-    ) -> aws.vpc.SecurityGroupEgressRule:
-        """Let the task open TCP connections to `port` of members of another group (the database's); that side
-        opens its ingress with its own verb (`PostgresDb.allow_from`)."""
-        return allow_tcp_to_group(
-            f"{self._name}-out-{label}",
-            self._group_id,
-            destination_group_id=security_group_id,
-            port=port,
-            description=f"{port} to {label}",
-            parent=self,
-        )
+    def egress_rule(self, server: Server) -> aws.vpc.SecurityGroupEgressRule:
+        """`Client` half (components/security_groups.py): TCP to the server's port (the database's 5432)."""
+        port = server.listen_port
+        rule = GroupRule(f"{self._name}-out-{server.peer_name}", port, f"{port} to {server.peer_name}")
+        return egress_to_group(rule, self.security_group_id, server.security_group_id, self)

@@ -2,8 +2,9 @@
 bucket.
 
 The ALB is its own component so that it owns everything at the edge of the VPC (its security group, listeners)
-and services attach to it with `add_target`, which creates their target group, their path rule and
-the one egress rule the ALB needs to reach them. Anything no rule matches gets a fixed 404.
+and services attach to it with `add_target`, which creates their target group and their path rule; the ALB
+reaches them through `connect(load_balancer, service)` (components/security_groups.py), the only egress its
+group has. Anything no rule matches gets a fixed 404 (docs/requirements.md §5.3).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import pulumi_aws as aws
 
 from components.aws_context import AwsContext
 from components.iam_documents import Statement, statement
-from components.security_groups import allow_tcp_to_group, closed_security_group
+from components.security_groups import GroupRule, Server, closed_security_group, egress_to_group
+from stackconfig.service import LoadBalancerSettings
 
 if TYPE_CHECKING:
     # LogBucket writes the ELB writer's statement below into its policy.
@@ -95,7 +97,7 @@ def log_writer_statement(object_arn: pulumi.Input[str], region: str, partition: 
 
 @dataclass(frozen=True)
 class HealthCheck:
-    """Target-group health check; the defaults are the seed's."""
+    """Target-group health check; the defaults are docs/requirements.md §5.3's."""
 
     path: str = "/api/health"
     interval_seconds: int = 30
@@ -115,8 +117,6 @@ class TargetArgs:
     """Paths forwarded to this target, e.g. `/api/*`; at most five per rule (ALB limit)."""
     priority: int
     """Listener-rule priority, 1-50000, unique per listener; lower wins."""
-    security_group_id: pulumi.Input[str]
-    """The targets' security group: the ALB gets egress to it on `port` and nothing else."""
     health_check: HealthCheck = field(default_factory=HealthCheck)
     deregistration_delay_seconds: int = 30
     """Draining time for in-flight requests when a task stops (API calls are short; AWS default is 300)."""
@@ -140,20 +140,18 @@ class LoadBalancerArgs:
     """The validated ACM certificate of the HTTPS listener, in the ALB's region."""
     access_logs: LogTarget
     """The stack's log bucket and the ALB's prefix in it (`LogBucket.target(ALB_PREFIX)`)."""
-    ssl_policy: str = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
-    """TLS 1.3 and 1.2 with forward-secret AEAD ciphers only."""
-    ingress_cidrs: Sequence[str] = ("0.0.0.0/0",)
-    """Who may connect on 80 and 443 (seed: anywhere); IPv6 blocks are accepted for a dual-stack VPC."""
-    idle_timeout_seconds: int = 60
-    deletion_protection: bool = True
-    """ALB deletion protection (production)."""
-    protect: bool = True
-    """Pulumi `protect` on the ALB (production)."""
+    settings: LoadBalancerSettings = field(default_factory=LoadBalancerSettings)
+    """TLS policy, who may connect, idle timeout, deletion protection and `protect` (stackconfig/service.py)."""
 
 
 class LoadBalancer(pulumi.ComponentResource):
-    """Internet-facing ALB: 80 redirects to 443, 443 terminates TLS and routes by path, access logs to S3."""
+    """Internet-facing ALB: 80 redirects to 443, 443 terminates TLS and routes by path, access logs to S3.
 
+    A security-group `Client`: `connect(load_balancer, service)` opens its way to a service's targets.
+    """
+
+    peer_name = "alb"
+    peer_title = "the load balancer"
     security_group_id: pulumi.Output[str]
     arn: pulumi.Output[str]
     arn_suffix: pulumi.Output[str]
@@ -168,12 +166,13 @@ class LoadBalancer(pulumi.ComponentResource):
         self._name = name
         self._args = args
         child = pulumi.ResourceOptions(parent=self)
+        settings = args.settings
 
         group = closed_security_group(
             f"{name}-sg", args.vpc_id, f"{name}: HTTP and HTTPS from the internet; out only to its targets", self
         )
         for port in (80, 443):
-            for cidr in args.ingress_cidrs:
+            for cidr in settings.ingress_cidrs:
                 v6 = ":" in cidr
                 aws.vpc.SecurityGroupIngressRule(
                     f"{name}-in-{port}-{cidr_label(cidr)}",
@@ -193,15 +192,15 @@ class LoadBalancer(pulumi.ComponentResource):
             load_balancer_type="application",
             internal=False,
             # Dual-stack only when IPv6 clients are let in (the subnets then need IPv6 blocks).
-            ip_address_type="dualstack" if any(":" in c for c in args.ingress_cidrs) else "ipv4",
+            ip_address_type="dualstack" if any(":" in c for c in settings.ingress_cidrs) else "ipv4",
             security_groups=[group.id],
             subnets=list(args.subnet_ids),
             drop_invalid_header_fields=True,
-            enable_deletion_protection=args.deletion_protection,
-            idle_timeout=args.idle_timeout_seconds,
+            enable_deletion_protection=settings.deletion_protection,
+            idle_timeout=settings.idle_timeout_seconds,
             access_logs=aws.lb.LoadBalancerAccessLogsArgs(bucket=logs.bucket_name, prefix=logs.prefix, enabled=True),
             # ELB checks that it may write when logging is switched on.
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=[logs.ready]),
+            opts=pulumi.ResourceOptions(parent=self, protect=settings.protect, depends_on=[logs.ready]),
         )
         aws.lb.Listener(
             f"{name}-http",
@@ -223,7 +222,7 @@ class LoadBalancer(pulumi.ComponentResource):
             load_balancer_arn=alb.arn,
             port=443,
             protocol="HTTPS",
-            ssl_policy=args.ssl_policy,
+            ssl_policy=settings.ssl_policy,
             certificate_arn=args.certificate_arn,
             default_actions=[
                 aws.lb.ListenerDefaultActionArgs(
@@ -236,7 +235,6 @@ class LoadBalancer(pulumi.ComponentResource):
             opts=child,
         )
 
-        self._group_id = group.id
         self._https = https
         self.security_group_id = group.id
         self.arn = alb.arn
@@ -265,9 +263,10 @@ class LoadBalancer(pulumi.ComponentResource):
         )
 
     def add_target(self, label: str, target: TargetArgs) -> Target:
-        """Forward `target.path_patterns` on HTTPS to a new ip target group, and let the ALB reach the targets.
+        """Forward `target.path_patterns` on HTTPS to a new ip target group.
 
-        A service registers with `Target.group` and depends on `Target.rule` (ECS refuses a target group that no
+        The ALB reaches the targets once the service is connected (`connect(load_balancer, service)`). A service
+        registers with `Target.group` and depends on `Target.rule` (ECS refuses a target group that no
         listener forwards to).
         """
         logical = f"{self._name}-{label}"
@@ -309,12 +308,10 @@ class LoadBalancer(pulumi.ComponentResource):
             actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=group.arn)],
             opts=child,
         )
-        allow_tcp_to_group(
-            f"{logical}-out",
-            self._group_id,
-            destination_group_id=target.security_group_id,
-            port=target.port,
-            description=f"to {label} targets on {target.port}",
-            parent=self,
-        )
         return Target(group=group, rule=rule)
+
+    def egress_rule(self, server: Server) -> aws.vpc.SecurityGroupEgressRule:
+        """`Client` half (components/security_groups.py): the ALB reaches the server's targets on their port."""
+        port = server.listen_port
+        rule = GroupRule(f"{self._name}-{server.peer_name}-out", port, f"to {server.peer_name} targets on {port}")
+        return egress_to_group(rule, self.security_group_id, server.security_group_id, self)

@@ -13,7 +13,13 @@ from components.aws_context import AwsContext
 from components.iam_documents import document, service_trust, statement
 from components.naming import check_identifier, final_snapshot_identifier
 from components.secret_set import SecretSet
-from components.security_groups import allow_tcp_from_group, closed_security_group
+from components.security_groups import (
+    Client,
+    GroupRule,
+    allow_tcp_from_group,
+    closed_security_group,
+    ingress_from_group,
+)
 
 PORT = 5432
 ENGINE_VERSION = "15"
@@ -251,6 +257,15 @@ class PostgresDb(pulumi.ComponentResource):
                 "resourceId": self.resource_id,
             }
         )
+
+    peer_name = "database"
+    """How a client's egress rule names this component (components/security_groups.py `Server`)."""
+    listen_port = PORT
+
+    def ingress_rule(self, client: Client) -> aws.vpc.SecurityGroupIngressRule:
+        """`Server` half of `connect(client, self)`: 5432 from the client's group, and nothing else."""
+        rule = GroupRule(f"{self._name}-from-{client.peer_name}", PORT, f"PostgreSQL from {client.peer_title}")
+        return ingress_from_group(rule, self.security_group_id, client.security_group_id, self)
 
     def allow_from(self, security_group_id: pulumi.Input[str], label: str) -> aws.vpc.SecurityGroupIngressRule:
         """Let members of `security_group_id` connect on 5432, and nothing else."""

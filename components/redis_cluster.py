@@ -11,7 +11,13 @@ import pulumi_random as random
 
 from components.naming import check_identifier, final_snapshot_identifier
 from components.secret_set import SecretSet
-from components.security_groups import allow_tcp_from_group, closed_security_group
+from components.security_groups import (
+    Client,
+    GroupRule,
+    allow_tcp_from_group,
+    closed_security_group,
+    ingress_from_group,
+)
 
 PORT = 6379
 Engine = Literal["redis", "valkey"]
@@ -190,6 +196,15 @@ class RedisCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         return token.result
+
+    peer_name = "cache"
+    """How a client's egress rule names this component (components/security_groups.py `Server`)."""
+    listen_port = PORT
+
+    def ingress_rule(self, client: Client) -> aws.vpc.SecurityGroupIngressRule:
+        """`Server` half of `connect(client, self)`: 6379 from the client's group, and nothing else."""
+        rule = GroupRule(f"{self._name}-from-{client.peer_name}", PORT, f"{self.engine} from {client.peer_title}")
+        return ingress_from_group(rule, self.security_group_id, client.security_group_id, self)
 
     def allow_from(self, security_group_id: pulumi.Input[str], label: str) -> aws.vpc.SecurityGroupIngressRule:
         """Let members of `security_group_id` connect on 6379, and nothing else."""

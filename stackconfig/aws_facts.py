@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Literal
 
 _GRAVITON_SIZES = ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")
@@ -142,3 +143,55 @@ HealthCheckInterval = Literal[10, 30]
 HealthCheckConfig.RequestInterval). It cannot be changed after creation."""
 HEALTH_CHECK_FAILURE_THRESHOLD_MAX = 10
 """Consecutive failures (or successes) that change a health check's status: 1 to 10 (HealthCheckConfig)."""
+
+# --- ECS Fargate and ECR ----------------------------------------------------------------------------------------
+
+FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+    8192: tuple(range(16384, 61440 + 1, 4096)),
+    16384: tuple(range(32768, 122880 + 1, 8192)),
+}
+"""Fargate's task sizes (ECS developer guide, "Task CPU and memory"): the memory (MiB) accepted for each number
+of CPU units."""
+
+IMAGE_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+"""An image digest as ECR reports it: `sha256:` and 64 lowercase hex digits."""
+IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
+"""An image tag (OCI distribution spec): letters, digits, `.`, `_`, `-`, not starting with `.` or `-`, <= 128."""
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """An image in a repository, by tag, by digest, or both (`v1.2.0@sha256:...`)."""
+
+    tag: str | None
+    digest: str | None
+
+    def uri(self, repository_url: str) -> str:
+        """With a digest, ECS runs exactly that image whatever its tags do later; a tag alone is resolved to a
+        digest by ECS at each deployment."""
+        return f"{repository_url}@{self.digest}" if self.digest else f"{repository_url}:{self.tag}"
+
+    @property
+    def release(self) -> str:
+        """The name error tracking groups events under: the tag when there is one, else the digest."""
+        return self.tag or str(self.digest)
+
+
+def parse_image(text: str) -> ImageRef:
+    """`<tag>`, `sha256:<64 hex>` or `<tag>@sha256:<64 hex>`; raises ValueError saying what is wrong."""
+    if "@" in text:
+        tag, _, digest = text.partition("@")
+    elif text.startswith("sha256:"):
+        tag, digest = "", text
+    else:
+        tag, digest = text, ""
+    if ("@" in text or digest) and not IMAGE_DIGEST.match(digest):
+        raise ValueError(f"digest {digest!r} is not sha256: followed by 64 lowercase hex digits")
+    if ("@" in text or not digest) and not IMAGE_TAG.match(tag):
+        raise ValueError(f"tag {tag!r} is not an image tag (letters, digits, . _ -; at most 128)")
+    return ImageRef(tag=tag or None, digest=digest or None)

@@ -1,29 +1,19 @@
-"""The `socialclub:service` section: the backend API on ECS Fargate, its image, repository and autoscaling."""
+"""The `socialclub:service` section: the backend API on ECS Fargate (docs/requirements.md §3.1), its image and
+ECR repository (§3.2), its load balancer (§5.3) and its autoscaling; the settings models FargateService,
+LoadBalancer and ContainerRegistry take."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Literal
 
-from pulumi import Input
 from pydantic import Field, field_validator, model_validator
 
 from catalog import SECRETS
-from components.container_registry import TAG, ContainerRegistryArgs, ImageRef, parse_image
-from components.fargate_service import DockerBuild
+from stackconfig.aws_facts import FARGATE_MEMORY, IMAGE_TAG, ImageRef, parse_image
 from stackconfig.base import ConfigModel, Problem, RetentionDays, raise_problems
-
-# Fargate's task sizes (ECS developer guide, "Task CPU and memory"): memory (MiB) accepted for each CPU unit count.
-FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
-    256: (512, 1024, 2048),
-    512: tuple(range(1024, 4096 + 1, 1024)),
-    1024: tuple(range(2048, 8192 + 1, 1024)),
-    2048: tuple(range(4096, 16384 + 1, 1024)),
-    4096: tuple(range(8192, 30720 + 1, 1024)),
-    8192: tuple(range(16384, 61440 + 1, 4096)),
-    16384: tuple(range(32768, 122880 + 1, 8192)),
-}
 
 ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
@@ -43,18 +33,29 @@ DEFAULT_SECRET_ENVIRONMENT: dict[str, str] = {
 }
 
 
-class RegistryConfig(ConfigModel):
-    """The account's ECR repository of the backend image, as its owner (the bootstrap) creates it and as the
-    stacks use it; the stack files and the bootstrap's must agree (a test checks)."""
+@dataclass(frozen=True)
+class DockerBuild:
+    """Build the image during `pulumi up` (awsx.ecr.Image) instead of naming one CI pushed."""
+
+    context: str
+    """The Docker build context (a directory)."""
+    dockerfile: str | None = None
+    """The Dockerfile, when not `<context>/Dockerfile` (default)."""
+
+
+class RegistrySettings(ConfigModel):
+    """The account's ECR repository of the backend image (docs/requirements.md §3.2), as its owner (the bootstrap,
+    or a stack with `repository.create`) creates it with ContainerRegistry and as the stacks use it; the stack
+    files and the bootstrap's must agree (a test checks)."""
 
     name: str = Field(
         default="socialclub/backend", pattern=r"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$"
     )
-    """ECR repository name (seed: socialclub/backend), shared by every stack of the account."""
+    """ECR repository name (default socialclub/backend), shared by every stack of the account."""
     moving_tags: list[str] = Field(default_factory=lambda: ["latest", "staging", "production"], max_length=5)
-    """Tags CI moves from image to image (seed: latest, staging, production); every other tag is immutable."""
+    """Tags CI moves from image to image (default latest, staging, production); every other tag is immutable."""
     release_tag_pattern: str = Field(default="v*", pattern=r"^[A-Za-z0-9._-]*\*?[A-Za-z0-9._-]*$")
-    """Wildcard of release tags (seed: v1.0.0); the lifecycle policy keeps the newest `keepReleases` of them."""
+    """Wildcard of release tags (e.g. v1.0.0); the lifecycle policy keeps the newest `keepReleases` of them."""
     keep_releases: int = Field(default=30, ge=1, le=1000)
     """How many release-tagged images to keep (default 30); older ones expire."""
     build_tag_prefix: str = Field(default="build-", pattern=r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$")
@@ -64,54 +65,50 @@ class RegistryConfig(ConfigModel):
     untagged_expiry_days: int = Field(default=14, ge=1, le=3650)
     """Days after which an untagged image (a failed push, an image whose moving tag moved on) expires."""
 
+    scan_on_push: bool = True
+    """Basic scanning of every pushed image (default true): CVE findings in the console and EventBridge."""
+    protect: bool = True
+    """Pulumi `protect` on the repository (default true): deleting it deletes every image a rollback needs."""
+
     @field_validator("moving_tags")
     @classmethod
     def _tags(cls, tags: list[str]) -> list[str]:
-        bad = [t for t in tags if not TAG.match(t)]
+        bad = [t for t in tags if not IMAGE_TAG.match(t)]
         if bad:
             raise ValueError(f"not image tags: {bad}")
         return tags
 
-    def registry_args(self, kms_key_arn: Input[str], protect: bool) -> ContainerRegistryArgs:
-        """The repository as its owner creates it: the bootstrap's and a stack's own (`repository.create`)."""
-        return ContainerRegistryArgs(
-            name=self.name,
-            kms_key_arn=kms_key_arn,
-            moving_tags=self.moving_tags,
-            release_tag_pattern=self.release_tag_pattern,
-            keep_releases=self.keep_releases,
-            build_tag_prefix=self.build_tag_prefix,
-            keep_builds=self.keep_builds,
-            untagged_expiry_days=self.untagged_expiry_days,
-            protect=protect,
-        )
 
-
-class RepositoryConfig(RegistryConfig):
+class RepositoryConfig(RegistrySettings):
     create: bool = False
     """Default false: the repository is the account bootstrap's (created before any stack, so the first image
     can be pushed before the first `pulumi up`), and the stack names it. True makes this stack create it, for
     an account without the bootstrap's registry."""
 
 
-class ScalingConfig(ConfigModel):
+class ScalingSettings(ConfigModel):
+    """When autoscaling adds and removes tasks (docs/requirements.md §3.1): out when CPU or memory is high, in
+    only when both are low."""
+
     scale_out_cpu_percent: float = Field(default=70, gt=0, lt=100)
-    """Add a task when average CPU is above this (seed: 70)."""
+    """Add a task when average CPU (percent) is above this (default 70)."""
     scale_out_memory_percent: float = Field(default=75, gt=0, lt=100)
-    """Add a task when average memory is above this (seed: 75), whatever the CPU."""
+    """Add a task when average memory (percent) is above this (default 75), whatever the CPU."""
     scale_in_cpu_percent: float = Field(default=30, gt=0, lt=100)
-    """Remove a task only when average CPU is below this (seed: 30) ..."""
+    """Remove a task only when average CPU (percent) is below this (default 30; below scaleOutCpuPercent) ..."""
     scale_in_memory_percent: float = Field(default=50, gt=0, lt=100)
-    """... and average memory is below this at the same time (seed: 50)."""
+    """... and average memory (percent) is below this at the same time (default 50; below
+    scaleOutMemoryPercent)."""
     cooldown_seconds: int = Field(default=300, ge=60, le=3600)
-    """Wait after a scaling activity before the next one (seed: 300)."""
+    """Seconds to wait after a scaling activity before the next one (default 300; 60-3600)."""
     scale_out_minutes: int = Field(default=3, ge=1, le=60)
-    """Consecutive one-minute periods above a scale-out threshold before a task is added (default 3)."""
+    """Consecutive one-minute periods above a scale-out threshold before a task is added (default 3; 1-60)."""
     scale_in_minutes: int = Field(default=15, ge=1, le=60)
-    """Consecutive one-minute periods below both scale-in thresholds before a task is removed (default 15)."""
+    """Consecutive one-minute periods below both scale-in thresholds before a task is removed (default 15;
+    1-60): longer, removing capacity is the riskier move."""
 
     @model_validator(mode="after")
-    def _bands(self) -> ScalingConfig:
+    def _bands(self) -> ScalingSettings:
         problems = [
             Problem(
                 (f"scaleIn{metric}Percent",),
@@ -128,42 +125,94 @@ class ScalingConfig(ConfigModel):
         return self
 
 
-class ServiceConfig(ConfigModel):
+class LoadBalancerSettings(ConfigModel):
+    """The internet-facing ALB in front of the API (docs/requirements.md §5.3)."""
+
+    ssl_policy: str = Field(default="ELBSecurityPolicy-TLS13-1-2-Res-2021-06", pattern=r"^ELBSecurityPolicy-")
+    """The HTTPS listener's security policy (default: TLS 1.3 and 1.2 with forward-secret AEAD ciphers only)."""
+    ingress_cidrs: list[str] = Field(default_factory=lambda: ["0.0.0.0/0"], min_length=1)
+    """Who may connect on 80 and 443 (default anywhere, docs/requirements.md §5.2); IPv6 blocks make the ALB
+    dual-stack (the subnets then need IPv6 blocks)."""
+    idle_timeout_seconds: int = Field(default=60, ge=1, le=4000)
+    """Seconds a connection may stay idle before the ALB closes it (default 60; AWS accepts 1-4000)."""
+    deletion_protection: bool = True
+    """ALB deletion protection (default on; a staging stack turns it off so it can be torn down)."""
+    protect: bool = True
+    """Pulumi `protect` on the ALB (default on; a staging stack turns it off)."""
+
+
+class ServiceSettings(ConfigModel):
+    """The knobs of the backend's FargateService (docs/requirements.md §3.1)."""
+
     cpu: int = 512
-    """Task CPU units (seed: 512 staging, 1024 production); one of Fargate's sizes."""
+    """Task CPU units (default 512 = 0.5 vCPU; requirements: 512 staging, 1024 production); one of Fargate's
+    sizes."""
     memory: int = 1024
-    """Task memory in MiB (seed: 1024 staging, 2048 production); must be a Fargate size for `cpu`."""
+    """Task memory in MiB (default 1024; requirements: 1024 staging, 2048 production); a Fargate size for
+    `cpu`."""
     cpu_architecture: Literal["X86_64", "ARM64"] = "X86_64"
-    """The image's architecture; ARM64 (Graviton) costs about 20% less if the image is built for it."""
+    """The image's architecture (default X86_64); ARM64 (Graviton) costs about 20% less if the image is built
+    for it."""
     min_tasks: int = Field(default=2, ge=1, le=100)
-    """Fewest tasks, and the desired count at deploy (seed: 2 staging, 3 production)."""
+    """Fewest tasks, and the desired count at creation (default 2; requirements: 2 staging, 3 production)."""
     max_tasks: int = Field(default=5, ge=1, le=100)
-    """Most tasks autoscaling may run (seed: 5 staging, 10 production)."""
+    """Most tasks autoscaling may run (default 5; requirements: 5 staging, 10 production); at least minTasks."""
+    container_port: int = Field(default=3001, ge=1024, le=65535)
+    """TCP port the API listens on (default 3001); above 1023 so the non-root user can bind it."""
+    health_check_grace_period_seconds: int = Field(default=60, ge=0, le=300)
+    """Seconds ECS ignores load-balancer health checks after a task starts (default 60: NestJS boot time)."""
+    container_insights: Literal["enabled", "enhanced"] = "enhanced"
+    """Container Insights on the cluster (default `enhanced`: task- and container-level metrics, costs more)."""
+    enable_execute_command: bool = False
+    """ECS Exec, a shell in a running task through SSM (default off); production also needs
+    `allowExecuteCommandInProduction`."""
+    log_retention_days: RetentionDays = 30
+    """Days the container log group is kept (default 30); one of CloudWatch Logs' retentions."""
+    protect: bool = True
+    """Pulumi `protect` on the service's log groups (default on; a staging stack turns it off)."""
+    scaling: ScalingSettings = ScalingSettings()
+    """When autoscaling adds and removes tasks."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ServiceSettings:
+        raise_problems(self._problems())
+        return self
+
+    def _problems(self) -> Iterator[Problem]:
+        """Every cross-field problem at once (a section extends it), each its own error line."""
+        if self.cpu not in FARGATE_MEMORY:
+            yield Problem(("cpu",), self.cpu, f"accepted: one of Fargate's CPU sizes {sorted(FARGATE_MEMORY)}")
+        elif self.memory not in FARGATE_MEMORY[self.cpu]:
+            sizes = FARGATE_MEMORY[self.cpu]
+            yield Problem(
+                ("memory",),
+                self.memory,
+                f"Fargate accepts {sizes[0]}-{sizes[-1]} MiB in steps of {sizes[1] - sizes[0]} for cpu {self.cpu}",
+            )
+        if self.min_tasks > self.max_tasks:
+            yield Problem(("minTasks",), self.min_tasks, f"accepted: at most maxTasks ({self.max_tasks})")
+
+
+class ServiceConfig(ServiceSettings):
+    """The `socialclub:service` section: the service's settings, plus its image, secrets, repository and load
+    balancer."""
+
     image: str | None = None
     """The image to run: `<tag>`, `sha256:<digest>` or `<tag>@sha256:<digest>` (a digest pins it). Not committed:
     the deploy workflow sets it on every deploy; a manual `pulumi up` pins the running one first (stack output
     serviceImage); `make plan` stands one in. Required, unless buildContext is set."""
     build_context: str | None = Field(default=None, min_length=1)
     """Instead of `image`: a Docker build context that `pulumi up` builds and pushes (awsx.ecr.Image)."""
-    container_port: int = Field(default=3001, ge=1024, le=65535)
-    """Port the API listens on (seed: 3001); above 1023 so the non-root user can bind it."""
-    health_check_grace_period_seconds: int = Field(default=60, ge=0, le=300)
-    """Seconds ECS ignores load-balancer health checks after a task starts (NestJS boot time)."""
-    container_insights: Literal["enabled", "enhanced"] = "enhanced"
-    """Container Insights on the cluster: `enhanced` adds task- and container-level metrics (costs more)."""
-    enable_execute_command: bool = False
-    """ECS Exec (a shell in a running task through SSM). Off by default; production also needs
-    `allowExecuteCommandInProduction`."""
     allow_execute_command_in_production: bool = False
-    """The explicit, reviewable override for ECS Exec in production (break-glass)."""
-    log_retention_days: RetentionDays = 30
-    """Retention of the container log group (seed: 30)."""
+    """The explicit, reviewable override for ECS Exec in production (break-glass; default off)."""
     access_log_retention_days: int = Field(default=90, ge=1, le=3650)
     """Days the ALB access logs are kept in their bucket (default 90)."""
     secret_environment: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SECRET_ENVIRONMENT))
     """Environment variable -> SecretSet key (catalog.py) injected as an ECS secret; never plain environment."""
     repository: RepositoryConfig = RepositoryConfig()
-    scaling: ScalingConfig = ScalingConfig()
+    """The ECR repository the image comes from (the bootstrap's unless `create`)."""
+    load_balancer: LoadBalancerSettings = LoadBalancerSettings()
+    """The ALB in front of the API."""
 
     @property
     def image_ref(self) -> ImageRef | None:
@@ -176,23 +225,12 @@ class ServiceConfig(ConfigModel):
             return DockerBuild(context=self.build_context)
         return parse_image(str(self.image))
 
-    @model_validator(mode="after")
-    def _consistent(self) -> ServiceConfig:
-        raise_problems(self._problems())
-        return self
-
     def _problems(self) -> Iterator[Problem]:
-        if self.cpu not in FARGATE_MEMORY:
-            yield Problem(("cpu",), self.cpu, f"accepted: one of Fargate's CPU sizes {sorted(FARGATE_MEMORY)}")
-        elif self.memory not in FARGATE_MEMORY[self.cpu]:
-            sizes = FARGATE_MEMORY[self.cpu]
-            yield Problem(
-                ("memory",),
-                self.memory,
-                f"Fargate accepts {sizes[0]}-{sizes[-1]} MiB in steps of {sizes[1] - sizes[0]} for cpu {self.cpu}",
-            )
-        if self.min_tasks > self.max_tasks:
-            yield Problem(("minTasks",), self.min_tasks, f"accepted: at most maxTasks ({self.max_tasks})")
+        yield from super()._problems()
+        yield from self._image_problems()
+        yield from self._secret_problems()
+
+    def _image_problems(self) -> Iterator[Problem]:
         if self.image is not None and self.build_context is not None:
             yield Problem(("image",), self.image, "accepted: one of image and buildContext, not both")
         if self.image is None and self.build_context is None:
@@ -210,6 +248,8 @@ class ServiceConfig(ConfigModel):
                 yield Problem(
                     ("image",), self.image, f"{error}; accepted: <tag>, sha256:<digest>, <tag>@sha256:<digest>"
                 )
+
+    def _secret_problems(self) -> Iterator[Problem]:
         known = {spec.key for spec in SECRETS}
         for env, key in self.secret_environment.items():
             if not ENV_NAME.match(env):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from components.container_registry import lifecycle_policy
+from stackconfig.service import RegistrySettings
 from tests.support import inputs, run_component
 from tests.support.backend_build import (
     KEY_ARN,
@@ -49,12 +50,14 @@ def test_owned_repository_is_immutable_but_for_moving_tags_scanned_and_kms_encry
 def test_lifecycle_policy_keeps_what_runs_and_expires_old_releases_and_builds() -> None:
     rules = json.loads(
         lifecycle_policy(
-            untagged_expiry_days=7,
-            moving_tags=["staging", "production"],
-            release_tag_pattern="release-*",
-            keep_releases=5,
-            build_tag_prefix="build-",
-            keep_builds=40,
+            RegistrySettings(
+                untagged_expiry_days=7,
+                moving_tags=["staging", "production"],
+                release_tag_pattern="release-*",
+                keep_releases=5,
+                build_tag_prefix="build-",
+                keep_builds=40,
+            )
         )
     )["rules"]
     assert [r["rulePriority"] for r in rules] == [1, 2, 3, 4, 5]

@@ -16,9 +16,10 @@ from components.db_migration import (
     DatabaseMigrationArgs,
     app_role_sql,
 )
+from components.security_groups import connect
 from offline.harness import Plan
 from tests.support import aws_context, inputs, run_component, stack_plan
-from tests.support.backend_build import matrix, policy_statements
+from tests.support.backend_build import FakeServer, matrix, policy_statements
 from tests.support.data import EGRESS, KEY_ARN, VPC_ID
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
@@ -49,7 +50,7 @@ def build(**overrides: Any) -> Callable[[], None]:
             ),
         )
         database = aws.ec2.SecurityGroup("database", vpc_id=VPC_ID, description="the database")
-        migration.connect_to(database.id, 5432, "database")
+        connect(migration, FakeServer("database", database.id, 5432))
 
     return program
 

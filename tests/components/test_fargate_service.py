@@ -8,16 +8,10 @@ from typing import Any
 
 import pytest
 
-from components.fargate_service import (
-    ContainerSpec,
-    DockerBuild,
-    ScalingPolicy,
-    container_definitions,
-    scale_in_expression,
-    scale_out_expression,
-    secret_value_from,
-)
+from components.service_scaling import scale_in_expression, scale_out_expression
+from components.task_definition import ContainerSpec, container_definitions, secret_value_from
 from offline.harness import Plan
+from stackconfig.service import DockerBuild, ScalingSettings
 from tests.support import group_id, inputs, run_component
 from tests.support.backend_build import (
     ALARM,
@@ -80,7 +74,8 @@ def test_task_is_fargate_awsvpc_with_the_requested_size_and_architecture() -> No
     assert task["networkMode"] == "awsvpc"
     assert (task["cpu"], task["memory"]) == ("512", "1024")
     assert task["runtimePlatform"] == {"operatingSystemFamily": "LINUX", "cpuArchitecture": "X86_64"}
-    arm = inputs(run_component(build(cpu=1024, memory=2048, cpu_architecture="ARM64")).one(TASK_DEFINITION))
+    arm_plan = run_component(build(settings={"cpu": 1024, "memory": 2048, "cpu_architecture": "ARM64"}))
+    arm = inputs(arm_plan.one(TASK_DEFINITION))
     assert (arm["cpu"], arm["memory"]) == ("1024", "2048")
     assert arm["runtimePlatform"]["cpuArchitecture"] == "ARM64"
 
@@ -324,7 +319,10 @@ def test_no_exec_permissions_without_exec() -> None:
 
 def test_a_build_context_builds_for_the_task_architecture_and_deploys_by_digest() -> None:
     plan = run_component(
-        build(image=DockerBuild(context="../backend"), cpu_architecture="ARM64", cpu=1024, memory=2048)
+        build(
+            image=DockerBuild(context="../backend"),
+            settings={"cpu_architecture": "ARM64", "cpu": 1024, "memory": 2048},
+        )
     )
     image = plan.one("awsx:ecr:Image")
     assert inputs(image)["platform"] == "linux/arm64"
@@ -337,8 +335,8 @@ def test_a_build_context_builds_for_the_task_architecture_and_deploys_by_digest(
 
 
 def test_bad_arguments_fail_in_the_program() -> None:
-    with pytest.raises(Exception, match="min_tasks"):
-        run_component(build(min_tasks=6, max_tasks=5))
+    with pytest.raises(Exception, match="maxTasks"):
+        run_component(build(settings={"min_tasks": 6, "max_tasks": 5}))
 
 
 # --- pure helpers ----------------------------------------------------------------------------------------------
@@ -380,6 +378,6 @@ def test_value_from_selects_a_json_key_of_the_current_version() -> None:
 
 
 def test_scaling_expressions_follow_the_numbers() -> None:
-    p = ScalingPolicy(scale_out_cpu_percent=80, scale_out_memory_percent=85.5, scale_in_cpu_percent=20)
+    p = ScalingSettings(scale_out_cpu_percent=80, scale_out_memory_percent=85.5, scale_in_cpu_percent=20)
     assert scale_out_expression(p) == "IF(cpu > 80 OR memory > 85.5, 1, 0)"
     assert scale_in_expression(p) == "IF(cpu < 20 AND memory < 50, 1, 0)"

@@ -4,6 +4,7 @@ config modules that use them free of Pulumi and of the components."""
 from __future__ import annotations
 
 import ast
+import itertools
 from pathlib import Path
 from typing import get_args
 
@@ -169,11 +170,58 @@ def test_health_check_intervals_and_failure_threshold() -> None:
     assert aws_facts.HEALTH_CHECK_FAILURE_THRESHOLD_MAX == 10
 
 
+# --- ECS Fargate and ECR ----------------------------------------------------------------------------------------
+
+DIGEST = "sha256:" + "0123456789abcdef" * 4
+
+
+def test_fargate_task_sizes_are_the_ecs_table() -> None:
+    """ECS developer guide, "Task CPU and memory": memory (MiB) per CPU units, first, last and step."""
+    assert aws_facts.FARGATE_MEMORY[256] == (512, 1024, 2048)
+    assert aws_facts.FARGATE_MEMORY[512] == (1024, 2048, 3072, 4096)
+    stepped = {cpu: sizes for cpu, sizes in aws_facts.FARGATE_MEMORY.items() if cpu != 256}
+    table = {cpu: (sizes[0], sizes[-1], sizes[1] - sizes[0]) for cpu, sizes in stepped.items()}
+    assert table == {
+        512: (1024, 4096, 1024),
+        1024: (2048, 8192, 1024),
+        2048: (4096, 16384, 1024),
+        4096: (8192, 30720, 1024),
+        8192: (16384, 61440, 4096),
+        16384: (32768, 122880, 8192),
+    }
+    assert all(len({b - a for a, b in itertools.pairwise(sizes)}) == 1 for sizes in stepped.values())
+
+
+@pytest.mark.parametrize(
+    ("text", "ref", "uri_suffix"),
+    [
+        ("v1.0.0", aws_facts.ImageRef("v1.0.0", None), ":v1.0.0"),
+        (DIGEST, aws_facts.ImageRef(None, DIGEST), f"@{DIGEST}"),
+        (f"v1.0.0@{DIGEST}", aws_facts.ImageRef("v1.0.0", DIGEST), f"@{DIGEST}"),
+        ("_a" + "b" * 126, aws_facts.ImageRef("_a" + "b" * 126, None), ":_a" + "b" * 126),
+    ],
+)
+def test_image_references_parse_and_prefer_the_digest(text: str, ref: aws_facts.ImageRef, uri_suffix: str) -> None:
+    parsed = aws_facts.parse_image(text)
+    assert parsed == ref
+    assert parsed.uri("repo") == f"repo{uri_suffix}"
+    assert parsed.release == (ref.tag or DIGEST)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "v1@", "sha256:ABC", f"sha256:{'a' * 63}", f"sha256:{'a' * 65}", f"@{DIGEST}", "a b", ".v1", "-v1", "x" * 129],
+)
+def test_malformed_image_references_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match=r"digest|tag"):
+        aws_facts.parse_image(text)
+
+
 # --- imports point one way -----------------------------------------------------------------------------------------
 
 PULUMI_FREE = [
     "aws_facts", "edge", "observability", "waf", "sentry", "github", "iam", "cost",
-    "base", "data", "network", "security", "storage", "model", "__init__",
+    "base", "data", "network", "security", "storage", "model", "__init__", "service",
 ]  # fmt: skip
 
 

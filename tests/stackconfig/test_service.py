@@ -1,4 +1,5 @@
-"""The `socialclub:service` section: seed values, Fargate sizes, image references, production-only rules."""
+"""The `socialclub:service` section: the stack files' values, Fargate sizes, image references, production-only
+rules."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from components.container_registry import ImageRef, parse_image
 from offline.harness import read_stack_settings
-from stackconfig.service import FARGATE_MEMORY, ServiceConfig, production_service_problems
+from stackconfig.aws_facts import FARGATE_MEMORY
+from stackconfig.service import ServiceConfig, production_service_problems
 from tests.support.config import errors_for
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
@@ -157,24 +158,3 @@ def test_production_rules_reach_the_stack_loader() -> None:
     lines = loader_lines("production", {"image": "latest", "enableExecuteCommand": True})
     assert any(line.startswith("socialclub:service.image = 'latest': 'latest' is a moving tag") for line in lines)
     assert any(line.startswith("socialclub:service.enableExecuteCommand = true: ECS Exec") for line in lines)
-
-
-@pytest.mark.parametrize(
-    ("text", "ref", "uri_suffix"),
-    [
-        ("v1.0.0", ImageRef("v1.0.0", None), ":v1.0.0"),
-        (DIGEST, ImageRef(None, DIGEST), f"@{DIGEST}"),
-        (f"v1.0.0@{DIGEST}", ImageRef("v1.0.0", DIGEST), f"@{DIGEST}"),
-    ],
-)
-def test_image_references_parse_and_prefer_the_digest(text: str, ref: ImageRef, uri_suffix: str) -> None:
-    parsed = parse_image(text)
-    assert parsed == ref
-    assert parsed.uri("repo") == f"repo{uri_suffix}"
-    assert parsed.release == (ref.tag or DIGEST)
-
-
-@pytest.mark.parametrize("text", ["", "v1@", "sha256:ABC", f"sha256:{'a' * 63}", f"@{DIGEST}", "a b", "x" * 129])
-def test_malformed_image_references_are_refused(text: str) -> None:
-    with pytest.raises(ValueError, match=r"digest|tag"):
-        parse_image(text)

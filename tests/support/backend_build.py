@@ -8,20 +8,20 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
+import pulumi
+import pulumi_aws as aws
 import pytest
 
-from components.container_registry import (
-    ContainerRegistry,
-    ContainerRegistryArgs,
-    ImageRef,
-    RepositoryRef,
-    repository_ref,
-)
-from components.fargate_service import ContainerSecret, FargateService, FargateServiceArgs
+from components.container_registry import ContainerRegistry, ContainerRegistryArgs, RepositoryRef, repository_ref
+from components.fargate_service import FargateService, FargateServiceArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.log_bucket import ALB_PREFIX, LogBucket, LogBucketArgs
+from components.security_groups import Client, connect
+from components.task_definition import ContainerSecret
 from offline import fakes, harness
 from offline.harness import Plan, Resource
+from stackconfig.aws_facts import ImageRef
+from stackconfig.service import LoadBalancerSettings, RegistrySettings, ServiceSettings
 from tests.support import aws_context, inputs, rules_of, run_component
 
 ACCOUNT = fakes.ACCOUNT
@@ -60,7 +60,10 @@ def fake_repository() -> RepositoryRef:
     return repository_ref(fakes.ACCOUNT, fakes.REGION, fakes.PARTITION, "socialclub/backend")
 
 
-def service_args(load_balancer: LoadBalancer, **overrides: Any) -> FargateServiceArgs:
+def service_args(
+    load_balancer: LoadBalancer, settings: dict[str, Any] | None = None, **overrides: Any
+) -> FargateServiceArgs:
+    """The service's arguments; `settings` changes ServiceSettings fields (by field name), `overrides` the rest."""
     args = FargateServiceArgs(
         context=aws_context(),
         vpc_id=VPC_ID,
@@ -79,12 +82,40 @@ def service_args(load_balancer: LoadBalancer, **overrides: Any) -> FargateServic
             "SENTRY_DSN": ContainerSecret(DSN_ARN),
             "DATABASE_PASSWORD": ContainerSecret(RDS_ARN, json_key="password"),
         },
+        settings=ServiceSettings.model_validate(settings or {}),
     )
     return replace(args, **overrides)
 
 
-def build(*, lb: dict[str, Any] | None = None, registry: bool = False, **overrides: Any) -> Callable[[], None]:
-    """A program declaring the ALB and the service (and, with `registry`, an owned repository)."""
+class FakeServer:
+    """A data store's side of a pair: a group, a name and a port (what `connect` needs of a server)."""
+
+    def __init__(self, peer_name: str, security_group_id: pulumi.Input[str], listen_port: int) -> None:
+        self.peer_name = peer_name
+        self.security_group_id = pulumi.Output.from_input(security_group_id)
+        self.listen_port = listen_port
+
+    def ingress_rule(self, client: Client) -> aws.vpc.SecurityGroupIngressRule:
+        """The server's half, as a bare rule (the real servers' halves are their own tests')."""
+        return aws.vpc.SecurityGroupIngressRule(
+            f"{self.peer_name}-from-{client.peer_name}",
+            security_group_id=self.security_group_id,
+            referenced_security_group_id=client.security_group_id,
+            ip_protocol="tcp",
+            from_port=self.listen_port,
+            to_port=self.listen_port,
+        )
+
+
+def build(
+    *,
+    lb: dict[str, Any] | None = None,
+    registry: bool = False,
+    settings: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> Callable[[], None]:
+    """A program declaring the ALB and the service (and, with `registry`, an owned repository); `lb` and
+    `settings` change LoadBalancerSettings and ServiceSettings fields."""
 
     def program() -> None:
         logs = LogBucket("logs", LogBucketArgs(context=aws_context(), name_prefix="sc-test"))
@@ -96,7 +127,7 @@ def build(*, lb: dict[str, Any] | None = None, registry: bool = False, **overrid
                 subnet_ids=PUBLIC,
                 certificate_arn=CERT_ARN,
                 access_logs=logs.target(ALB_PREFIX),
-                **(lb or {}),
+                settings=LoadBalancerSettings.model_validate(lb or {}),
             ),
         )
         extra: dict[str, Any] = dict(overrides)
@@ -104,13 +135,16 @@ def build(*, lb: dict[str, Any] | None = None, registry: bool = False, **overrid
             owned = ContainerRegistry(
                 "ecr",
                 ContainerRegistryArgs(
-                    name="socialclub/backend", kms_key_arn=KEY_ARN, moving_tags=("latest", "staging", "production")
+                    kms_key_arn=KEY_ARN,
+                    settings=RegistrySettings(
+                        name="socialclub/backend", moving_tags=["latest", "staging", "production"]
+                    ),
                 ),
             )
             extra["repository"] = owned.ref
-        service = FargateService("backend", service_args(load_balancer, **extra))
-        service.allow_egress_to(DB_SG, 5432, "database")
-        service.allow_egress_to(CACHE_SG, 6379, "cache")
+        service = FargateService("backend", service_args(load_balancer, settings, **extra))
+        connect(service, FakeServer("database", DB_SG, 5432))
+        connect(service, FakeServer("cache", CACHE_SG, 6379))
 
     return program
 
@@ -180,4 +214,4 @@ def default_plan() -> Plan:
 @cache
 def exec_plan() -> Plan:
     """As `default_plan`, with ECS Exec switched on."""
-    return run_component(build(enable_execute_command=True))
+    return run_component(build(settings={"enable_execute_command": True}))

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
-from components.container_registry import ImageRef, parse_image
 from components.db_migration import CONTAINER_NAME
 from offline.harness import run_stack
+from stackconfig.aws_facts import ImageRef, parse_image
 from stackconfig.service import ServiceConfig
 from tests.support import stack_config
 from tests.support.workflows import (
