@@ -1,13 +1,84 @@
-"""One running policy pack per stack for the whole test session, started and configured exactly as the CLI does."""
+"""One running policy pack per stack and phase for the whole session, started and configured exactly as the CLI
+does, and each stack's plan judged once as the baseline the cases change."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import pytest
+from pulumi.runtime.proto import analyzer_pb2
 
-from offline.policy_run import PackProcess, config_file_for
-from tests.policy.guardrail_stack import Analyze
+from offline.harness import Resource
+from offline.policy_run import PackProcess, PackResult, Violation, _analyzer_resource, config_file_for, stack_urn
+from offline.wire import unwrapped
+from tests.policy.planned_stack import PlannedStack
+from tests.support import stack_plan
+
+Analyze = Callable[[PlannedStack], PackResult]
+"""The `analyze` fixture: a (changed) planned stack -> the pack's verdict on it."""
+Introduced = Callable[[PlannedStack], set[tuple[str, str, str]]]
+"""The `introduced` fixture: a changed planned stack -> (policy, level, resource name) of each new violation."""
+Planned = Callable[[str], PlannedStack]
+
+
+def _is_provider(resource: Resource) -> bool:
+    return resource.type.startswith("pulumi:providers:")
+
+
+class Judge:
+    """The pack's verdict on changed plans, through the real Analyzer server.
+
+    A resource policy judges one resource (with its provider) alone, so the per-resource verdict of a resource a
+    case left as planned is the baseline's: only the changed and added resources (and the providers) are sent to
+    Analyze again. AnalyzeStack always receives the whole stack, as the CLI sends it.
+    """
+
+    def __init__(self, pack: PackProcess, stack: str) -> None:
+        self.pack = pack
+        self.stack = stack
+        self.kinds = {p.name: p.kind for p in pack.policies}
+        self.baseline = pack.analyze(stack_plan(stack).resources)
+        self.per_resource: dict[str, list[Violation]] = {}
+        for violation in self.baseline.violations:
+            if self.kinds[violation.policy] == "resource":
+                self.per_resource.setdefault(violation.urn, []).append(violation)
+
+    def __call__(self, planned: PlannedStack) -> PackResult:
+        assert planned.stack == self.stack
+        resources = planned.resources
+        if any(_is_provider(r) and r.urn in planned.changed for r in resources):
+            return self.pack.analyze(resources)  # a provider's change can change every resource's verdict
+        sent = [r for r in resources if _is_provider(r) or r.urn in planned.changed]
+        fresh = [v for v in self.pack.analyze(sent).violations if self.kinds[v.policy] == "resource"]
+        kept = [
+            v
+            for r in resources
+            if not _is_provider(r) and r.urn not in planned.changed
+            for v in self.per_resource.get(r.urn, [])
+        ]
+        violations = kept + fresh + self._analyze_stack(resources)
+        return PackResult(self.pack.name, self.pack.version, self.stack, violations, {}, dict(self.pack.config))
+
+    def _analyze_stack(self, resources: Sequence[Resource]) -> list[Violation]:
+        # As PackProcess.analyze sends it (this pack remediates nothing, so the inputs are the planned ones).
+        providers = {r.urn: r for r in resources if _is_provider(r)}
+        request = analyzer_pb2.AnalyzeStackRequest(
+            resources=[
+                analyzer_pb2.AnalyzerResource(
+                    **_analyzer_resource(r, unwrapped(r.inputs), providers),
+                    parent=r.parent,
+                    dependencies=r.dependencies,
+                    propertyDependencies={
+                        key: analyzer_pb2.AnalyzerPropertyDependencies(urns=urns)
+                        for key, urns in r.property_dependencies.items()
+                        if urns
+                    },
+                )
+                for r in resources
+            ]
+        )
+        response = self.pack.stub.AnalyzeStack(request)
+        return list(PackProcess._violations(response.diagnostics, stack_urn(self.pack.project, self.stack)))
 
 
 def _packs(dry_run: bool) -> Iterator[Callable[[str], PackProcess]]:
@@ -37,13 +108,66 @@ def update_packs() -> Iterator[Callable[[str], PackProcess]]:
     yield from _packs(dry_run=False)
 
 
-@pytest.fixture(scope="session")
-def analyze(packs: Callable[[str], PackProcess]) -> Analyze:
-    """`analyze(stack, resources)`: the pack's verdict in a preview, through the real gRPC server."""
-    return lambda stack, resources: packs(stack).analyze(resources)
+class Judges:
+    """The judges of one phase, one per stack, each started on first use."""
+
+    def __init__(self, packs: Callable[[str], PackProcess]) -> None:
+        self.packs = packs
+        self.judges: dict[str, Judge] = {}
+
+    def judge(self, stack: str) -> Judge:
+        if stack not in self.judges:
+            self.judges[stack] = Judge(self.packs(stack), stack)
+        return self.judges[stack]
+
+    def analyze(self, planned: PlannedStack) -> PackResult:
+        return self.judge(planned.stack)(planned)
+
+    def introduced(self, planned: PlannedStack) -> set[tuple[str, str, str]]:
+        """(policy, level, resource name) of each violation the case adds to the plan's own verdict."""
+        before = {_key(v) for v in self.judge(planned.stack).baseline.violations}
+        return {_key(v) for v in self.analyze(planned).violations} - before
+
+
+def _key(violation: Violation) -> tuple[str, str, str]:
+    return violation.policy, violation.enforcement_level, violation.urn.rsplit("::", 1)[-1]
 
 
 @pytest.fixture(scope="session")
-def analyze_update(update_packs: Callable[[str], PackProcess]) -> Analyze:
-    """`analyze_update(stack, resources)`: the pack's verdict in the update phase."""
-    return lambda stack, resources: update_packs(stack).analyze(resources)
+def judges(packs: Callable[[str], PackProcess]) -> Judges:
+    return Judges(packs)
+
+
+@pytest.fixture(scope="session")
+def update_judges(update_packs: Callable[[str], PackProcess]) -> Judges:
+    return Judges(update_packs)
+
+
+@pytest.fixture(scope="session")
+def analyze(judges: Judges) -> Analyze:
+    """`analyze(planned)`: the pack's verdict on a planned stack in a preview."""
+    return judges.analyze
+
+
+@pytest.fixture(scope="session")
+def analyze_update(update_judges: Judges) -> Analyze:
+    """`analyze_update(planned)`: the pack's verdict in the update phase, where values are known."""
+    return update_judges.analyze
+
+
+@pytest.fixture(scope="session")
+def introduced(judges: Judges) -> Introduced:
+    """`introduced(planned)`: what a case adds to the plan's verdict in a preview, as (policy, level, name)."""
+    return judges.introduced
+
+
+@pytest.fixture(scope="session")
+def introduced_update(update_judges: Judges) -> Introduced:
+    """The same in the update phase."""
+    return update_judges.introduced
+
+
+@pytest.fixture
+def planned() -> Planned:
+    """`planned(stack)`: a fresh copy-on-write view of the stack's plan (the plan itself is computed once)."""
+    return lambda stack: PlannedStack(stack_plan(stack))

@@ -2,13 +2,15 @@
 
 Both servicers run as the CLI runs a pack, side by side: policy/ as it is, and a copy of it that serves with
 pulumi-policy's own servicer. They must report the same violations (policy, level, resource, message, in order)
-on both real plans, in a preview and in the update, with values unknown and policies disabled.
+with every rule broken, on a plan whose values are unknown in the update, and with policies disabled or set to
+remediate.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,8 @@ import pytest
 from offline.harness import Resource
 from offline.policy_run import PACK_DIR, PackProcess, PackResult, config_file_for
 from offline.wire import UNKNOWN
+from tests.policy.insecure import INSECURE, insecure
+from tests.policy.planned_stack import PlannedStack
 from tests.support import stack_plan
 
 INSTALL = "analyzer.install()\n"
@@ -50,18 +54,29 @@ def _verdict(pack_dir: Path, stack: str, resources: list[Resource], *, dry_run: 
     return [json.dumps(v.to_document()) for v in result.violations]
 
 
+def _every_rule_broken(stack: str) -> list[Resource]:
+    return insecure(PlannedStack(stack_plan(stack)), sorted(INSECURE)).resources
+
+
+def _values_unknown(stack: str) -> list[Resource]:
+    return _with_unknowns(stack_plan(stack).resources)
+
+
 @pytest.mark.parametrize(
-    ("stack", "dry_run", "unknowns"),
-    [("production", True, True), ("staging", False, False), ("staging", False, True)],
-    ids=["production preview, values unknown", "staging update", "staging update, values unknown"],
+    ("stack", "dry_run", "resources"),
+    [
+        ("production", True, _every_rule_broken),
+        ("staging", False, _values_unknown),
+    ],
+    ids=["production preview, every rule broken", "staging update, values unknown"],
 )
-def test_same_verdicts_as_the_sdk_servicer(sdk_pack_dir: Path, stack: str, dry_run: bool, unknowns: bool) -> None:
-    resources = stack_plan(stack).resources
-    resources = _with_unknowns(resources) if unknowns else resources
+def test_same_verdicts_as_the_sdk_servicer(
+    sdk_pack_dir: Path, stack: str, dry_run: bool, resources: Callable[[str], list[Resource]]
+) -> None:
+    planned = resources(stack)
     config = config_file_for(stack)
-    ours = _verdict(PACK_DIR, stack, resources, dry_run=dry_run, config=config)
-    sdk = _verdict(sdk_pack_dir, stack, resources, dry_run=dry_run, config=config)
-    assert ours == sdk
+    ours = _verdict(PACK_DIR, stack, planned, dry_run=dry_run, config=config)
+    assert ours == _verdict(sdk_pack_dir, stack, planned, dry_run=dry_run, config=config)
     assert ours  # the comparison covers reported violations, not two empty lists
 
 

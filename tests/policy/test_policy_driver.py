@@ -10,7 +10,9 @@ import pytest
 
 from offline.policy_run import PackError, PackProcess, config_file_for
 from offline.wire import UNKNOWN
-from tests.policy.guardrail_stack import Analyze, compliant_stack, insecure_stack
+from tests.policy.conftest import Analyze, Introduced, Planned
+from tests.policy.insecure import DB, insecure
+from tests.support import stack_plan
 
 
 def test_the_pack_process_ends_with_the_run() -> None:
@@ -19,7 +21,7 @@ def test_the_pack_process_ends_with_the_run() -> None:
         assert pid is not None
         os.kill(pid, 0)  # running
         pack.configure(config_file_for("production"))
-        assert pack.analyze(compliant_stack().resources).violations == []
+        assert pack.analyze(stack_plan("production").resources).mandatory == 0
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
 
@@ -36,70 +38,73 @@ def test_analyze_needs_configure_first() -> None:
 
 
 def test_a_value_still_unknown_in_the_update_fails_closed_at_the_rules_level(
-    analyze: Analyze, analyze_update: Analyze
+    analyze: Analyze, analyze_update: Analyze, introduced: Introduced, introduced_update: Introduced, planned: Planned
 ) -> None:
     # In a preview the unknown is the SDK's advisory, naming the property (the update checks again); should it
     # still be unknown in the update, the pack reports a violation at the rule's own level, never a pass.
-    stack = compliant_stack()
-    stack.set("db", "multiAz", UNKNOWN)  # a value computed by another resource
-    stack["db"].inputs["kmsKeyId"] = UNKNOWN  # the key's ARN, unknown until it exists; being set is all that counts
-    preview = analyze("production", stack.resources)
-    assert [(v.policy, v.enforcement_level) for v in preview.violations] == [("rds-multi-az", "advisory")]
-    assert "during preview" in preview.violations[0].message and ".multiAz" in preview.violations[0].message
-    result = analyze_update("production", stack.resources)
-    assert [(v.policy, v.enforcement_level) for v in result.violations] == [("rds-multi-az", "mandatory")]
-    assert "cannot be verified: multiAz is unknown" in result.violations[0].message
-    assert result.violations[0].urn.endswith("aws:rds/instance:Instance::db")
-    staging = analyze_update("staging", compliant_stack("staging").resources)
-    assert staging.violations == []
+    stack = planned("production")
+    stack.set(*DB, "multiAz", UNKNOWN)  # a value computed by another resource
+    stack[DB].inputs["kmsKeyId"] = UNKNOWN  # the key's ARN, unknown until it exists; being set is all that counts
+    # The SDK's advisory names no resource (the CLI shows it on the stack).
+    assert {(policy, level) for policy, level, _ in introduced(stack)} == {("rds-multi-az", "advisory")}
+    (preview,) = analyze(stack).of_policy("rds-multi-az")
+    assert "during preview" in preview.message and ".multiAz" in preview.message
+    assert introduced_update(stack) == {("rds-multi-az", "mandatory", "db-instance")}
+    (update,) = analyze_update(stack).of_policy("rds-multi-az")
+    assert "cannot be verified: multiAz is unknown" in update.message
+    assert update.urn.endswith("aws:rds/instance:Instance::db-instance")
+    assert analyze_update(planned("staging")).mandatory == 0
 
 
-def test_provider_default_tags_may_also_arrive_as_an_object(analyze: Analyze) -> None:
-    stack = compliant_stack()
-    assert stack.provider is not None
-    tags = json.loads(stack.provider.inputs["defaultTags"])
-    stack.set("aws", "defaultTags", tags)
-    assert analyze("production", stack.resources).violations == []
-    stack.set("aws", "defaultTags", {"tags": {**tags["tags"], "Environment": "staging"}})
-    assert {v.policy for v in analyze("production", stack.resources).violations} == {"required-tags"}
+def test_provider_default_tags_may_also_arrive_as_an_object(introduced: Introduced, planned: Planned) -> None:
+    stack = planned("production")
+    tags = json.loads(stack.get("providers", "aws").inputs["defaultTags"])
+    stack.set("providers", "aws", "defaultTags", tags)
+    assert introduced(stack) == set()
+    stack.set("providers", "aws", "defaultTags", {"tags": {**tags["tags"], "Environment": "staging"}})
+    assert {policy for policy, _, _ in introduced(stack)} == {"required-tags"}
 
 
-def test_the_document_form_is_the_plan_contract(analyze: Analyze) -> None:
-    result = analyze("production", insecure_stack(["rds-multi-az", "cloudfront-waf"]).resources)
+def test_the_document_form_is_the_plan_contract(analyze: Analyze, planned: Planned) -> None:
+    result = analyze(insecure(planned("production"), ["rds-multi-az", "cloudfront-waf"]))
     document = result.to_document()
     assert set(document) == {"pack", "violations"}
     assert document["pack"] == "socialclub-guardrails"
     assert {tuple(sorted(v)) for v in document["violations"]} == {("enforcementLevel", "message", "policy", "urn")}
-    assert sorted((v["policy"], v["enforcementLevel"]) for v in document["violations"]) == [
+    assert {(v["policy"], v["enforcementLevel"]) for v in document["violations"]} == {
         ("cloudfront-waf", "advisory"),
         ("rds-multi-az", "mandatory"),
-    ]
+        ("secret-rotation", "advisory"),  # the plan's own advisories: secrets nobody rotates yet
+    }
     assert result.mandatory == 1
 
 
-def test_the_report_groups_by_level_and_gives_each_fix_once(analyze: Analyze) -> None:
-    report = analyze(
-        "production", insecure_stack(["rds-multi-az", "cloudfront-waf", "required-tags"]).resources
-    ).report()
-    assert report.index("MANDATORY (2)") < report.index("rds-multi-az") < report.index("ADVISORY (1)")
-    assert report.index("ADVISORY (1)") < report.index("cloudfront-waf")
-    assert "aws:rds/instance:Instance db: multiAz is not true" in report
+def test_the_report_groups_by_level_and_gives_each_fix_once(analyze: Analyze, planned: Planned) -> None:
+    result = analyze(insecure(planned("production"), ["rds-multi-az", "cloudfront-waf", "required-tags"]))
+    advisories = len(result.violations) - 2
+    report = result.report()
+    assert report.index("MANDATORY (2)") < report.index("rds-multi-az") < report.index(f"ADVISORY ({advisories})")
+    assert report.index(f"ADVISORY ({advisories})") < report.index("cloudfront-waf")
+    assert "aws:rds/instance:Instance db-instance: multiAz is not true" in report
     assert report.count("fix: set multi_az=True on an RDS instance;") == 1
-    assert "2 mandatory, 1 advisory" in report
+    assert f"2 mandatory, {advisories} advisory" in report
 
 
 def test_an_unknown_value_in_a_stack_rule_is_reported_on_the_resource_that_has_it(
-    analyze: Analyze, analyze_update: Analyze
+    analyze: Analyze, analyze_update: Analyze, planned: Planned
 ) -> None:
-    stack = compliant_stack()
-    stack["logs-bucket-versioning"].inputs["versioningConfiguration"] = {"status": UNKNOWN}
-    stack.remove("site-bucket-versioning")
+    stack = planned("production")
+    stack["s3/bucketVersioning", "logs-bucket"].inputs["versioningConfiguration"] = {"status": UNKNOWN}
+    stack.remove("s3/bucketVersioning", "frontend-assets")
     # In a preview, one bucket's unknown does not hide the other's real finding.
-    preview = analyze("production", stack.resources).of_policy("s3-versioning")
+    preview = analyze(stack).of_policy("s3-versioning")
     assert sorted(v.enforcement_level for v in preview) == ["advisory", "mandatory"]
-    result = analyze_update("production", stack.resources)
+    result = analyze_update(stack)
     found = sorted(
         (v.enforcement_level, v.urn.rsplit("::", 1)[-1], v.message) for v in result.of_policy("s3-versioning")
     )
-    assert [(level, name) for level, name, _ in found] == [("mandatory", "logs-bucket"), ("mandatory", "site-bucket")]
-    assert "versioningConfiguration.status is unknown" in found[0][2]
+    assert [(level, name) for level, name, _ in found] == [
+        ("mandatory", "frontend-assets"),
+        ("mandatory", "logs-bucket"),
+    ]
+    assert "versioningConfiguration.status is unknown" in found[1][2]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import cache
 
 import pytest
@@ -10,7 +9,8 @@ import pytest
 from offline.harness import read_stack_settings
 from offline.policy_run import PackResult, run_pack
 from stackconfig.loader import ConfigError, load_stack_config, parse_value
-from tests.policy.guardrail_stack import Analyze, insecure_stack
+from tests.policy.conftest import Introduced, Planned
+from tests.policy.insecure import insecure
 from tests.support import stack_plan
 
 
@@ -44,18 +44,19 @@ def _production_settings(**network: object) -> dict[str, object]:
     return settings
 
 
-def test_single_nat_in_production_is_refused_by_config_and_caught_by_the_pack(analyze: Analyze) -> None:
+def test_single_nat_in_production_is_refused_by_config_and_caught_by_the_pack(
+    introduced: Introduced, planned: Planned
+) -> None:
     # Guard 1: the stack config refuses it before any resource exists ...
     with pytest.raises(ConfigError) as refused:
         load_stack_config(_production_settings(natGateways="single"), "us-east-1")
     assert any("natGateways" in line for line in refused.value.lines)
     # ... guard 2: a production resource set built some other way is still caught by the pack.
-    result = analyze("production", insecure_stack(["nat-gateway-per-az"]).resources)
-    assert [(v.policy, v.enforcement_level) for v in result.violations] == [("nat-gateway-per-az", "mandatory")]
+    found = introduced(insecure(planned("production"), ["nat-gateway-per-az"]))
+    assert {(policy, level) for policy, level, _ in found} == {("nat-gateway-per-az", "mandatory")}
 
 
-def test_single_az_database_in_production_is_caught_by_the_pack(analyze: Analyze) -> None:
+def test_single_az_database_in_production_is_caught_by_the_pack(introduced: Introduced, planned: Planned) -> None:
     # The data config forbids a production database without Multi-AZ; the pack does not rely on that.
-    result = analyze("production", insecure_stack(["rds-multi-az"]).resources)
-    assert [(v.policy, v.enforcement_level) for v in result.violations] == [("rds-multi-az", "mandatory")]
-    assert json.dumps(result.to_document())  # the plan document's "policy" value is JSON as it is
+    found = introduced(insecure(planned("production"), ["rds-multi-az"]))
+    assert found == {("rds-multi-az", "mandatory", "db-instance")}
