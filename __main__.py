@@ -494,8 +494,8 @@ deploy = GithubDeployRoles(
     ),
     opts,
 )
-deploy.allow_image_push(repository.arn)
-deploy.allow_service_rollout(backend.service_arn, [backend.task_role_arn, backend.execution_role_arn])
+deploy.grant_image_push(repository.arn)
+deploy.grant_service_rollout(backend.service_arn, [backend.task_role_arn, backend.execution_role_arn])
 site.grant_deploy(deploy.app_role, "app-deploy")
 # The values the program knows; ECS cannot start a task whose secret has no version.
 secrets.set_value("aws/role-arn", deploy.app_role_arn)

@@ -2,7 +2,7 @@
 
 - app-deploy: what an application release does (push the image to this repository, register the task
   definition and roll this service, publish the frontend, invalidate the distribution). Grants come as verbs
-  (`allow_image_push`, `allow_service_rollout`, and the site's `grant_deploy`), each scoped to one resource.
+  (`grant_image_push`, `grant_service_rollout`, and the site's `grant_deploy`), each scoped to one resource.
 - infra-deploy: what `pulumi up` does. It creates and changes nearly every kind of resource, so it is broad by
   nature: AWS's PowerUserAccess (everything but IAM, Organizations and Account) plus IAM limited to roles and
   policies carrying this stack's tags, never its own role (an administrator changes that), and no destructive
@@ -479,7 +479,7 @@ class GithubDeployRoles(pulumi.ComponentResource):
             {"appRoleArn": self.app_role_arn, "infraRoleArn": self.infra_role_arn, "providerArn": self.provider_arn}
         )
 
-    def allow_image_push(self, repository_arn: pulumi.Input[str]) -> aws.iam.RolePolicy:
+    def grant_image_push(self, repository_arn: pulumi.Input[str]) -> aws.iam.RolePolicy:
         """The app-deploy role may push (and read back) images of this one repository."""
         return aws.iam.RolePolicy(
             f"{self._name}-app-deploy-ecr",
@@ -488,7 +488,7 @@ class GithubDeployRoles(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def allow_service_rollout(
+    def grant_service_rollout(
         self, service_arn: pulumi.Input[str], pass_role_arns: Sequence[pulumi.Input[str]]
     ) -> aws.iam.RolePolicy:
         """The app-deploy role may register task definitions that run as `pass_role_arns` and roll one service."""

@@ -82,8 +82,8 @@ def deploy_roles(**overrides: Any) -> Callable[[], None]:
             fence=FENCE,
         )
         roles = GithubDeployRoles("deploy", replace(base, **overrides))
-        roles.allow_image_push(REPOSITORY_ARN)
-        roles.allow_service_rollout(SERVICE_ARN, [TASK_ROLE_ARN, EXECUTION_ROLE_ARN])
+        roles.grant_image_push(REPOSITORY_ARN)
+        roles.grant_service_rollout(SERVICE_ARN, [TASK_ROLE_ARN, EXECUTION_ROLE_ARN])
 
     return program
 
