@@ -158,3 +158,29 @@ def test_production_rules_reach_the_stack_loader() -> None:
     lines = loader_lines("production", {"image": "latest", "enableExecuteCommand": True})
     assert any(line.startswith("socialclub:service.image = 'latest': 'latest' is a moving tag") for line in lines)
     assert any(line.startswith("socialclub:service.enableExecuteCommand = true: ECS Exec") for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("scaling", "line"),
+    [
+        # docs/requirements.md §3.1: out above CPU 70 % or memory 75 %, in below CPU 30 % and memory 50 %. A
+        # scale-in threshold equal to its scale-out one leaves no band between them: refused, naming the key.
+        (
+            {"scaleOutCpuPercent": 70, "scaleInCpuPercent": 70},
+            "socialclub:service.scaling.scaleInCpuPercent = 70.0: must be below scaleOutCpuPercent (70.0), or the "
+            "service would scale in and out at once",
+        ),
+        (
+            {"scaleOutMemoryPercent": 75, "scaleInMemoryPercent": 75},
+            "socialclub:service.scaling.scaleInMemoryPercent = 75.0: must be below scaleOutMemoryPercent (75.0), or "
+            "the service would scale in and out at once",
+        ),
+    ],
+)
+def test_scale_in_equal_to_scale_out_is_refused_naming_the_key(scaling: dict[str, float], line: str) -> None:
+    assert errors(scaling=scaling) == [line]
+
+
+def test_scale_in_just_below_scale_out_is_accepted() -> None:
+    scaling = service(scaling={"scaleOutCpuPercent": 70, "scaleInCpuPercent": 69.9, "scaleInMemoryPercent": 74.9})
+    assert (scaling.scaling.scale_in_cpu_percent, scaling.scaling.scale_in_memory_percent) == (69.9, 74.9)
