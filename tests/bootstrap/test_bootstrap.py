@@ -13,8 +13,7 @@ from bootstrap.config import NAMESPACE, BootstrapConfigError, load_bootstrap_con
 from bootstrap.state_backend import TLS_ONLY_SID, state_bucket_policy, state_reader_policy
 from offline.fakes import ACCOUNT
 from offline.harness import Plan, Resource
-from stackconfig.github import GITHUB_OIDC_HOST, STS_AUDIENCE, trust_policy
-from stackconfig.iam import PASSABLE_TO_SERVICES, boundary_arn
+from stackconfig.github import trust_policy
 from tests.support import stack_config
 from tests.support.bootstrap import BOOTSTRAP, run
 
@@ -159,13 +158,13 @@ def test_every_resource_is_tagged_through_the_explicit_provider(plan: Plan) -> N
 
 def test_the_github_oidc_provider_is_created_unless_the_account_has_one(plan: Plan) -> None:
     created = plan.one("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
-    assert created.inputs["url"] == f"https://{GITHUB_OIDC_HOST}"
-    assert created.inputs["clientIdLists"] == [STS_AUDIENCE]
+    assert created.inputs["url"] == "https://token.actions.githubusercontent.com"
+    assert created.inputs["clientIdLists"] == ["sts.amazonaws.com"]
     assert plan.outputs["githubOidcProviderArn"] == created.outputs["arn"]
 
     existing = run(github={"createOidcProvider": False})
     assert not existing.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
-    expected = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{GITHUB_OIDC_HOST}"
+    expected = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
     assert existing.outputs["githubOidcProviderArn"] == expected
 
 
@@ -177,8 +176,8 @@ def test_the_preview_role_trusts_only_pull_requests_of_the_repository(plan: Plan
     assert statement["Principal"] == {"Federated": plan.outputs["githubOidcProviderArn"]}
     assert statement["Condition"] == {
         "StringEquals": {
-            f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE,
-            f"{GITHUB_OIDC_HOST}:sub": f"repo:{repository}:pull_request",
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": f"repo:{repository}:pull_request",
         }
     }
     assert plan.outputs["previewRoleArn"] == role.outputs["arn"]
@@ -290,13 +289,21 @@ def test_the_workload_boundary_is_the_one_the_stacks_name_and_grants_no_iam(plan
     boundary = plan.one("aws:iam/policy:Policy")
     assert boundary.protect is True
     assert plan.outputs["workloadBoundaryArn"] == boundary.outputs["arn"]
-    # The ARN the stacks compute for their roles' boundary, from the account alone.
-    assert boundary.outputs["arn"] == boundary_arn("aws", ACCOUNT, "socialclub")
+    # The ARN the stacks give their roles' boundary, from the account alone (stack/test_edge checks that side).
+    assert boundary.outputs["arn"] == f"arn:aws:iam::{ACCOUNT}:policy/socialclub-workload-boundary"
     statements = {s["Sid"]: s for s in policy(boundary)["Statement"]}
     assert statements["EverythingButIdentityAndAccount"]["NotAction"] == ["iam:*", "organizations:*", "account:*"]
     passing = statements["PassProjectRolesToTheStacksServices"]
     assert passing["Action"] == "iam:PassRole"
-    assert set(passing["Condition"]["StringEquals"]["iam:PassedToService"]) == set(PASSABLE_TO_SERVICES)
+    # Exactly the services the stacks hand roles to: ECS tasks, RDS enhanced monitoring, EventBridge Scheduler (the
+    # rotation reminder), VPC flow logs and AWS Chatbot.
+    assert sorted(passing["Condition"]["StringEquals"]["iam:PassedToService"]) == [
+        "chatbot.amazonaws.com",
+        "ecs-tasks.amazonaws.com",
+        "monitoring.rds.amazonaws.com",
+        "scheduler.amazonaws.com",
+        "vpc-flow-logs.amazonaws.com",
+    ]
     assert [s for s in statements.values() if s["Effect"] == "Allow" and s.get("Action") in ("*", "iam:*")] == []
 
 
@@ -319,7 +326,10 @@ def test_the_drift_role_trusts_the_drift_environment_and_reads_every_stack_but_w
     role = plan.one("aws:iam/role:Role", "socialclub-github-drift")
     repository = stack_file()[f"{NAMESPACE}:github"]["repository"]
     (statement,) = policy(role, "assumeRolePolicy")["Statement"]
-    assert statement["Condition"]["StringEquals"][f"{GITHUB_OIDC_HOST}:sub"] == f"repo:{repository}:environment:drift"
+    assert (
+        statement["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"]
+        == f"repo:{repository}:environment:drift"
+    )
     state = policy(plan.one("aws:iam/rolePolicy:RolePolicy", "socialclub-state-read-drift"))["Statement"]
     objects = next(s for s in state if s["Sid"] == "ReadTheseStacksState")["Resource"]
     assert any("/production/" in o or "production.json" in o for o in objects)
@@ -387,7 +397,7 @@ def test_github_trust_policy_pins_audience_and_exact_subjects() -> None:
     document = trust_policy("arn:p", ["repo:o/r:pull_request", "repo:o/r:environment:staging"])
     condition = document["Statement"][0]["Condition"]
     assert set(condition) == {"StringEquals"}, "no StringLike: no wildcard subject"
-    assert condition["StringEquals"][f"{GITHUB_OIDC_HOST}:sub"] == [
+    assert condition["StringEquals"]["token.actions.githubusercontent.com:sub"] == [
         "repo:o/r:pull_request",
         "repo:o/r:environment:staging",
     ]
