@@ -1,10 +1,10 @@
-"""The Vpc as both stacks declare it: the seed's subnets, NAT strategy, routes, endpoints and flow logs."""
+"""The Vpc as both stacks declare it: the subnets of docs/requirements.md §5.1, NAT gateways, routes, endpoints and
+flow logs."""
 
 from __future__ import annotations
 
 import pytest
 
-from components.vpc import NatStrategy, nat_azs, nat_for_az
 from offline.harness import Plan, Resource
 from tests.support import inputs, stack_plan
 
@@ -60,7 +60,9 @@ def test_private_subnets_route_through_their_nat_and_data_subnets_nowhere(stack:
     routes_by_table: dict[str, list[Resource]] = {}
     for route in plan.of_type("aws:ec2/route:Route"):
         routes_by_table.setdefault(inputs(route)["routeTableId"], []).append(route)
-    strategy: NatStrategy = "single" if stack == "staging" else "one-per-az"
+    # docs/requirements.md §5.1 and §1: production keeps egress when an AZ fails (a NAT gateway per AZ); staging
+    # saves two gateways and sends every private subnet through the one in the first AZ.
+    nat_az = {"staging": dict.fromkeys(AZS, "us-east-1a"), "production": {az: az for az in AZS}}[stack]
 
     for assoc in plan.of_type("aws:ec2/routeTableAssociation:RouteTableAssociation"):
         subnet = subnets[inputs(assoc)["subnetId"]]
@@ -73,7 +75,7 @@ def test_private_subnets_route_through_their_nat_and_data_subnets_nowhere(stack:
             assert inputs(route)["destinationCidrBlock"] == "0.0.0.0/0"
             nat = nats[inputs(route)["natGatewayId"]]
             nat_subnet = subnets[inputs(nat)["subnetId"]]
-            assert inputs(nat_subnet)["availabilityZone"] == nat_for_az(az, AZS, strategy)
+            assert inputs(nat_subnet)["availabilityZone"] == nat_az[az]
         else:
             assert routes == [], "data subnets must have no route out of the VPC"
 
@@ -113,25 +115,9 @@ def test_default_security_group_is_stripped() -> None:
     assert "ingress" not in sg and "egress" not in sg
 
 
-def test_subnet_groups_sit_on_the_data_subnets() -> None:
-    plan = stack_plan("production")
-    data_ids = sorted(
-        s.outputs["id"] for s in plan.of_type("aws:ec2/subnet:Subnet") if s.inputs["tags"]["Tier"] == "data"
-    )
-    for token in ("aws:rds/subnetGroup:SubnetGroup", "aws:elasticache/subnetGroup:SubnetGroup"):
-        assert sorted(inputs(plan.one(token))["subnetIds"]) == data_ids
-
-
 def test_every_network_child_is_parented_to_the_component() -> None:
     plan = stack_plan("production")
     vpc_component = plan.one("socialclub:network:Vpc")
     for r in plan.of_type("aws:ec2/subnet:Subnet") + plan.of_type("aws:ec2/natGateway:NatGateway"):
         assert r.parent == vpc_component.urn
         assert r.name.startswith("network-")
-
-
-def test_nat_helpers() -> None:
-    assert nat_azs(AZS, "one-per-az") == AZS
-    assert nat_azs(AZS, "single") == ["us-east-1a"]
-    assert nat_for_az("us-east-1c", AZS, "one-per-az") == "us-east-1c"
-    assert nat_for_az("us-east-1c", AZS, "single") == "us-east-1a"
