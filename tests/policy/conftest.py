@@ -3,13 +3,12 @@ does, and each stack's plan judged once as the baseline the cases change."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 
 import pytest
-from pulumi.runtime.proto import analyzer_pb2
 
 from offline.harness import Resource
-from offline.policy_run import PackProcess, PackResult, Violation, _analyzer_resource, config_file_for, stack_urn
+from offline.policy_run import Analysis, PackProcess, PackResult, Violation, config_file_for
 from offline.wire import unwrapped
 from tests.policy.planned_stack import PlannedStack
 from tests.support import stack_plan
@@ -48,37 +47,20 @@ class Judge:
         resources = planned.resources
         if any(_is_provider(r) and r.urn in planned.changed for r in resources):
             return self.pack.analyze(resources)  # a provider's change can change every resource's verdict
-        sent = [r for r in resources if _is_provider(r) or r.urn in planned.changed]
-        fresh = [v for v in self.pack.analyze(sent).violations if self.kinds[v.policy] == "resource"]
-        kept = [
-            v
-            for r in resources
-            if not _is_provider(r) and r.urn not in planned.changed
-            for v in self.per_resource.get(r.urn, [])
-        ]
-        violations = kept + fresh + self._analyze_stack(resources)
-        return PackResult(self.pack.name, self.pack.version, self.stack, violations, {}, dict(self.pack.config))
-
-    def _analyze_stack(self, resources: Sequence[Resource]) -> list[Violation]:
-        # As PackProcess.analyze sends it (this pack remediates nothing, so the inputs are the planned ones).
-        providers = {r.urn: r for r in resources if _is_provider(r)}
-        request = analyzer_pb2.AnalyzeStackRequest(
-            resources=[
-                analyzer_pb2.AnalyzerResource(
-                    **_analyzer_resource(r, unwrapped(r.inputs), providers),
-                    parent=r.parent,
-                    dependencies=r.dependencies,
-                    propertyDependencies={
-                        key: analyzer_pb2.AnalyzerPropertyDependencies(urns=urns)
-                        for key, urns in r.property_dependencies.items()
-                        if urns
-                    },
-                )
-                for r in resources
-            ]
-        )
-        response = self.pack.stub.AnalyzeStack(request)
-        return list(PackProcess._violations(response.diagnostics, stack_urn(self.pack.project, self.stack)))
+        analysis = Analysis(self.pack, {r.urn: r for r in resources if _is_provider(r)})
+        kept: list[Violation] = []
+        for resource in resources:
+            if _is_provider(resource) or resource.urn in planned.changed:
+                analysis.add(resource)
+            else:
+                # As planned: the baseline's per-resource verdict, and its inputs for AnalyzeStack (this pack
+                # remediates nothing).
+                analysis.resources.append(resource)
+                analysis.inputs[resource.urn] = unwrapped(resource.inputs)
+                kept += self.per_resource.get(resource.urn, [])
+        result = analysis.finish()
+        result.violations = kept + result.violations
+        return result
 
 
 def _packs(dry_run: bool) -> Iterator[Callable[[str], PackProcess]]:
