@@ -262,8 +262,8 @@ certificates = EdgeCertificates(
 pulumi.export("hostedZoneId", zone.zone_id)
 pulumi.export("hostedZoneNameServers", zone.name_servers)
 
-# --- backend: FargateService with ECR and the ALB (issue 4) ---------------------------------------------------
-# One ECR repository per account (seed: socialclub/backend), the bootstrap's: named here (a stack with
+# --- backend: FargateService with ECR and the ALB (docs/requirements.md §3) ---------------------------------
+# One ECR repository per account (socialclub/backend, §3.2), the bootstrap's: named here (a stack with
 # `repository.create` creates its own instead). Secrets reach the container only as ECS secrets. The API logs in
 # to PostgreSQL as the application user with an IAM token (DATABASE_AUTH=iam): no password reaches it, and none of
 # its roles can read the master secret.

@@ -22,8 +22,11 @@ class RepositoryRef:
     """What a service needs from a repository, whether this stack owns it or looks it up."""
 
     name: pulumi.Output[str]
+    """The repository's name, e.g. `socialclub/backend`."""
     arn: pulumi.Output[str]
+    """Its ARN, what pull and push permissions name."""
     url: pulumi.Output[str]
+    """`<account>.dkr.ecr.<region>.amazonaws.com/<name>`, what images are named after."""
 
 
 def lifecycle_policy(settings: RegistrySettings) -> str:

@@ -103,17 +103,29 @@ def app_role_sql(app_user: str, master_user: str, database: str, schema: str = "
     )
 
 
-def migration_container(
-    *,
-    image: str,
-    sql: str,
-    environment: Mapping[str, str],
-    secrets: Mapping[str, str],
-    log_group: str,
-    region: str,
-) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class MigrationSpec:
+    """Everything the migration's container definition holds, resolved to plain values."""
+
+    image: str
+    """The PostgreSQL client image, pinned by digest."""
+    sql: str
+    """The script `psql` runs (`app_role_sql`)."""
+    environment: Mapping[str, str]
+    """Plain libpq variables (PGHOST, PGPORT, ...)."""
+    secrets: Mapping[str, str]
+    """Variable name -> ECS `valueFrom` (PGUSER, PGPASSWORD from the master secret)."""
+    log_group: str
+    """The task's CloudWatch Logs group."""
+    region: str
+    """The log group's region."""
+
+
+def migration_container(spec: MigrationSpec) -> list[dict[str, Any]]:
     """The task's one container: `psql` as its entry point (no shell, so the SQL needs no escaping beyond JSON),
     read-only root, non-root, no capabilities, credentials only as ECS secrets."""
+    image, sql, environment, secrets = spec.image, spec.sql, spec.environment, spec.secrets
+    log_group, region = spec.log_group, spec.region
     return [
         {
             "name": CONTAINER_NAME,
@@ -143,7 +155,9 @@ def migration_container(
 @dataclass(frozen=True)
 class DatabaseMigrationArgs:
     context: AwsContext
+    """Account, region and the role factory (path and permissions boundary)."""
     vpc_id: pulumi.Input[str]
+    """The VPC of the task's security group."""
     subnet_ids: Sequence[pulumi.Input[str]]
     """Where the deploy flow starts the task (the private subnets); exported for `aws ecs run-task`."""
     family: str
@@ -157,21 +171,28 @@ class DatabaseMigrationArgs:
     master_secret_arn: pulumi.Input[str]
     """The RDS-managed master secret (JSON `username`, `password`): injected, read by nothing else here."""
     host: pulumi.Input[str]
+    """The database's address (PGHOST)."""
     port: pulumi.Input[int]
+    """The database's TCP port (PGPORT)."""
     database_name: str
+    """The database the API uses (PGDATABASE), where the role gets CONNECT."""
     master_username: str
+    """The RDS master user, whose future tables and sequences the API's role is granted by default."""
     app_username: str
+    """The API's login role the script creates (IAM authentication only)."""
     schema: str = "public"
-    """Where the API's tables live (Prisma's default schema)."""
+    """Where the API's tables live (default `public`, Prisma's default schema)."""
     cpu: int = 256
-    """Fargate's smallest size (0.25 vCPU, 512 MiB): psql runs a dozen statements and exits."""
+    """Task CPU units (default 256, Fargate's smallest): psql runs a dozen statements and exits."""
     memory: int = 512
+    """Task memory in MiB (default 512, the smallest Fargate pairs with 256 CPU units)."""
     log_retention_days: int = 30
-    """The seed's ECS log retention."""
+    """Days the task's log group is kept (default 30, the ECS log retention of docs/requirements.md §7.1)."""
     connect_timeout_seconds: int = 15
-    """PGCONNECT_TIMEOUT: an unreachable database fails the task in seconds, not at the waiter's 10 minutes."""
+    """PGCONNECT_TIMEOUT in seconds (default 15): an unreachable database fails the task in seconds, not at the
+    waiter's 10 minutes."""
     protect: bool = True
-    """Pulumi `protect` on the log group (production)."""
+    """Pulumi `protect` on the log group (default true)."""
 
 
 class DatabaseMigration(pulumi.ComponentResource):
@@ -255,12 +276,14 @@ class DatabaseMigration(pulumi.ComponentResource):
         ).apply(
             lambda v: json.dumps(
                 migration_container(
-                    image=args.image,
-                    sql=self.sql,
-                    environment=v["environment"],
-                    secrets=v["secrets"],
-                    log_group=v["log_group"],
-                    region=ctx.region,
+                    MigrationSpec(
+                        image=args.image,
+                        sql=self.sql,
+                        environment=v["environment"],
+                        secrets=v["secrets"],
+                        log_group=v["log_group"],
+                        region=ctx.region,
+                    )
                 )
             )
         )

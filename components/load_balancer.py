@@ -100,11 +100,17 @@ class HealthCheck:
     """Target-group health check; the defaults are docs/requirements.md §5.3's."""
 
     path: str = "/api/health"
+    """The path the ALB requests on each target (default `/api/health`)."""
     interval_seconds: int = 30
+    """Seconds between two checks of one target (default 30)."""
     timeout_seconds: int = 5
+    """Seconds without a response that count as a failed check (default 5)."""
     healthy_threshold: int = 2
+    """Consecutive successes that make a target healthy (default 2)."""
     unhealthy_threshold: int = 2
+    """Consecutive failures that make a target unhealthy (default 2)."""
     matcher: str = "200"
+    """HTTP codes that count as success (default `200`)."""
 
 
 @dataclass(frozen=True)
@@ -118,8 +124,9 @@ class TargetArgs:
     priority: int
     """Listener-rule priority, 1-50000, unique per listener; lower wins."""
     health_check: HealthCheck = field(default_factory=HealthCheck)
+    """The target group's health check (default: docs/requirements.md §5.3's)."""
     deregistration_delay_seconds: int = 30
-    """Draining time for in-flight requests when a task stops (API calls are short; AWS default is 300)."""
+    """Seconds in-flight requests may drain when a task stops (default 30: API calls are short; AWS's is 300)."""
 
 
 @dataclass(frozen=True)
@@ -133,7 +140,9 @@ class Target:
 @dataclass(frozen=True)
 class LoadBalancerArgs:
     context: AwsContext
+    """Account and region."""
     vpc_id: pulumi.Input[str]
+    """The VPC of the ALB's security group and its target groups."""
     subnet_ids: Sequence[pulumi.Input[str]]
     """Public subnets, one per AZ."""
     certificate_arn: pulumi.Input[str]

@@ -39,9 +39,13 @@ class ScaledService:
     """The service to scale and its bounds."""
 
     cluster_name: pulumi.Output[str]
+    """The ECS cluster's name (a dimension of the metrics and part of the scalable target's id)."""
     service_name: pulumi.Output[str]
+    """The ECS service's name."""
     min_tasks: int
+    """The fewest tasks scaling in may leave."""
     max_tasks: int
+    """The most tasks scaling out may start."""
 
 
 class ServiceScaling:

@@ -60,18 +60,27 @@ class ContainerSpec:
     """Everything the container definition holds, resolved to plain values."""
 
     name: str
+    """The container's name (also its log stream prefix)."""
     image: str
+    """The image URI, by digest where known."""
     port: int
+    """The TCP port the API listens on (container and host port; awsvpc maps them 1:1)."""
     log_group: str
+    """The CloudWatch Logs group of the container's output."""
     region: str
+    """The log group's region."""
     environment: Mapping[str, str]
+    """Plain variables, name -> value."""
     secrets: Mapping[str, str]
     """Variable name -> ECS `valueFrom`."""
     writable_paths: Mapping[str, str]
     """Task volume name -> mount path: the only writable places in the container."""
     user: str = "1000:1000"
+    """uid:gid the process runs as (default 1000:1000, not root)."""
     health_check_path: str = "/api/health"
+    """The path the container health check requests on localhost (default `/api/health`)."""
     health_check_start_seconds: int = 60
+    """Seconds of start-up during which failed container health checks do not count (default 60)."""
 
 
 def container_definitions(spec: ContainerSpec) -> list[dict[str, Any]]:
@@ -123,7 +132,9 @@ class ContainerImage:
     """The image the task runs, and the release name error tracking groups its events under."""
 
     uri: pulumi.Output[str]
+    """`<repository>@sha256:<digest>` or `<repository>:<tag>`."""
     release: pulumi.Output[str]
+    """The tag, or the digest when there is none (SENTRY_RELEASE)."""
 
 
 def container_image(owner: pulumi.Resource, name: str, args: FargateServiceArgs) -> ContainerImage:

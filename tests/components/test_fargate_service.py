@@ -44,12 +44,12 @@ from tests.support.backend_build import (
 # --- security groups -----------------------------------------------------------------------------------------
 
 
-def test_security_group_matrix_is_the_seeds_with_groups_not_cidrs() -> None:
+def test_security_group_matrix_is_the_requirements_with_groups_not_cidrs() -> None:
     plan = default_plan()
     alb, tasks = group_id(plan, "api-sg"), group_id(plan, "backend-sg")
     assert matrix(plan, alb) == {
         "in": {(80, "0.0.0.0/0"), (443, "0.0.0.0/0")},
-        # Narrower than the seed's "all traffic": the ALB only ever talks to its targets.
+        # Narrower than "all traffic" (docs/requirements.md §5.2): the ALB only ever talks to its targets.
         "out": {(3001, tasks)},
     }
     assert matrix(plan, tasks) == {
@@ -197,7 +197,7 @@ def _alarm_and_policy(plan: Plan, direction: str) -> tuple[dict[str, Any], dict[
         ("in", "IF(cpu < 30 AND memory < 50, 1, 0)", -1, 15),
     ],
 )
-def test_scaling_realises_the_seed_thresholds_and_cooldown(
+def test_scaling_realises_the_required_thresholds_and_cooldown(
     direction: str, expression: str, adjustment: int, periods: int
 ) -> None:
     plan = default_plan()

@@ -73,7 +73,7 @@ def test_only_api_paths_reach_the_target_group() -> None:
     assert rule_inputs["actions"] == [{"type": "forward", "targetGroupArn": group.outputs["arn"]}]
 
 
-def test_target_group_and_health_check_numbers_are_the_seeds() -> None:
+def test_target_group_and_health_check_numbers_are_the_required_ones() -> None:
     group = inputs(default_plan().one(TARGET_GROUP))
     assert (group["protocol"], group["port"], group["targetType"]) == ("HTTP", 3001, "ip")
     assert group["deregistrationDelay"] == 30

@@ -1,4 +1,5 @@
-"""The backend as both real stacks declare it: seed sizes, the security-group matrix across tiers, names."""
+"""The backend as both real stacks declare it: the sizes of docs/requirements.md §3.1, the security-group matrix
+across tiers (§5.2), names."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from tests.support.backend_build import (
 )
 
 STACKS = ["staging", "production"]
-SEED = {"staging": ("512", "1024", 2, 5), "production": ("1024", "2048", 3, 10)}
+SIZES = {"staging": ("512", "1024", 2, 5), "production": ("1024", "2048", 3, 10)}
 
 
 def backend_of(plan: Plan) -> str:
@@ -32,9 +33,9 @@ def backend_of(plan: Plan) -> str:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_seed_sizes_and_task_counts(stack: str) -> None:
+def test_required_sizes_and_task_counts(stack: str) -> None:
     plan = stack_plan(stack)
-    cpu, memory, low, high = SEED[stack]
+    cpu, memory, low, high = SIZES[stack]
     task = inputs(plan.one(TASK_DEFINITION, "backend-task"))
     assert (task["cpu"], task["memory"]) == (cpu, memory)
     assert task["family"] == f"socialclub-{stack}-backend"
@@ -45,7 +46,7 @@ def test_seed_sizes_and_task_counts(stack: str) -> None:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_the_seed_security_group_matrix_across_tiers(stack: str) -> None:
+def test_the_required_security_group_matrix_across_tiers(stack: str) -> None:
     plan = stack_plan(stack)
     alb, tasks = group_id(plan, "api-sg"), group_id(plan, "backend-sg")
     database = inputs(plan.one("aws:rds/instance:Instance"))["vpcSecurityGroupIds"][0]

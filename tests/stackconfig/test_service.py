@@ -42,7 +42,7 @@ def errors(**changes: Any) -> list[str]:
     ("stack", "sizes"),
     [("staging", (512, 1024, 2, 5)), ("production", (1024, 2048, 3, 10))],
 )
-def test_stack_files_carry_the_seed_sizes(stack: str, sizes: tuple[int, int, int, int]) -> None:
+def test_stack_files_carry_the_required_sizes(stack: str, sizes: tuple[int, int, int, int]) -> None:
     s = ServiceConfig.model_validate(stack_section(stack), by_alias=True)
     assert (s.cpu, s.memory, s.min_tasks, s.max_tasks) == sizes
     assert s.container_port == 3001

@@ -191,7 +191,8 @@ def peer(rule: dict[str, Any]) -> str:
 
 
 def matrix(plan: Plan, security_group_id: str) -> dict[str, set[tuple[int, str]]]:
-    """{"in": {(port, peer)}, "out": {(port, peer)}}: every rule of one group, as the seed's table reads."""
+    """{"in": {(port, peer)}, "out": {(port, peer)}}: every rule of one group, as docs/requirements.md §5.2's
+    table reads."""
     out: dict[str, set[tuple[int, str]]] = {"in": set(), "out": set()}
     for direction, token in (("in", INGRESS), ("out", EGRESS)):
         for rule in rules_of(plan, token, security_group_id):
