@@ -37,7 +37,27 @@ def test_health_checks_probe_both_hosts_over_https_every_30s_three_strikes() -> 
         assert (check["requestInterval"], check["failureThreshold"]) == (30, 3)
 
 
-@pytest.mark.parametrize("overrides", [{"request_interval": 15}, {"failure_threshold": 11}])
-def test_health_check_numbers_route53_refuses_are_refused(overrides: dict[str, int]) -> None:
-    with pytest.raises(Exception, match=r"request_interval|failure_threshold"):
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"request_interval": 15}, r"request_interval must be one of \(10, 30\)"),
+        ({"failure_threshold": 0}, "failure_threshold must be 1-10"),
+        ({"failure_threshold": 11}, "failure_threshold must be 1-10"),
+    ],
+)
+def test_health_check_numbers_route53_refuses_are_refused(overrides: dict[str, int], message: str) -> None:
+    """Route 53 checks every 10 or 30 seconds and marks an endpoint unhealthy after 1 to 10 failures."""
+    with pytest.raises(Exception, match=message):
         health_checks(**overrides)
+
+
+@pytest.mark.parametrize("interval", [10, 30])
+def test_both_intervals_route53_offers_are_accepted(interval: int) -> None:
+    checks = health_checks(request_interval=interval, failure_threshold=10).of_type(HEALTH_CHECK)
+    assert {(inputs(c)["requestInterval"], inputs(c)["failureThreshold"]) for c in checks} == {(interval, 10)}
+
+
+def test_checker_regions_are_route53s_default_unless_given() -> None:
+    assert all("regions" not in inputs(c) for c in health_checks().of_type(HEALTH_CHECK))
+    regions = ["us-east-1", "eu-west-1", "ap-southeast-1"]
+    assert [inputs(c)["regions"] for c in health_checks(regions=regions).of_type(HEALTH_CHECK)] == [regions] * 2
