@@ -1,5 +1,5 @@
-"""Both stacks put AWS WAF in front of CloudFront and the ALB, with encrypted logs; `socialclub:waf` switches it
-(production must keep it on) and `frontend.webAclArn` swaps in an existing CloudFront ACL."""
+"""Both stacks put AWS WAF in front of CloudFront and the ALB, with encrypted logs; `socialclub:waf.enabled: false`
+removes it and `frontend.webAclArn` swaps in an existing CloudFront ACL."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ from typing import Any
 import pytest
 
 from offline.harness import Plan
-from stackconfig import ConfigError, load_stack_config
-from stackconfig.waf import WafConfig, production_waf_problems
 from tests.support import inputs, stack_config, stack_plan
-from tests.support.config import run_with, with_sections
+from tests.support.config import run_with
 from tests.support.edge import DISTRIBUTION
 
 STACKS = ("staging", "production")
@@ -80,30 +78,3 @@ def test_an_existing_cloudfront_acl_replaces_the_stacks_own_the_alb_keeps_its_ac
     plan = run_with("production", frontend={"webAclArn": EXISTING_ACL})
     assert inputs(plan.one(DISTRIBUTION))["webAclId"] == EXISTING_ACL
     assert [inputs(r)["scope"] for r in plan.of_type(ACL)] == ["REGIONAL"]
-
-
-def test_production_must_keep_waf_on_staging_may_turn_it_off() -> None:
-    (problem,) = production_waf_problems(WafConfig(enabled=False))
-    assert problem.path == ("waf", "enabled")
-    assert list(production_waf_problems(WafConfig(enabled=True))) == []
-    with pytest.raises(ConfigError) as caught:
-        load_stack_config(with_sections("production", waf={"enabled": False}), "us-east-1")
-    assert caught.value.lines == [
-        "socialclub:waf.enabled = false: production serves the app and the API from the internet behind AWS WAF; "
-        "set waf.enabled: true"
-    ]
-    assert load_stack_config(with_sections("staging", waf={"enabled": False}), "us-east-1").waf.enabled is False
-
-
-@pytest.mark.parametrize(
-    ("changes", "line"),
-    [
-        ({"rateLimit": 5}, "socialclub:waf.rateLimit = 5: Input should be greater than or equal to 10"),
-        ({"logRetentionDays": 45}, "socialclub:waf.logRetentionDays = 45: Value error, not a CloudWatch Logs"),
-        ({"enable": True}, "socialclub:waf.enable = true: unknown key"),
-    ],
-)
-def test_bad_waf_config_names_the_key(changes: dict[str, Any], line: str) -> None:
-    with pytest.raises(ConfigError) as caught:
-        load_stack_config(with_sections("staging", waf=changes), "us-east-1")
-    assert any(found.startswith(line) for found in caught.value.lines), caught.value.lines
