@@ -144,10 +144,10 @@ WORLD_INGRESS = Rule(
     name="security-group-world-ingress",
     control="EC2.18, EC2.19",
     description="Only an internet-facing load balancer's security group accepts traffic from anywhere, and only "
-    "on the allowed ports. Sources are compared as address ranges across every rule of the group, whatever "
-    "resource type declares them.",
+    "on the allowed ports its listeners serve. Sources are compared as address ranges across every rule of the "
+    "group, whatever resource type declares them.",
     fix="reference the source security group (referenced_security_group_id) instead of 0.0.0.0/0, or restrict "
-    "the world-open rule to the load balancer's group and ports 80/443.",
+    "the world-open rule to the load balancer's group and the ports of its listeners (80/443).",
     schema={
         "allowedPorts": {
             "type": "array",
@@ -289,13 +289,30 @@ def _world_ingress(resource: PolicyResource, stack: Stack, config: Config) -> It
         if get(lb.props, "internal") is not True
         and any(g.urn == resource.urn for g in stack.related(lb, "securityGroups"))
     ]
-    allowed = set(config["allowedPorts"])
+    allowed = {int(port) for port in config["allowedPorts"]}
+    served = _served_tcp_ports(facing, stack)
     for protocol, low, high in opened:
         ports = "all traffic" if protocol == ALL_PROTOCOLS else f"{protocol} {low}-{high}"
         if not facing:
             yield f"{ports} open to the internet on a group no internet-facing load balancer uses."
         elif protocol != "tcp" or low != high or low not in allowed:
             yield f"{ports} open to the internet; allowed: {sorted(allowed)}."
+        elif low not in served:
+            yield f"{ports} open to the internet, but no listener of the group's load balancers serves port {low}."
+
+
+def _served_tcp_ports(balancers: list[PolicyResource], stack: Stack) -> set[int]:
+    """The TCP ports the load balancers' listeners accept connections on (a UDP listener opens none)."""
+    listeners: list[tuple[Any, Any]] = []
+    for balancer in balancers:
+        if balancer.resource_type in family("classic-load-balancers"):
+            inline = items(get(balancer.props, "listeners"))
+            listeners += [(get(entry, "lbProtocol"), get(entry, "lbPort")) for entry in inline]
+        else:
+            found = stack.referencing(balancer, "loadBalancerArn", *family("listeners"))
+            listeners += [(get(listener.props, "protocol"), get(listener.props, "port")) for listener in found]
+    ports = {_port(port) for protocol, port in listeners if str(protocol).upper() != "UDP"}
+    return {port for port in ports if port is not None}
 
 
 DEFAULT_SG = Rule(
