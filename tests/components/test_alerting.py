@@ -50,7 +50,21 @@ def test_topic_policy_lets_only_this_stacks_alarms_and_rules_publish() -> None:
     tls = policy["DenyWithoutTls"]
     assert tls["Effect"] == "Deny"
     assert tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    assert {"sns:Publish", "sns:Subscribe"} <= set(tls["Action"])
+    # Every action on a topic: none may be used without TLS.
+    assert tls["Action"] == [
+        "sns:AddPermission",
+        "sns:DeleteTopic",
+        "sns:GetDataProtectionPolicy",
+        "sns:GetTopicAttributes",
+        "sns:ListSubscriptionsByTopic",
+        "sns:ListTagsForResource",
+        "sns:Publish",
+        "sns:PutDataProtectionPolicy",
+        "sns:RemovePermission",
+        "sns:SetTopicAttributes",
+        "sns:Subscribe",
+    ]
+    assert (tls["Principal"], tls["Resource"]) == ({"AWS": "*"}, [TOPIC_ARN])
     assert all(s["Effect"] == "Deny" or "Condition" in s for s in policy.values())
 
 
@@ -134,15 +148,17 @@ def test_slack_goes_through_chatbot_with_a_read_only_guardrail() -> None:
     assert config["iamRoleArn"] == role.outputs["arn"]
     trust = json.loads(inputs(role)["assumeRolePolicy"])["Statement"]
     assert [s["Principal"] for s in trust] == [{"Service": "chatbot.amazonaws.com"}]
-    statements = json.loads(inputs(policy)["policy"])["Statement"]
-    actions = {a for s in statements for a in s["Action"]}
-    assert actions <= {
-        "cloudwatch:DescribeAlarms",
+    statements = {s["Sid"]: s for s in json.loads(inputs(policy)["policy"])["Statement"]}
+    # The channel reads this stack's alarms only, and the metric graphs (which have no resource-level permission).
+    assert statements["ThisStacksAlarms"]["Action"] == ["cloudwatch:DescribeAlarms"]
+    assert statements["ThisStacksAlarms"]["Resource"] == ["arn:aws:cloudwatch:*:123456789012:alarm:socialclub-test-*"]
+    assert statements["MetricGraphs"]["Action"] == [
         "cloudwatch:GetMetricData",
         "cloudwatch:GetMetricStatistics",
         "cloudwatch:GetMetricWidgetImage",
-    }
-    assert all("*" not in a for a in actions)
+    ]
+    assert set(statements) == {"ThisStacksAlarms", "MetricGraphs"}
+    assert config["loggingLevel"] == "ERROR"
     attachment = inputs(plan.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment"))
     assert attachment["policyArn"] == policy.outputs["arn"]
 
@@ -154,7 +170,8 @@ def test_a_topic_in_another_region_gets_its_own_key_there() -> None:
     assert topic["kmsMasterKeyId"] == key.outputs["arn"]
     assert topic["region"] == inputs(key)["region"] == "eu-west-1"
     assert topic["name"] == "socialclub-test-alerts-eu-west-1"
-    assert inputs(key)["enableKeyRotation"] is True
+    assert (inputs(key)["enableKeyRotation"], inputs(key)["rotationPeriodInDays"]) == (True, 365)
+    assert inputs(key)["deletionWindowInDays"] == 30
     for token in ("aws:sns/topicPolicy:TopicPolicy", "aws:sns/topicSubscription:TopicSubscription"):
         assert inputs(plan.one(token))["region"] == "eu-west-1"
     statements = json.loads(inputs(plan.one("aws:sns/topicPolicy:TopicPolicy"))["policy"])["Statement"]
