@@ -23,11 +23,11 @@ from components.github_deploy_roles import GithubDeployRoles, GithubDeployRolesA
 from components.health_checks import HttpsEndpoint, SiteHealthChecks, SiteHealthChecksArgs
 from components.kms_key import KmsKey, KmsKeyArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
-from components.log_bucket import ALB_PREFIX, CLOUDFRONT_PREFIX, S3_PREFIX, LogBucket, LogBucketArgs
+from components.log_bucket import ALB_PREFIX, CLOUDFRONT_PREFIX, LogBucket, LogBucketArgs
 from components.monitoring import AlarmThresholds, MonitoredResources, Monitoring, MonitoringArgs, member_cluster_ids
 from components.object_store import ObjectStore, ObjectStoreArgs
 from components.postgres_db import PostgresDb, PostgresDbArgs
-from components.realtime_tables import CapacityRange, RealtimeTables, RealtimeTablesArgs
+from components.realtime_tables import RealtimeTables, RealtimeTablesArgs
 from components.redis_cluster import RedisCluster, RedisClusterArgs
 from components.secret_set import SecretSet, SecretSetArgs
 from components.security_groups import connect
@@ -88,30 +88,21 @@ kms = KmsKey(
     KmsKeyArgs(
         context=context,
         alias=env_name,
-        deletion_window_days=config.kms.deletion_window_days,
-        protect=config.is_production,
         log_group_prefixes=list(log_roots.values()),
         alarm_prefix=f"{env_name}-",
         description=f"{env_name}: encrypts logs, secrets, databases, caches, tables, buckets and topics",
+        settings=config.kms,
     ),
     opts,
 )
 
-net = config.network
 network = Vpc(
     "network",
     VpcArgs(
         context=context,
-        cidr_block=str(net.cidr),
-        availability_zones=net.availability_zones,
-        public_subnet_cidrs=[str(s) for s in net.public_subnets],
-        private_subnet_cidrs=[str(s) for s in net.private_subnets],
-        data_subnet_cidrs=[str(s) for s in net.data_subnets],
-        nat_strategy=net.nat_gateways,
         kms_key_arn=kms.arn,
         flow_log_group_name=f"{log_roots['vpc']}/flow-logs",
-        flow_log_retention_days=net.flow_logs_retention_days,
-        flow_log_traffic=net.flow_logs_traffic,
+        settings=config.network,
     ),
     opts,
 )
@@ -123,10 +114,7 @@ secrets = SecretSet(
         path_prefix=f"{config.name_prefix}/{stack}",
         kms_key_arn=kms.arn,
         specs=config.secret_specs,
-        values=config.secrets.values,
-        recovery_window_days=config.secrets.recovery_window_days,
-        manual_rotation_days=config.secrets.api_key_rotation_days,
-        rotation_owner=config.secrets.rotation_owner,
+        settings=config.secrets,
     ),
     opts,
 )
@@ -142,29 +130,11 @@ database = PostgresDb(
         db_subnet_group_name=network.db_subnet_group_name,
         kms_key_arn=kms.arn,
         secrets=secrets,
-        instance_class=db_config.instance_class,
-        multi_az=db_config.multi_az,
-        allocated_storage_gb=db_config.allocated_storage_gb,
-        max_allocated_storage_gb=db_config.max_allocated_storage_gb,
-        iops=db_config.iops,
-        storage_throughput_mibps=db_config.storage_throughput_mibps,
-        database_name=db_config.database_name,
-        master_username=db_config.master_username,
-        app_username=db_config.app_username,
-        backup_retention_days=db_config.backup_retention_days,
-        backup_window=db_config.backup_window,
-        maintenance_window=db_config.maintenance_window,
-        performance_insights_retention_days=db_config.performance_insights_retention_days,
-        monitoring_interval_seconds=db_config.monitoring_interval_seconds,
-        log_retention_days=db_config.log_retention_days,
-        master_rotation_days=config.secrets.database_rotation_days,
-        deletion_protection=config.is_production,
-        protect=config.is_production,
+        settings=config.database,
     ),
     opts,
 )
 
-cache_config = config.cache
 cache = RedisCluster(
     "cache",
     RedisClusterArgs(
@@ -174,33 +144,18 @@ cache = RedisCluster(
         kms_key_arn=kms.arn,
         secrets=secrets,
         log_group_prefix=log_roots["elasticache"],
-        engine=cache_config.engine,
-        node_type=cache_config.node_type,
-        nodes=cache_config.nodes,
-        snapshot_retention_days=cache_config.snapshot_retention_days,
-        snapshot_window=cache_config.snapshot_window,
-        maintenance_window=cache_config.maintenance_window,
-        log_retention_days=cache_config.log_retention_days,
-        auth_token_update_strategy=cache_config.auth_token_update_strategy,
-        protect=config.is_production,
+        settings=config.cache,
     ),
     opts,
 )
 
-tables_config = config.tables
 tables = RealtimeTables(
     "tables",
     RealtimeTablesArgs(
         context=context,
         name_prefix=env_name,
         kms_key_arn=kms.arn,
-        billing_mode=tables_config.billing_mode,
-        read_capacity=CapacityRange(tables_config.read_capacity.min, tables_config.read_capacity.max),
-        write_capacity=CapacityRange(tables_config.write_capacity.min, tables_config.write_capacity.max),
-        target_utilization_percent=tables_config.target_utilization_percent,
-        point_in_time_recovery_days=tables_config.point_in_time_recovery_days,
-        deletion_protection=config.is_production,
-        protect=config.is_production,
+        settings=config.tables,
     ),
     opts,
 )
@@ -281,12 +236,8 @@ logs = LogBucket(
     LogBucketArgs(
         context=context,
         name_prefix=env_name,
-        expiry_days={
-            ALB_PREFIX: svc.access_log_retention_days,
-            CLOUDFRONT_PREFIX: config.frontend.log_retention_days,
-            S3_PREFIX: storage.s3_access_log_retention_days,
-        },
-        protect=config.is_production,
+        expiry_days={ALB_PREFIX: svc.access_log_retention_days, CLOUDFRONT_PREFIX: config.frontend.log_retention_days},
+        settings=storage.logs,
     ),
     opts,
 )
@@ -301,11 +252,8 @@ assets = ObjectStore(
         kms_key_arn=kms.arn,
         log_bucket=logs,
         upload_origins=[app_origin],
-        cors_max_age_seconds=storage.cors_max_age_seconds,
         served_by_cdn=True,
-        noncurrent_version_days=storage.assets_noncurrent_version_days,
-        abort_multipart_days=storage.abort_incomplete_upload_days,
-        protect=config.is_production,
+        settings=storage.assets,
     ),
     opts,
 )
@@ -316,9 +264,7 @@ objects = ObjectStore(
         bucket_prefix=f"{env_name}-backend-",
         kms_key_arn=kms.arn,
         log_bucket=logs,
-        noncurrent_version_days=storage.backend_noncurrent_version_days,
-        abort_multipart_days=storage.abort_incomplete_upload_days,
-        protect=config.is_production,
+        settings=storage.backend,
     ),
     opts,
 )

@@ -20,6 +20,7 @@ from components.iam_documents import Statement, document, statement
 from components.log_bucket import CLOUDFRONT_PREFIX, LogBucket
 from components.private_bucket import PrivateBucketArgs, bucket_policy, private_bucket
 from stackconfig.aws_facts import CLOUDFRONT_REGION
+from stackconfig.storage import PrivateBucketSettings
 
 ORIGIN_ID = "assets"
 MEDIA_ORIGIN_ID = "media"
@@ -162,8 +163,9 @@ class CdnSite(pulumi.ComponentResource):
             PrivateBucketArgs(
                 bucket_prefix=f"{prefix}-frontend-",
                 kms_key_arn=args.kms_key_arn,
-                noncurrent_version_days=args.noncurrent_version_days,
-                protect=args.protect,
+                settings=PrivateBucketSettings(
+                    noncurrent_version_days=args.noncurrent_version_days, protect=args.protect
+                ),
             ),
             self,
         )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
 from components.aws_context import AwsContext
 from components.iam_documents import Statement, document, statement
+from stackconfig.security import KmsKeySettings
 
 ADMIN_ACTIONS: tuple[str, ...] = (
     "kms:CancelKeyDeletion",
@@ -120,6 +121,7 @@ def key_policy_statements(
 @dataclass(frozen=True)
 class KmsKeyArgs:
     context: AwsContext
+    """The account, region and partition the key policy names."""
     alias: str
     """Alias without the `alias/` prefix, e.g. `socialclub-production`."""
     log_group_prefixes: Sequence[str]
@@ -127,11 +129,10 @@ class KmsKeyArgs:
     alarm_prefix: str
     """Names of the alarms that may publish to topics encrypted with this key start with it (e.g.
     `socialclub-production-`)."""
-    deletion_window_days: int = 30
-    """7-30; the seed asks for 30 so a mistaken deletion can be cancelled for a month."""
     description: str = "SocialClub customer-managed key"
-    protect: bool = True
-    """Pulumi `protect`: deleting the key makes everything it encrypted unreadable once the window ends."""
+    """The key's description in the KMS console (default: the project's name)."""
+    settings: KmsKeySettings = field(default_factory=KmsKeySettings)
+    """Deletion window and `protect` (stackconfig/security.py, section `socialclub:kms`)."""
 
 
 class KmsKey(pulumi.ComponentResource):
@@ -162,11 +163,11 @@ class KmsKey(pulumi.ComponentResource):
             description=args.description,
             enable_key_rotation=True,
             rotation_period_in_days=365,
-            deletion_window_in_days=args.deletion_window_days,
+            deletion_window_in_days=args.settings.deletion_window_days,
             key_usage="ENCRYPT_DECRYPT",
             customer_master_key_spec="SYMMETRIC_DEFAULT",
             policy=policy,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.settings.protect),
         )
         alias = aws.kms.Alias(f"{name}-alias", name=f"alias/{args.alias}", target_key_id=self.key.key_id, opts=child)
         self.arn = self.key.arn

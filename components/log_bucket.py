@@ -25,6 +25,7 @@ from components.iam_documents import Statement, statement
 from components.load_balancer import log_object_arn, log_writer_statement
 from components.private_bucket import PrivateBucketArgs, bucket_policy, private_bucket
 from stackconfig.aws_facts import CLOUDFRONT_REGION
+from stackconfig.storage import LogBucketSettings, PrivateBucketSettings
 
 ALB_PREFIX = "alb"
 """ALB access logs: `alb/AWSLogs/<account>/elasticloadbalancing/...` (the ALB adds `AWSLogs/...`)."""
@@ -84,15 +85,15 @@ def server_access_log_statement(
 @dataclass(frozen=True)
 class LogBucketArgs:
     context: AwsContext
+    """The account, region and partition the bucket policy names."""
     name_prefix: str
     """Leads the bucket's name (`<name_prefix>-logs-`) and names what may write: CloudWatch Logs delivery sources
     and source buckets whose names start with `<name_prefix>-`, e.g. `socialclub-production`."""
-    expiry_days: Mapping[str, int] = field(
-        default_factory=lambda: {ALB_PREFIX: 90, CLOUDFRONT_PREFIX: 90, S3_PREFIX: 90}
-    )
-    """Days each prefix's logs are kept (default 90 each); only these prefixes are written to."""
-    protect: bool = True
-    """Pulumi `protect` on the bucket (production)."""
+    expiry_days: Mapping[str, int] = field(default_factory=lambda: {ALB_PREFIX: 90, CLOUDFRONT_PREFIX: 90})
+    """Days the ALB's and CloudFront's logs are kept, by prefix (default 90 each): their sources' settings
+    (`service.accessLogRetentionDays`, `frontend.logRetentionDays`)."""
+    settings: LogBucketSettings = field(default_factory=LogBucketSettings)
+    """S3 server access log retention and `protect` (stackconfig/storage.py, section `socialclub:storage.logs`)."""
 
 
 @dataclass(frozen=True)
@@ -114,9 +115,13 @@ class LogBucket(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: LogBucketArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("socialclub:storage:LogBucket", name, None, opts)
-        unknown = sorted(set(args.expiry_days) - {ALB_PREFIX, CLOUDFRONT_PREFIX, S3_PREFIX})
+        unknown = sorted(set(args.expiry_days) - {ALB_PREFIX, CLOUDFRONT_PREFIX})
         if unknown:
-            raise ValueError(f"LogBucket {name}: no writer uses the prefixes {unknown}")
+            raise ValueError(
+                f"LogBucket {name}: no writer uses the prefixes {unknown} (S3 access logs expire after "
+                "settings.s3_access_log_retention_days)"
+            )
+        expiry_days = {**args.expiry_days, S3_PREFIX: args.settings.s3_access_log_retention_days}
         self._name = name
         ctx = args.context
         bucket = private_bucket(
@@ -125,10 +130,9 @@ class LogBucket(pulumi.ComponentResource):
                 bucket_prefix=f"{args.name_prefix}-logs-",
                 # SSE-S3: ALB and S3 server access logs accept nothing else (see the module docstring).
                 kms_key_arn=None,
+                expire_by_prefix={f"{prefix}/": days for prefix, days in expiry_days.items()},
                 # Logs are never overwritten; a deleted one need not stay restorable.
-                noncurrent_version_days=1,
-                expire_by_prefix={f"{prefix}/": days for prefix, days in args.expiry_days.items()},
-                protect=args.protect,
+                settings=PrivateBucketSettings(noncurrent_version_days=1, protect=args.settings.protect),
             ),
             self,
         )

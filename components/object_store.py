@@ -10,7 +10,7 @@ bucket policy is one document, and only the distribution knows its ARN.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -19,6 +19,7 @@ from components.aws_context import AwsContext
 from components.iam_documents import document, statement
 from components.log_bucket import LogBucket
 from components.private_bucket import PrivateBucketArgs, bucket_policy, private_bucket
+from stackconfig.storage import ObjectStoreSettings
 
 UPLOAD_METHODS = ("GET", "HEAD", "PUT")
 """What a page of the app does with a presigned URL: upload (PUT), then show or check it (GET, HEAD)."""
@@ -27,6 +28,7 @@ UPLOAD_METHODS = ("GET", "HEAD", "PUT")
 @dataclass(frozen=True)
 class ObjectStoreArgs:
     context: AwsContext
+    """The region of the S3 endpoint the grants name."""
     bucket_prefix: str
     """Physical name prefix, `<env_name>-<purpose>-` (the deploy role's fence admits only `<env_name>-` buckets)."""
     kms_key_arn: pulumi.Input[str]
@@ -36,18 +38,12 @@ class ObjectStoreArgs:
     upload_origins: Sequence[str] = ()
     """Origins (`https://app.example.com`) whose pages may PUT with a presigned URL, and GET or HEAD; none
     (default): no CORS rule, browsers cannot call the bucket."""
-    cors_max_age_seconds: int = 3600
-    """How long a browser may cache the CORS preflight answer (default one hour)."""
     served_by_cdn: bool = False
     """True when a CloudFront distribution reads the bucket (CdnSite's media origin), which then writes the bucket
     policy (TLS only, and its own read); False (default): this component writes the TLS-only policy."""
-    noncurrent_version_days: int = 30
-    """How long an overwritten or deleted object stays restorable (default 30 days); deleted media is gone for
-    good after it."""
-    abort_multipart_days: int = 7
-    """Abandoned multipart uploads are cleaned up after this many days (default 7)."""
-    protect: bool = True
-    """Pulumi `protect` on the bucket (production)."""
+    settings: ObjectStoreSettings = field(default_factory=ObjectStoreSettings)
+    """Version expiry, abandoned-upload cleanup, CORS cache time and `protect` (stackconfig/storage.py, sections
+    `socialclub:storage.assets` and `socialclub:storage.backend`)."""
 
 
 class ObjectStore(pulumi.ComponentResource):
@@ -69,13 +65,7 @@ class ObjectStore(pulumi.ComponentResource):
         self._args = args
         bucket = private_bucket(
             f"{name}-bucket",
-            PrivateBucketArgs(
-                bucket_prefix=args.bucket_prefix,
-                kms_key_arn=args.kms_key_arn,
-                noncurrent_version_days=args.noncurrent_version_days,
-                abort_multipart_days=args.abort_multipart_days,
-                protect=args.protect,
-            ),
+            PrivateBucketArgs(bucket_prefix=args.bucket_prefix, kms_key_arn=args.kms_key_arn, settings=args.settings),
             self,
         )
         if args.upload_origins:
@@ -95,7 +85,7 @@ class ObjectStore(pulumi.ComponentResource):
                             "x-amz-sdk-checksum-algorithm",
                         ],
                         expose_headers=["ETag"],
-                        max_age_seconds=args.cors_max_age_seconds,
+                        max_age_seconds=args.settings.cors_max_age_seconds,
                     )
                 ],
                 opts=pulumi.ResourceOptions(parent=self),
@@ -122,7 +112,7 @@ class ObjectStore(pulumi.ComponentResource):
             role=role.id,
             policy=document(
                 # Delete: a user removes a picture or their account, and the object must go (its noncurrent
-                # version expires after `noncurrent_version_days`).
+                # version expires after `settings.noncurrent_version_days`).
                 statement(["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], [objects], sid="ReadWriteObjects"),
                 statement(
                     ["kms:Decrypt", "kms:GenerateDataKey"],

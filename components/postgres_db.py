@@ -4,7 +4,7 @@ AWS and an application user that logs in with IAM database authentication."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -20,6 +20,7 @@ from components.security_groups import (
     closed_security_group,
     ingress_from_group,
 )
+from stackconfig.data import PostgresDbSettings
 
 PORT = 5432
 ENGINE_VERSION = "15"
@@ -69,39 +70,23 @@ def master_secret_arn(secrets: Sequence[aws.rds.outputs.InstanceMasterUserSecret
 @dataclass(frozen=True)
 class PostgresDbArgs:
     context: AwsContext
+    """The account, region and partition of the monitoring role and of `grant_connect`'s user ARN."""
     identifier: str
-    """Physical instance name, e.g. `socialclub-production-postgres`; it also names the log groups."""
+    """Physical instance name, e.g. `socialclub-production-postgres` (at most 63 characters); it also names the
+    log groups."""
     vpc_id: pulumi.Input[str]
+    """The VPC of the instance's security group."""
     db_subnet_group_name: pulumi.Input[str]
     """The Vpc's subnet group on the data subnets (no route to the internet)."""
     kms_key_arn: pulumi.Input[str]
     """Encrypts storage, snapshots, the master secret, Performance Insights and the log groups."""
     secrets: SecretSet
-    """Receives the connection URL and the rotation schedule of the RDS-managed master secret."""
-    instance_class: str = "db.t3.small"
-    multi_az: bool = True
-    allocated_storage_gb: int = 100
-    max_allocated_storage_gb: int = 1000
-    """Storage autoscaling ceiling."""
-    iops: int | None = None
-    """gp3 provisioned IOPS; None keeps the baseline (the only choice below 400 GiB)."""
-    storage_throughput_mibps: int | None = None
-    database_name: str = "socialclub"
-    master_username: str = "socialclub_admin"
-    app_username: str = "socialclub_app"
-    """The login role of the API (IAM authentication only); the DatabaseMigration task creates it."""
-    backup_retention_days: int = 30
-    backup_window: str = "03:00-04:00"
-    """Daily, UTC; must not overlap `maintenance_window` (the stack config checks it)."""
-    maintenance_window: str = "sun:04:30-sun:05:30"
-    performance_insights_retention_days: int = 7
-    monitoring_interval_seconds: int = 60
-    log_retention_days: int = 7
-    master_rotation_days: int = 30
+    """Receives the connection URL under `url_secret_key` and rotates the RDS-managed master secret."""
     url_secret_key: str = "database/database-url"
-    deletion_protection: bool = True
-    protect: bool = True
-    """Pulumi `protect`: a `pulumi destroy` or a replacing change stops instead of deleting the database."""
+    """The secret of `secrets` that receives the connection URL (default `database/database-url`)."""
+    settings: PostgresDbSettings = field(default_factory=PostgresDbSettings)
+    """Size, storage, users, backups, windows, monitoring, log retention, deletion protection and `protect`
+    (stackconfig/data.py, section `socialclub:database`)."""
 
 
 class PostgresDb(pulumi.ComponentResource):
@@ -116,9 +101,9 @@ class PostgresDb(pulumi.ComponentResource):
     the RDS CA bundle (`sslmode=verify-full`; RDS refuses a token without TLS). The `database/database-url` secret
     holds `postgresql://<app user>@<host>:5432/<db>?sslmode=verify-full` and no password at all.
 
-    Security group: inbound only through `allow_from`; no outbound rule at all (the seed says "All"). A
-    database never opens connections: replies to inbound connections pass because groups are stateful, and
-    Multi-AZ replication, backups, enhanced monitoring and log export run on AWS's side, not through this ENI.
+    Security group: inbound only through `allow_from`; no outbound rule at all (docs/requirements.md §5.2 says
+    "All"). A database never opens connections: replies to inbound connections pass because groups are stateful,
+    and Multi-AZ replication, backups, enhanced monitoring and log export run on AWS's side, not through this ENI.
     """
 
     security_group_id: pulumi.Output[str]
@@ -144,6 +129,7 @@ class PostgresDb(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         identifier = check_identifier(args.identifier, 63, "RDS instance identifier")
         ctx = args.context
+        settings = args.settings
 
         group = closed_security_group(
             f"{name}-sg", args.vpc_id, f"{identifier}: PostgreSQL, reachable only from allowed groups", self
@@ -163,7 +149,7 @@ class PostgresDb(pulumi.ComponentResource):
             aws.cloudwatch.LogGroup(
                 f"{name}-log-{log}",
                 name=f"/aws/rds/instance/{identifier}/{log}",
-                retention_in_days=args.log_retention_days,
+                retention_in_days=settings.log_retention_days,
                 kms_key_id=args.kms_key_arn,
                 opts=child,
             )
@@ -189,17 +175,17 @@ class PostgresDb(pulumi.ComponentResource):
             engine_version=ENGINE_VERSION,
             auto_minor_version_upgrade=True,
             allow_major_version_upgrade=False,
-            instance_class=args.instance_class,
-            multi_az=args.multi_az,
+            instance_class=settings.instance_class,
+            multi_az=settings.multi_az,
             storage_type="gp3",
-            allocated_storage=args.allocated_storage_gb,
-            max_allocated_storage=args.max_allocated_storage_gb,
-            iops=args.iops,
-            storage_throughput=args.storage_throughput_mibps,
+            allocated_storage=settings.allocated_storage_gb,
+            max_allocated_storage=settings.max_allocated_storage_gb,
+            iops=settings.iops,
+            storage_throughput=settings.storage_throughput_mibps,
             storage_encrypted=True,
             kms_key_id=args.kms_key_arn,
-            db_name=args.database_name,
-            username=args.master_username,
+            db_name=settings.database_name,
+            username=settings.master_username,
             manage_master_user_password=True,
             master_user_secret_kms_key_id=args.kms_key_arn,
             iam_database_authentication_enabled=True,
@@ -209,21 +195,23 @@ class PostgresDb(pulumi.ComponentResource):
             publicly_accessible=False,
             port=PORT,
             ca_cert_identifier=CA_CERTIFICATE,
-            backup_retention_period=args.backup_retention_days,
-            backup_window=args.backup_window,
-            maintenance_window=args.maintenance_window,
+            backup_retention_period=settings.backup_retention_days,
+            backup_window=settings.backup_window,
+            maintenance_window=settings.maintenance_window,
             copy_tags_to_snapshot=True,
             delete_automated_backups=False,
-            deletion_protection=args.deletion_protection,
+            deletion_protection=settings.deletion_protection,
             skip_final_snapshot=False,
             final_snapshot_identifier=final_snapshot_identifier(name, identifier, self),
             performance_insights_enabled=True,
             performance_insights_kms_key_id=args.kms_key_arn,
-            performance_insights_retention_period=args.performance_insights_retention_days,
-            monitoring_interval=args.monitoring_interval_seconds,
+            performance_insights_retention_period=settings.performance_insights_retention_days,
+            monitoring_interval=settings.monitoring_interval_seconds,
             monitoring_role_arn=monitoring.arn,
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=[*log_groups, monitoring_policy]),
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=settings.protect, depends_on=[*log_groups, monitoring_policy]
+            ),
         )
 
         self.security_group_id = group.id
@@ -233,18 +221,18 @@ class PostgresDb(pulumi.ComponentResource):
         self.master_secret_arn = instance.master_user_secrets.apply(master_secret_arn)
         self.instance_identifier = instance.identifier
         self.resource_id = instance.resource_id
-        self.database_name = args.database_name
-        self.master_username = args.master_username
-        self.app_username = args.app_username
+        self.database_name = settings.database_name
+        self.master_username = settings.master_username
+        self.app_username = settings.app_username
         self._context = ctx
-        self.instance_class = args.instance_class
-        self.allocated_storage_gb = args.allocated_storage_gb
+        self.instance_class = settings.instance_class
+        self.allocated_storage_gb = settings.allocated_storage_gb
         self.url = pulumi.Output.all(instance.address, instance.port).apply(
-            lambda hp: database_url(args.app_username, hp[0], hp[1], args.database_name)
+            lambda hp: database_url(settings.app_username, hp[0], hp[1], settings.database_name)
         )
 
         args.secrets.set_value(args.url_secret_key, self.url)
-        args.secrets.rotate_managed(f"{name}-master", self.master_secret_arn, args.master_rotation_days)
+        args.secrets.rotate_managed(f"{name}-master", self.master_secret_arn)
 
         self.register_outputs(
             {

@@ -15,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.iam_documents import Statement, document, statement
+from stackconfig.storage import PrivateBucketSettings
 
 
 def tls_only_statement(bucket_arn: pulumi.Input[str]) -> Statement:
@@ -35,16 +36,11 @@ class PrivateBucketArgs:
     """Physical name prefix; S3 adds a unique suffix (bucket names are global across accounts)."""
     kms_key_arn: pulumi.Input[str] | None
     """SSE-KMS with this key and an S3 bucket key; None means SSE-S3, for writers that cannot use KMS."""
-    noncurrent_version_days: int = 30
-    """How long an overwritten or deleted object stays restorable (default 30 days)."""
     expire_by_prefix: Mapping[str, int] = field(default_factory=dict)
     """Key prefix -> days after which current objects under it are deleted (logs), one lifecycle rule each; empty
     (default) keeps current objects, with one rule for the whole bucket."""
-    abort_multipart_days: int = 7
-    """Parts of an upload never completed (a presigned upload the client abandoned) are deleted after this many
-    days (default 7)."""
-    protect: bool = True
-    """Pulumi `protect` on the bucket (production)."""
+    settings: PrivateBucketSettings = field(default_factory=PrivateBucketSettings)
+    """Noncurrent-version expiry, abandoned-upload cleanup and `protect` (stackconfig/storage.py)."""
 
 
 def private_bucket(name: str, args: PrivateBucketArgs, parent: pulumi.Resource) -> aws.s3.Bucket:
@@ -55,7 +51,7 @@ def private_bucket(name: str, args: PrivateBucketArgs, parent: pulumi.Resource) 
         name,
         bucket_prefix=args.bucket_prefix,
         force_destroy=False,
-        opts=pulumi.ResourceOptions(parent=parent, protect=args.protect),
+        opts=pulumi.ResourceOptions(parent=parent, protect=args.settings.protect),
     )
     aws.s3.BucketPublicAccessBlock(
         name,
@@ -125,10 +121,10 @@ def lifecycle_rules(args: PrivateBucketArgs) -> list[aws.s3.BucketLifecycleConfi
                 else aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(expired_object_delete_marker=True)
             ),
             noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                noncurrent_days=args.noncurrent_version_days
+                noncurrent_days=args.settings.noncurrent_version_days
             ),
             abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                days_after_initiation=args.abort_multipart_days
+                days_after_initiation=args.settings.abort_incomplete_upload_days
             ),
         )
         for rule_id, prefix, days in scopes

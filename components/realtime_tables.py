@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
 
@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from components.aws_context import AwsContext
 from components.iam_documents import Statement, document, statement
+from stackconfig.data import CapacityRange, RealtimeTablesSettings
 
 TTL_ATTRIBUTE = "expiresAt"
 """Every table expires items by this attribute: a Number holding the expiry as Unix epoch SECONDS. The backend
@@ -21,23 +22,23 @@ TargetTracking = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurati
 PredefinedMetric = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs
 
 KeyType = Literal["S", "N"]
-BillingMode = Literal["PAY_PER_REQUEST", "PROVISIONED"]
 
 
 @dataclass(frozen=True)
 class TableSpec:
     name: str
-    """Seed name; the physical table is `<name_prefix>-<name>`."""
+    """The name in docs/requirements.md §4.2; the physical table is `<name_prefix>-<name>`."""
     partition_key: str
     sort_key: str
     default_ttl: timedelta
-    """How long the backend keeps an item by default (the seed's TTL): recorded, not enforced by DynamoDB."""
+    """How long the backend keeps an item by default (the TTL of docs/requirements.md §4.2): recorded, not
+    enforced by DynamoDB."""
     key_types: tuple[KeyType, KeyType] = ("S", "S")
     """Types of (partition, sort) key. Timestamps are ISO-8601 UTC strings, which sort in time order and can carry
     a `#<id>` suffix to keep two events of the same millisecond apart."""
 
 
-SEED_TABLES: tuple[TableSpec, ...] = (
+REALTIME_TABLES: tuple[TableSpec, ...] = (
     TableSpec("user-sessions", "userId", "sessionId", timedelta(hours=24)),
     TableSpec("real-time-presence", "venueId", "userId", timedelta(hours=1)),
     TableSpec("message-cache", "conversationId", "timestamp", timedelta(days=7)),
@@ -59,7 +60,7 @@ READ_WRITE_ACTIONS: tuple[str, ...] = (
 
 
 def ttl_label(lifetime: timedelta) -> str:
-    """`24h`, `1h`, `7d`, `30d`: the seed's notation, for tags."""
+    """`24h`, `1h`, `7d`, `30d`: the notation of docs/requirements.md §4.2, for tags."""
     hours = int(lifetime.total_seconds()) // 3600
     return f"{hours // 24}d" if hours % 24 == 0 and hours > 24 else f"{hours}h"
 
@@ -83,46 +84,37 @@ def read_write_statements(
 
 
 @dataclass(frozen=True)
-class CapacityRange:
-    min: int
-    """Autoscaling floor, also the capacity the table is created with."""
-    max: int
-
-
-@dataclass(frozen=True)
 class RealtimeTablesArgs:
     context: AwsContext
+    """The region of the DynamoDB endpoint `grant_read_write` names."""
     name_prefix: str
-    """e.g. `socialclub-production`: tables are `<name_prefix>-<seed name>`."""
+    """e.g. `socialclub-production`: tables are `<name_prefix>-<name>`."""
     kms_key_arn: pulumi.Input[str]
-    tables: Sequence[TableSpec] = SEED_TABLES
-    billing_mode: BillingMode = "PAY_PER_REQUEST"
-    read_capacity: CapacityRange = CapacityRange(5, 100)
-    """PROVISIONED only."""
-    write_capacity: CapacityRange = CapacityRange(5, 100)
-    """PROVISIONED only."""
-    target_utilization_percent: int = 70
-    """PROVISIONED only: the consumed share of provisioned capacity that target tracking keeps."""
-    point_in_time_recovery_days: int = 35
-    deletion_protection: bool = True
-    protect: bool = True
+    """Encrypts every table (and its backups and streams)."""
+    tables: Sequence[TableSpec] = REALTIME_TABLES
+    """The tables to create (default: the four of docs/requirements.md §4.2)."""
+    settings: RealtimeTablesSettings = field(default_factory=RealtimeTablesSettings)
+    """Billing mode, capacity and its autoscaling, point-in-time recovery, deletion protection and `protect`
+    (stackconfig/data.py, section `socialclub:tables`)."""
 
 
 class RealtimeTables(pulumi.ComponentResource):
     """The tables, each with TTL on `expiresAt`, PITR, the stack's KMS key, and capacity that follows the load."""
 
     table_names: dict[str, pulumi.Output[str]]
-    """By seed name (`user-sessions`, ...)."""
+    """By name (`user-sessions`, ...)."""
     table_arns: dict[str, pulumi.Output[str]]
     default_ttl_seconds: dict[str, int]
-    """The seed's lifetimes, by seed name: what the backend should add to `now` when it writes `expiresAt`."""
+    """The lifetimes of docs/requirements.md §4.2, by name: what the backend should add to `now` when it writes
+    `expiresAt`."""
     ttl_attribute: str = TTL_ATTRIBUTE
 
     def __init__(self, name: str, args: RealtimeTablesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("socialclub:data:RealtimeTables", name, None, opts)
         self._name = name
         self._args = args
-        provisioned = args.billing_mode == "PROVISIONED"
+        settings = args.settings
+        provisioned = settings.billing_mode == "PROVISIONED"
         self.table_names = {}
         self.table_arns = {}
         self.default_ttl_seconds = {}
@@ -130,27 +122,27 @@ class RealtimeTables(pulumi.ComponentResource):
             table = aws.dynamodb.Table(
                 f"{name}-{spec.name}",
                 name=f"{args.name_prefix}-{spec.name}",
-                billing_mode=args.billing_mode,
+                billing_mode=settings.billing_mode,
                 hash_key=spec.partition_key,
                 range_key=spec.sort_key,
                 attributes=[
                     aws.dynamodb.TableAttributeArgs(name=key, type=key_type)
                     for key, key_type in zip((spec.partition_key, spec.sort_key), spec.key_types, strict=True)
                 ],
-                read_capacity=args.read_capacity.min if provisioned else None,
-                write_capacity=args.write_capacity.min if provisioned else None,
+                read_capacity=settings.read_capacity.min if provisioned else None,
+                write_capacity=settings.write_capacity.min if provisioned else None,
                 ttl=aws.dynamodb.TableTtlArgs(attribute_name=TTL_ATTRIBUTE, enabled=True),
                 point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(
-                    enabled=True, recovery_period_in_days=args.point_in_time_recovery_days
+                    enabled=True, recovery_period_in_days=settings.point_in_time_recovery_days
                 ),
                 server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(
                     enabled=True, kms_key_arn=args.kms_key_arn
                 ),
-                deletion_protection_enabled=args.deletion_protection,
+                deletion_protection_enabled=settings.deletion_protection,
                 tags={"TtlAttribute": TTL_ATTRIBUTE, "DefaultTtl": ttl_label(spec.default_ttl)},
                 opts=pulumi.ResourceOptions(
                     parent=self,
-                    protect=args.protect,
+                    protect=settings.protect,
                     # Autoscaling owns the capacity once the table exists; the program only sets the start.
                     ignore_changes=["readCapacity", "writeCapacity"] if provisioned else None,
                 ),
@@ -159,8 +151,8 @@ class RealtimeTables(pulumi.ComponentResource):
             self.table_arns[spec.name] = table.arn
             self.default_ttl_seconds[spec.name] = int(spec.default_ttl.total_seconds())
             if provisioned:
-                self._autoscale(f"{name}-{spec.name}", table, "Read", args.read_capacity)
-                self._autoscale(f"{name}-{spec.name}", table, "Write", args.write_capacity)
+                self._autoscale(f"{name}-{spec.name}", table, "Read", settings.read_capacity)
+                self._autoscale(f"{name}-{spec.name}", table, "Write", settings.write_capacity)
 
         self.register_outputs({"tableNames": self.table_names, "tableArns": self.table_arns})
 
@@ -184,7 +176,7 @@ class RealtimeTables(pulumi.ComponentResource):
             resource_id=target.resource_id,
             scalable_dimension=target.scalable_dimension,
             target_tracking_scaling_policy_configuration=TargetTracking(
-                target_value=self._args.target_utilization_percent,
+                target_value=self._args.settings.target_utilization_percent,
                 predefined_metric_specification=PredefinedMetric(
                     predefined_metric_type=f"DynamoDB{kind}CapacityUtilization",
                 ),

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -18,9 +17,9 @@ from components.security_groups import (
     closed_security_group,
     ingress_from_group,
 )
+from stackconfig.data import CacheEngine, RedisClusterSettings
 
 PORT = 6379
-Engine = Literal["redis", "valkey"]
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ class EngineSpec:
     """AWS's default group of the version's family (no parameter here needs changing)."""
 
 
-ENGINES: dict[Engine, EngineSpec] = {
+ENGINES: dict[CacheEngine, EngineSpec] = {
     "redis": EngineSpec(version="7.1", parameter_group="default.redis7"),
     "valkey": EngineSpec(version="8.0", parameter_group="default.valkey8"),
 }
@@ -49,8 +48,9 @@ def redis_url(token: str, host: str, port: int) -> str:
 @dataclass(frozen=True)
 class RedisClusterArgs:
     replication_group_id: str
-    """Physical name (<= 40 characters), e.g. `socialclub-production-redis`."""
+    """Physical name (at most 40 characters), e.g. `socialclub-production-redis`."""
     vpc_id: pulumi.Input[str]
+    """The VPC of the cache's security group."""
     subnet_group_name: pulumi.Input[str]
     """The Vpc's ElastiCache subnet group on the data subnets."""
     kms_key_arn: pulumi.Input[str]
@@ -59,21 +59,13 @@ class RedisClusterArgs:
     """Stores the connection URL (and so the AUTH token) under `url_secret_key`."""
     log_group_prefix: str
     """e.g. `/aws/elasticache/socialclub-production`; the groups are `<prefix>/slow-log` and `<prefix>/engine-log`."""
-    engine: Engine = "redis"
-    node_type: str = "cache.t3.small"
-    nodes: int = 1
-    """Primary plus replicas (1-6). From 2 on, Multi-AZ with automatic failover."""
-    snapshot_retention_days: int = 1
-    snapshot_window: str = "02:00-03:00"
-    maintenance_window: str = "sun:05:00-sun:06:00"
-    log_retention_days: int = 3
     url_secret_key: str = "database/redis-url"
-    auth_token_update_strategy: Literal["SET", "ROTATE"] = "SET"
-    """How a changed AUTH token is applied (ModifyReplicationGroup). SET (default): only the current token
-    works. ROTATE: the previous one keeps working too, until a later `up` with SET revokes it; the provider
-    calls the API again when only this strategy changes, which is what makes that second step work."""
-    protect: bool = True
-    """Pulumi `protect` on the replication group."""
+    """The secret of `secrets` that receives the connection URL (default `database/redis-url`)."""
+    settings: RedisClusterSettings = field(default_factory=RedisClusterSettings)
+    """Engine, node type and count, snapshots, windows, log retention, AUTH token strategy and `protect`
+    (stackconfig/data.py, section `socialclub:cache`). The AUTH token strategy is applied with
+    ModifyReplicationGroup; the provider calls it again when only the strategy changes, which is what makes the
+    second step of a rotation (back to SET) revoke the old token."""
 
 
 class RedisCluster(pulumi.ComponentResource):
@@ -85,8 +77,9 @@ class RedisCluster(pulumi.ComponentResource):
     purpose takes two runs: `pulumi up --replace` of the password resource with strategy ROTATE (both tokens
     work while the tasks restart with the new URL), then strategy SET, which revokes the old one.
 
-    Security group: inbound only through `allow_from`; no outbound rule (the seed says "All"): the cache never
-    opens connections, replies pass because groups are stateful, replication and snapshots run on AWS's side.
+    Security group: inbound only through `allow_from`; no outbound rule (docs/requirements.md §5.2 says "All"):
+    the cache never opens connections, replies pass because groups are stateful, replication and snapshots run on
+    AWS's side.
     """
 
     security_group_id: pulumi.Output[str]
@@ -97,26 +90,25 @@ class RedisCluster(pulumi.ComponentResource):
     replication_group_id: pulumi.Output[str]
     node_type: str
     nodes: int
-    engine: Engine
+    engine: CacheEngine
 
     def __init__(self, name: str, args: RedisClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("socialclub:data:RedisCluster", name, None, opts)
         self._name = name
         group_id = check_identifier(args.replication_group_id, 40, "ElastiCache replication group id")
-        if not 1 <= args.nodes <= 6:
-            raise ValueError(f"RedisCluster {name}: nodes must be 1-6, got {args.nodes}")
-        spec = ENGINES[args.engine]
+        settings = args.settings
+        spec = ENGINES[settings.engine]
         # AWS refuses Multi-AZ and automatic failover without a replica to fail over to.
-        replicated = args.nodes >= 2
+        replicated = settings.nodes >= 2
 
         security_group = closed_security_group(
-            f"{name}-sg", args.vpc_id, f"{group_id}: {args.engine}, reachable only from allowed groups", self
+            f"{name}-sg", args.vpc_id, f"{group_id}: {settings.engine}, reachable only from allowed groups", self
         )
         log_groups = {
             log: aws.cloudwatch.LogGroup(
                 f"{name}-{log}",
                 name=f"{args.log_group_prefix}/{log}",
-                retention_in_days=args.log_retention_days,
+                retention_in_days=settings.log_retention_days,
                 kms_key_id=args.kms_key_arn,
                 opts=pulumi.ResourceOptions(parent=self),
             )
@@ -126,12 +118,12 @@ class RedisCluster(pulumi.ComponentResource):
             f"{name}-group",
             replication_group_id=group_id,
             description=f"{group_id}: sessions, preferences, rankings, queues, rate limits",
-            engine=args.engine,
+            engine=settings.engine,
             engine_version=spec.version,
             parameter_group_name=spec.parameter_group,
             auto_minor_version_upgrade=True,
-            node_type=args.node_type,
-            num_cache_clusters=args.nodes,
+            node_type=settings.node_type,
+            num_cache_clusters=settings.nodes,
             multi_az_enabled=replicated,
             automatic_failover_enabled=replicated,
             port=PORT,
@@ -142,10 +134,10 @@ class RedisCluster(pulumi.ComponentResource):
             transit_encryption_enabled=True,
             transit_encryption_mode="required",
             auth_token=self._generate_auth_token(),
-            auth_token_update_strategy=args.auth_token_update_strategy,
-            snapshot_retention_limit=args.snapshot_retention_days,
-            snapshot_window=args.snapshot_window,
-            maintenance_window=args.maintenance_window,
+            auth_token_update_strategy=settings.auth_token_update_strategy,
+            snapshot_retention_limit=settings.snapshot_retention_days,
+            snapshot_window=settings.snapshot_window,
+            maintenance_window=settings.maintenance_window,
             final_snapshot_identifier=final_snapshot_identifier(name, group_id, self),
             log_delivery_configurations=[
                 aws.elasticache.ReplicationGroupLogDeliveryConfigurationArgs(
@@ -156,7 +148,7 @@ class RedisCluster(pulumi.ComponentResource):
                 )
                 for log, log_group in log_groups.items()
             ],
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            opts=pulumi.ResourceOptions(parent=self, protect=settings.protect),
         )
 
         self.security_group_id = security_group.id
@@ -164,9 +156,9 @@ class RedisCluster(pulumi.ComponentResource):
         self.reader_endpoint = group.reader_endpoint_address
         self.port = group.port.apply(lambda port: port or PORT)
         self.replication_group_id = group.replication_group_id
-        self.node_type = args.node_type
-        self.nodes = args.nodes
-        self.engine = args.engine
+        self.node_type = settings.node_type
+        self.nodes = settings.nodes
+        self.engine = settings.engine
         url: pulumi.Output[str] = pulumi.Output.secret(
             pulumi.Output.all(group.auth_token, group.primary_endpoint_address, self.port).apply(
                 lambda values: redis_url(values[0] or "", values[1], values[2])

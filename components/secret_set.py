@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -12,7 +12,7 @@ import pulumi_random as random
 
 from components.aws_context import AwsContext
 from components.iam_documents import document, read_secrets_statements, service_trust, statement
-from stackconfig.security import SecretSpec
+from stackconfig.security import SecretSetSettings, SecretSpec
 
 SCHEDULE_ENCRYPTION_CONTEXT = "kms:EncryptionContext:aws:scheduler:schedule:arn"
 """The encryption context EventBridge Scheduler binds a schedule's encrypted payload to."""
@@ -23,17 +23,16 @@ GENERATED_LENGTH = 64
 @dataclass(frozen=True)
 class SecretSetArgs:
     context: AwsContext
+    """The account and region of the read grants and the reminder's role."""
     path_prefix: str
     """e.g. `socialclub/production`; every secret is `<path_prefix>/<group>/<name>`."""
     kms_key_arn: pulumi.Input[str]
+    """The stack key: encrypts every secret and the reminder's payload."""
     specs: Sequence[SecretSpec]
-    values: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    """Initial values by key (from `pulumi config set --secret`); keys without one are filled out of band."""
-    recovery_window_days: int = 30
-    """7-30 days during which a deleted secret can be restored."""
-    manual_rotation_days: int = 90
-    """Age after which a manually rotated secret is due (seed: API keys and integration tokens, 90 days)."""
-    rotation_owner: str = "platform-team"
+    """The secrets to create (catalog.py), with who provides each value and how it rotates."""
+    settings: SecretSetSettings = field(default_factory=SecretSetSettings)
+    """Recovery window, rotation periods and owner, and the values from secret stack config
+    (stackconfig/security.py, section `socialclub:secrets`); keys without a value are filled out of band."""
 
 
 class SecretSet(pulumi.ComponentResource):
@@ -45,10 +44,11 @@ class SecretSet(pulumi.ComponentResource):
         super().__init__("socialclub:security:SecretSet", name, None, opts)
         self._name = name
         self._args = args
-        unknown = sorted(set(args.values) - {s.key for s in args.specs})
+        values = args.settings.values
+        unknown = sorted(set(values) - {s.key for s in args.specs})
         if unknown:
             raise ValueError(f"SecretSet {name}: values given for undeclared secrets {unknown}")
-        derived = sorted(s.key for s in args.specs if s.source == "program" and s.key in args.values)
+        derived = sorted(s.key for s in args.specs if s.source == "program" and s.key in values)
         if derived:
             raise ValueError(f"SecretSet {name}: {derived} are written by the program; give them no value")
         self._valued: set[str] = set()
@@ -56,18 +56,21 @@ class SecretSet(pulumi.ComponentResource):
         for spec in args.specs:
             tags: dict[str, str] = {"RotationMode": spec.rotation}
             if spec.rotation == "manual":
-                tags |= {"RotationDays": str(args.manual_rotation_days), "RotationOwner": args.rotation_owner}
+                tags |= {
+                    "RotationDays": str(args.settings.api_key_rotation_days),
+                    "RotationOwner": args.settings.rotation_owner,
+                }
             self.secrets[spec.key] = aws.secretsmanager.Secret(
                 self._child_name(spec.key),
                 name=f"{args.path_prefix}/{spec.key}",
                 description=spec.description,
                 kms_key_id=args.kms_key_arn,
-                recovery_window_in_days=args.recovery_window_days,
+                recovery_window_in_days=args.settings.recovery_window_days,
                 tags=tags,
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            if spec.key in args.values:
-                self.set_value(spec.key, args.values[spec.key])
+            if spec.key in values:
+                self.set_value(spec.key, values[spec.key])
             elif spec.source == "generated":
                 self.set_value(spec.key, self._generate(spec.key))
         self.register_outputs({"arns": {key: s.arn for key, s in self.secrets.items()}})
@@ -113,12 +116,15 @@ class SecretSet(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def rotate_managed(self, label: str, secret_arn: pulumi.Input[str], days: int) -> aws.secretsmanager.SecretRotation:
-        """Set the schedule of a secret that AWS rotates itself (the RDS-managed master password)."""
+    def rotate_managed(self, label: str, secret_arn: pulumi.Input[str]) -> aws.secretsmanager.SecretRotation:
+        """Rotate a secret that AWS rotates itself (the RDS-managed master password) every
+        `settings.database_rotation_days`."""
         return aws.secretsmanager.SecretRotation(
             f"{self._name}-{label}-rotation",
             secret_id=secret_arn,
-            rotation_rules=aws.secretsmanager.SecretRotationRotationRulesArgs(automatically_after_days=days),
+            rotation_rules=aws.secretsmanager.SecretRotationRotationRulesArgs(
+                automatically_after_days=self._args.settings.database_rotation_days
+            ),
             # The provider's default (true) rotates the password the moment the schedule is created, while the
             # first tasks start with the password they just read; the first rotation waits for the schedule.
             rotate_immediately=False,
@@ -126,15 +132,16 @@ class SecretSet(pulumi.ComponentResource):
         )
 
     def remind_manual_rotation(self, topic_arn: pulumi.Input[str]) -> aws.scheduler.Schedule | None:
-        """Publish, every `manual_rotation_days`, which third-party secrets are due and who rotates them.
+        """Publish, every `settings.api_key_rotation_days`, which third-party secrets are due and who rotates them.
 
-        AWS cannot rotate a Stripe or Twilio key by itself; this schedule makes the seed's 90-day rule a
-        visible, owned task instead of a line in a document.
+        AWS cannot rotate a Stripe or Twilio key by itself; this schedule makes the 90-day rotation of
+        docs/requirements.md §6.4 a visible, owned task instead of a line in a document.
         """
         due = sorted(s.key for s in self._args.specs if s.rotation == "manual")
         if not due:
             return None
         args = self._args
+        every, owner = args.settings.api_key_rotation_days, args.settings.rotation_owner
         child = pulumi.ResourceOptions(parent=self)
         role = args.context.role(
             f"{self._name}-rotation-reminder",
@@ -143,8 +150,8 @@ class SecretSet(pulumi.ComponentResource):
         )
         message = {
             "subject": f"Secrets due for rotation in {args.path_prefix}",
-            "owner": args.rotation_owner,
-            "everyDays": args.manual_rotation_days,
+            "owner": owner,
+            "everyDays": every,
             "secrets": [f"{args.path_prefix}/{key}" for key in due],
         }
         # The schedule's payload (the message) is encrypted with the stack key; at each run Scheduler decrypts it
@@ -153,8 +160,8 @@ class SecretSet(pulumi.ComponentResource):
         # examples, which condition the key on kms:EncryptionContext:aws:scheduler:schedule:arn).
         schedule = aws.scheduler.Schedule(
             f"{self._name}-rotation-reminder",
-            description=f"Every {args.manual_rotation_days} days: rotate the third-party secrets of {args.path_prefix}",
-            schedule_expression=f"rate({args.manual_rotation_days} days)",
+            description=f"Every {every} days: rotate the third-party secrets of {args.path_prefix}",
+            schedule_expression=f"rate({every} days)",
             flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
             kms_key_arn=args.kms_key_arn,
             target=aws.scheduler.ScheduleTargetArgs(arn=topic_arn, role_arn=role.arn, input=json.dumps(message)),

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from ipaddress import IPv4Network
 
 import pulumi
 import pulumi_aws as aws
 
 from components.aws_context import AwsContext
 from components.iam_documents import document, service_trust, statement
-
-NatStrategy = Literal["single", "one-per-az"]
+from stackconfig.network import NatStrategy, VpcSettings
 
 
 def nat_azs(azs: Sequence[str], strategy: NatStrategy) -> list[str]:
@@ -28,19 +27,14 @@ def nat_for_az(az: str, azs: Sequence[str], strategy: NatStrategy) -> str:
 @dataclass(frozen=True)
 class VpcArgs:
     context: AwsContext
-    availability_zones: Sequence[str]
-    public_subnet_cidrs: Sequence[str]
-    private_subnet_cidrs: Sequence[str]
-    data_subnet_cidrs: Sequence[str]
+    """The region of the gateway endpoints and the account of the flow-log role."""
     kms_key_arn: pulumi.Input[str]
     """Encrypts the flow-log group."""
     flow_log_group_name: str
     """e.g. `/aws/vpc/socialclub-production/flow-logs`."""
-    cidr_block: str = "10.0.0.0/16"
-    nat_strategy: NatStrategy = "one-per-az"
-    """`one-per-az` keeps egress when an AZ fails; `single` is cheaper for non-production."""
-    flow_log_retention_days: int = 30
-    flow_log_traffic: Literal["ALL", "ACCEPT", "REJECT"] = "ALL"
+    settings: VpcSettings
+    """CIDR, AZs, subnets per tier, NAT strategy and flow logs (stackconfig/network.py, section
+    `socialclub:network`); no default, the AZs depend on the region."""
 
 
 class Vpc(pulumi.ComponentResource):
@@ -59,11 +53,12 @@ class Vpc(pulumi.ComponentResource):
     def __init__(self, name: str, args: VpcArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("socialclub:network:Vpc", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        azs = list(args.availability_zones)
+        settings = args.settings
+        azs = list(settings.availability_zones)
 
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",
-            cidr_block=args.cidr_block,
+            cidr_block=str(settings.cidr),
             enable_dns_support=True,
             enable_dns_hostnames=True,
             tags={"Name": name},
@@ -73,12 +68,12 @@ class Vpc(pulumi.ComponentResource):
         aws.ec2.DefaultSecurityGroup(f"{name}-default-sg", vpc_id=vpc.id, tags={"Name": f"{name}-default"}, opts=child)
         igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags={"Name": name}, opts=child)
 
-        def subnets(tier: str, cidrs: Sequence[str]) -> list[aws.ec2.Subnet]:
+        def subnets(tier: str, cidrs: Sequence[IPv4Network]) -> list[aws.ec2.Subnet]:
             return [
                 aws.ec2.Subnet(
                     f"{name}-{tier}-{az}",
                     vpc_id=vpc.id,
-                    cidr_block=cidr,
+                    cidr_block=str(cidr),
                     availability_zone=az,
                     # No tier needs instance public IPs: the ALB and NAT gateways bring their own (EC2.15).
                     map_public_ip_on_launch=False,
@@ -88,9 +83,9 @@ class Vpc(pulumi.ComponentResource):
                 for az, cidr in zip(azs, cidrs, strict=True)
             ]
 
-        public = subnets("public", args.public_subnet_cidrs)
-        private = subnets("private", args.private_subnet_cidrs)
-        data = subnets("data", args.data_subnet_cidrs)
+        public = subnets("public", settings.public_subnets)
+        private = subnets("private", settings.private_subnets)
+        data = subnets("data", settings.data_subnets)
 
         public_rt = aws.ec2.RouteTable(f"{name}-public", vpc_id=vpc.id, tags={"Name": f"{name}-public"}, opts=child)
         aws.ec2.Route(
@@ -106,7 +101,7 @@ class Vpc(pulumi.ComponentResource):
             )
 
         nats: dict[str, aws.ec2.NatGateway] = {}
-        for az in nat_azs(azs, args.nat_strategy):
+        for az in nat_azs(azs, settings.nat_gateways):
             eip = aws.ec2.Eip(f"{name}-nat-{az}", domain="vpc", tags={"Name": f"{name}-nat-{az}"}, opts=child)
             nats[az] = aws.ec2.NatGateway(
                 f"{name}-nat-{az}",
@@ -126,7 +121,7 @@ class Vpc(pulumi.ComponentResource):
                 f"{name}-private-{az}-egress",
                 route_table_id=rt.id,
                 destination_cidr_block="0.0.0.0/0",
-                nat_gateway_id=nats[nat_for_az(az, azs, args.nat_strategy)].id,
+                nat_gateway_id=nats[nat_for_az(az, azs, settings.nat_gateways)].id,
                 opts=child,
             )
             aws.ec2.RouteTableAssociation(f"{name}-private-{az}", subnet_id=subnet.id, route_table_id=rt.id, opts=child)
@@ -194,7 +189,7 @@ class Vpc(pulumi.ComponentResource):
         group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",
             name=args.flow_log_group_name,
-            retention_in_days=args.flow_log_retention_days,
+            retention_in_days=args.settings.flow_logs_retention_days,
             kms_key_id=args.kms_key_arn,
             opts=child,
         )
@@ -217,7 +212,7 @@ class Vpc(pulumi.ComponentResource):
         aws.ec2.FlowLog(
             f"{name}-flow-logs",
             vpc_id=vpc.id,
-            traffic_type=args.flow_log_traffic,
+            traffic_type=args.settings.flow_logs_traffic,
             log_destination_type="cloud-watch-logs",
             log_destination=group.arn,
             iam_role_arn=role.arn,

@@ -1,8 +1,10 @@
-"""The `socialclub:database`, `socialclub:cache` and `socialclub:tables` sections: the data tier's sizes and windows.
+"""The `socialclub:database`, `socialclub:cache` and `socialclub:tables` sections: the settings of `PostgresDb`,
+`RedisCluster` and `RealtimeTables` (docs/requirements.md §4).
 
-Each default is the seed's staging value; production raises what it must in `Pulumi.production.yaml`, and the
-rules that only production enforces (Multi-AZ data stores, backup and snapshot retention) live in
-`StackConfig._problems` because they need `environment`.
+Each default is the staging figure of docs/requirements.md §4 and is safe (deletion protection and `protect` on);
+production raises what it must in `Pulumi.production.yaml`, and the rules that only production enforces
+(Multi-AZ data stores, backup and snapshot retention) live in `StackConfig._problems` because they need
+`environment`.
 """
 
 from __future__ import annotations
@@ -108,49 +110,56 @@ def window_problems(
         )
 
 
-class DatabaseConfig(ConfigModel):
-    """RDS PostgreSQL 15 (seed section 3)."""
+class PostgresDbSettings(ConfigModel):
+    """RDS for PostgreSQL 15 (docs/requirements.md §4.1)."""
 
     instance_class: str = Field(default="db.t3.small", pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")
-    """DB instance class (seed: db.t3.small staging, db.r6g.xlarge production)."""
+    """DB instance class (default db.t3.small; docs/requirements.md §4.1: db.t3.small staging, db.r6g.xlarge
+    production)."""
     multi_az: bool = True
-    """A synchronous standby in another AZ (seed: yes in both stacks; production requires it)."""
+    """A synchronous standby in another AZ (default on, both stacks in docs/requirements.md §4.1; production
+    requires it)."""
     allocated_storage_gb: int = Field(default=100, ge=20, le=65_536)
-    """Initial gp3 storage in GiB (seed: 100)."""
+    """Initial gp3 storage in GiB (default 100, docs/requirements.md §4.1); 20-65536, RDS's gp3 limits."""
     max_allocated_storage_gb: int = Field(default=1000, le=65_536)
-    """Storage autoscaling ceiling in GiB (seed: 1000); at least 10% above allocatedStorageGb, as RDS requires."""
+    """Storage autoscaling ceiling in GiB (default 1000, docs/requirements.md §4.1); at least 10% above
+    allocatedStorageGb, as RDS requires."""
     iops: int | None = None
     """Provisioned gp3 IOPS; only from 400 GiB (12000-64000). Below 400 GiB gp3 runs at the 3000 IOPS baseline
-    (the seed's "IOPS: 3000") and RDS rejects an explicit value. Default: none (the baseline)."""
+    (docs/requirements.md §4.1, "IOPS: 3000") and RDS rejects an explicit value. Default: none (the baseline)."""
     storage_throughput_mibps: int | None = None
     """Provisioned gp3 throughput in MiB/s; only from 400 GiB (500-4000). Default: none (125 MiB/s baseline)."""
     database_name: str = Field(default="socialclub", pattern=r"^[a-z][a-z0-9_]{0,62}$")
-    """Database created with the instance (the Prisma schema's database)."""
+    """Database created with the instance (default `socialclub`, the Prisma schema's database)."""
     master_username: str = Field(default="socialclub_admin", pattern=r"^[a-z][a-z0-9_]{0,62}$")
-    """Master user; RDS generates and rotates its password in Secrets Manager. `postgres`/`rdsadmin` are refused."""
+    """Master user (default `socialclub_admin`); RDS generates and rotates its password in Secrets Manager.
+    `postgres`, `rdsadmin` and `admin` are refused."""
     app_username: str = "socialclub_app"
     """The role the API logs in as, with IAM database authentication (no password): created and granted by the
-    migration task, never the master user, never superuser. A lowercase identifier, not reserved."""
-    migration_image: str | None = None
-    """PostgreSQL client image of the migration task, pinned by digest:
-    `public.ecr.aws/docker/library/postgres:15-alpine@sha256:<64 hex>`. Required (the program stops without it);
-    get the digest with `crane digest public.ecr.aws/docker/library/postgres:15-alpine` or
-    `docker buildx imagetools inspect public.ecr.aws/docker/library/postgres:15-alpine` (the `Digest:` line)."""
+    migration task, never the master user, never superuser (default `socialclub_app`). A lowercase identifier,
+    not reserved."""
     backup_retention_days: int = Field(default=30, ge=1, le=35)
-    """Automated backup retention (seed: 30; RDS allows 1-35; 0 would turn backups off and is refused)."""
+    """Days of automated backups (default 30, docs/requirements.md §4.1; RDS allows 1-35; 0 would turn backups
+    off and is refused)."""
     backup_window: str = "03:00-04:00"
-    """Daily backup window, hh:mm-hh:mm UTC, at least 30 minutes."""
+    """Daily backup window, hh:mm-hh:mm UTC, at least 30 minutes (default 03:00-04:00)."""
     maintenance_window: str = "sun:04:30-sun:05:30"
-    """Weekly maintenance window, ddd:hh:mm-ddd:hh:mm UTC, 30 minutes to 24 hours, not overlapping the backups."""
+    """Weekly maintenance window, ddd:hh:mm-ddd:hh:mm UTC, 30 minutes to 24 hours, not overlapping the backups
+    (default sun:04:30-sun:05:30)."""
     performance_insights_retention_days: int = 7
-    """Performance Insights retention: 7 (free), a multiple of 31 up to 713, or 731."""
+    """Days Performance Insights keeps its data: 7 (default, free), a multiple of 31 up to 713, or 731."""
     monitoring_interval_seconds: Literal[1, 5, 10, 15, 30, 60] = 60
-    """Enhanced monitoring granularity (OS metrics)."""
+    """Seconds between enhanced-monitoring (OS metrics) samples (default 60)."""
     log_retention_days: RetentionDays = 7
-    """Retention of the exported postgresql and upgrade logs (seed: 7 days)."""
+    """Days the exported postgresql and upgrade logs are kept (default 7, docs/requirements.md §7.1)."""
+    deletion_protection: bool = True
+    """RDS deletion protection (default on): the API refuses to delete the instance until it is turned off."""
+    protect: bool = True
+    """Pulumi `protect` on the instance (default on): a `pulumi destroy` or a replacing change stops instead of
+    deleting the database."""
 
     @model_validator(mode="after")
-    def _consistent(self) -> DatabaseConfig:
+    def _consistent(self) -> PostgresDbSettings:
         raise_problems(self._problems())
         return self
 
@@ -164,14 +173,23 @@ class DatabaseConfig(ConfigModel):
             yield Problem(
                 ("appUsername",), self.app_username, "must differ from masterUsername: the API never logs in as master"
             )
-        if self.migration_image is not None and not PINNED_IMAGE.match(self.migration_image):
+        yield from self._storage_problems()
+        if self.performance_insights_retention_days not in PERFORMANCE_INSIGHTS_RETENTION_DAYS:
             yield Problem(
-                ("migrationImage",),
-                self.migration_image,
-                "accepted: <registry host>/<repository>[:<tag>]@sha256:<64 lowercase hex>, pinned by digest, e.g. "
-                "public.ecr.aws/docker/library/postgres:15-alpine@sha256:...; get the digest with `crane digest "
-                "public.ecr.aws/docker/library/postgres:15-alpine`",
+                ("performanceInsightsRetentionDays",),
+                self.performance_insights_retention_days,
+                "accepted: 7, a multiple of 31 up to 713, or 731",
             )
+        yield from window_problems(
+            "backupWindow",
+            self.backup_window,
+            "maintenanceWindow",
+            self.maintenance_window,
+            min_minutes=30,
+            daily_label="backup",
+        )
+
+    def _storage_problems(self) -> Iterator[Problem]:
         floor = -(-self.allocated_storage_gb * 11 // 10)  # ceil(1.1 x allocated)
         if self.max_allocated_storage_gb < floor:
             yield Problem(
@@ -195,44 +213,61 @@ class DatabaseConfig(ConfigModel):
                 )
             elif not low <= value <= high:
                 yield Problem(path, value, f"accepted from 400 GiB: {low}-{high}")
-        if self.performance_insights_retention_days not in PERFORMANCE_INSIGHTS_RETENTION_DAYS:
+
+
+class DatabaseConfig(PostgresDbSettings):
+    """The `socialclub:database` section: the database's settings and the image of its migration task."""
+
+    migration_image: str | None = None
+    """PostgreSQL client image of the migration task, pinned by digest:
+    `public.ecr.aws/docker/library/postgres:15-alpine@sha256:<64 hex>`. Required (the program stops without it);
+    get the digest with `crane digest public.ecr.aws/docker/library/postgres:15-alpine` or
+    `docker buildx imagetools inspect public.ecr.aws/docker/library/postgres:15-alpine` (the `Digest:` line)."""
+
+    def _problems(self) -> Iterator[Problem]:
+        yield from super()._problems()
+        if self.migration_image is not None and not PINNED_IMAGE.match(self.migration_image):
             yield Problem(
-                ("performanceInsightsRetentionDays",),
-                self.performance_insights_retention_days,
-                "accepted: 7, a multiple of 31 up to 713, or 731",
+                ("migrationImage",),
+                self.migration_image,
+                "accepted: <registry host>/<repository>[:<tag>]@sha256:<64 lowercase hex>, pinned by digest, e.g. "
+                "public.ecr.aws/docker/library/postgres:15-alpine@sha256:...; get the digest with `crane digest "
+                "public.ecr.aws/docker/library/postgres:15-alpine`",
             )
-        yield from window_problems(
-            "backupWindow",
-            self.backup_window,
-            "maintenanceWindow",
-            self.maintenance_window,
-            min_minutes=30,
-            daily_label="backup",
-        )
 
 
-class CacheConfig(ConfigModel):
-    """ElastiCache replication group (seed section 3)."""
+CacheEngine = Literal["redis", "valkey"]
 
-    engine: Literal["redis", "valkey"] = "redis"
-    """`redis` (the seed: Redis 7.x) or `valkey` (same protocol and clients, lower node price)."""
+
+class RedisClusterSettings(ConfigModel):
+    """The ElastiCache replication group (section `socialclub:cache`, docs/requirements.md §4.3)."""
+
+    engine: CacheEngine = "redis"
+    """`redis` (default: Redis OSS 7, docs/requirements.md §4.3) or `valkey` (same protocol and clients, lower
+    node price)."""
     node_type: str = "cache.t3.small"
-    """Node type (seed: cache.t3.small staging, cache.r6g.xlarge production); one of the current-generation
-    types in stackconfig/aws_facts.py."""
+    """Node type (default cache.t3.small; docs/requirements.md §4.3: cache.t3.small staging, cache.r6g.xlarge
+    production); one of the current-generation types in stackconfig/aws_facts.py."""
     nodes: int = Field(default=1, ge=1, le=6)
-    """Nodes: one primary plus replicas (seed: 1 staging, 3 production). From 2, Multi-AZ and failover are on."""
+    """Nodes: one primary plus replicas (default 1; docs/requirements.md §4.3: 1 staging, 3 production; 1-6).
+    From 2, Multi-AZ and automatic failover are on."""
     snapshot_retention_days: int = Field(default=1, ge=1, le=35)
-    """Daily snapshots kept (production requires at least 7; 0 would turn snapshots off and is refused)."""
+    """Days daily snapshots are kept (default 1; 1-35; production requires at least 7; 0 would turn snapshots off
+    and is refused)."""
     snapshot_window: str = "02:00-03:00"
-    """Daily snapshot window, hh:mm-hh:mm UTC, at least 60 minutes."""
+    """Daily snapshot window, hh:mm-hh:mm UTC, at least 60 minutes (default 02:00-03:00)."""
     maintenance_window: str = "sun:05:00-sun:06:00"
-    """Weekly maintenance window, ddd:hh:mm-ddd:hh:mm UTC, 60 minutes to 24 hours, not overlapping snapshots."""
+    """Weekly maintenance window, ddd:hh:mm-ddd:hh:mm UTC, 60 minutes to 24 hours, not overlapping the snapshots
+    (default sun:05:00-sun:06:00)."""
     log_retention_days: RetentionDays = 3
-    """Retention of the slow-log and engine-log groups (seed: 3 days)."""
+    """Days the slow-log and engine-log groups keep their records (default 3, docs/requirements.md §7.1)."""
     auth_token_update_strategy: Literal["SET", "ROTATE"] = "SET"
     """How a change of the AUTH token reaches the cache. SET (default): only the current token is accepted.
     ROTATE: the old and the new token are both accepted, for the length of a rotation; set it back to SET
     (one more `pulumi up`) to revoke the old token (docs/first-deploy.md, "Rotating the Redis AUTH token")."""
+    protect: bool = True
+    """Pulumi `protect` on the replication group (default on): a `pulumi destroy` or a replacing change stops
+    instead of deleting the cache."""
 
     @field_validator("node_type")
     @classmethod
@@ -246,7 +281,7 @@ class CacheConfig(ConfigModel):
         return node_type
 
     @model_validator(mode="after")
-    def _consistent(self) -> CacheConfig:
+    def _consistent(self) -> RedisClusterSettings:
         raise_problems(
             window_problems(
                 "snapshotWindow",
@@ -264,7 +299,9 @@ class CapacityRange(ConfigModel):
     """Provisioned capacity units per table: the autoscaling floor (also the initial value) and ceiling."""
 
     min: int = Field(default=5, ge=1, le=40_000)
+    """Autoscaling floor and the capacity a table is created with (default 5; 1-40000 units)."""
     max: int = Field(default=100, ge=1, le=40_000)
+    """Autoscaling ceiling (default 100; 1-40000 units; not below `min`)."""
 
     @model_validator(mode="after")
     def _ordered(self) -> CapacityRange:
@@ -273,22 +310,32 @@ class CapacityRange(ConfigModel):
         return self
 
 
-class TablesConfig(ConfigModel):
-    """The four real-time DynamoDB tables (seed section 3)."""
+BillingMode = Literal["PAY_PER_REQUEST", "PROVISIONED"]
 
-    billing_mode: Literal["PAY_PER_REQUEST", "PROVISIONED"] = "PAY_PER_REQUEST"
-    """On-demand (seed: staging) or provisioned with target-tracking autoscaling (seed: production)."""
+
+class RealtimeTablesSettings(ConfigModel):
+    """The four real-time DynamoDB tables (section `socialclub:tables`, docs/requirements.md §4.2)."""
+
+    billing_mode: BillingMode = "PAY_PER_REQUEST"
+    """`PAY_PER_REQUEST` (default: on-demand, staging in docs/requirements.md §4.2) or `PROVISIONED` with
+    target-tracking autoscaling (production)."""
     read_capacity: CapacityRange = CapacityRange()
-    """PROVISIONED only: read capacity units of each table, autoscaled between min and max."""
+    """PROVISIONED only: read capacity units of each table, autoscaled between min and max (default 5-100)."""
     write_capacity: CapacityRange = CapacityRange()
-    """PROVISIONED only: write capacity units of each table, autoscaled between min and max."""
+    """PROVISIONED only: write capacity units of each table, autoscaled between min and max (default 5-100)."""
     target_utilization_percent: int = Field(default=70, ge=20, le=90)
-    """PROVISIONED only: consumed/provisioned ratio the autoscaling keeps (Application Auto Scaling: 20-90)."""
+    """PROVISIONED only: the consumed share of provisioned capacity the autoscaling keeps, in percent (default
+    70; Application Auto Scaling accepts 20-90)."""
     point_in_time_recovery_days: int = Field(default=35, ge=1, le=35)
-    """How far back point-in-time recovery reaches (DynamoDB: 1-35 days)."""
+    """How far back point-in-time recovery reaches, in days (default 35; DynamoDB: 1-35)."""
+    deletion_protection: bool = True
+    """DynamoDB deletion protection on each table (default on): the API refuses to delete it until it is off."""
+    protect: bool = True
+    """Pulumi `protect` on each table (default on): a `pulumi destroy` or a replacing change stops instead of
+    deleting it."""
 
     @model_validator(mode="after")
-    def _capacity_only_when_provisioned(self) -> TablesConfig:
+    def _capacity_only_when_provisioned(self) -> RealtimeTablesSettings:
         if self.billing_mode == "PAY_PER_REQUEST":
             raise_problems(
                 Problem((to_camel(field),), _plain(getattr(self, field)), "applies only to billingMode PROVISIONED")
@@ -304,19 +351,22 @@ def _plain(value: object) -> object:
 
 
 PRODUCTION_BACKUP_RETENTION_DAYS = 30
-"""The seed's 30-day database backups; staging may keep fewer to save storage, production may not."""
+"""The 30-day database backups of docs/requirements.md §4.1; staging may keep fewer to save storage, production
+may not."""
 PRODUCTION_SNAPSHOT_RETENTION_DAYS = 7
 
 
-def production_data_problems(database: DatabaseConfig, cache: CacheConfig) -> Iterator[Problem]:
-    """Production's data stores survive the loss of an AZ and keep the seed's backups (paths from the root)."""
+def production_data_problems(database: PostgresDbSettings, cache: RedisClusterSettings) -> Iterator[Problem]:
+    """Production's data stores survive the loss of an AZ and keep the backups of docs/requirements.md §4 (paths
+    from the root)."""
     if not database.multi_az:
         yield Problem(("database", "multiAz"), database.multi_az, "production requires a Multi-AZ database")
     if database.backup_retention_days < PRODUCTION_BACKUP_RETENTION_DAYS:
         yield Problem(
             ("database", "backupRetentionDays"),
             database.backup_retention_days,
-            f"production keeps backups at least {PRODUCTION_BACKUP_RETENTION_DAYS} days (seed); accepted: 30-35",
+            f"production keeps backups at least {PRODUCTION_BACKUP_RETENTION_DAYS} days (docs/requirements.md §4.1); "
+            "accepted: 30-35",
         )
     if cache.nodes < 2:
         yield Problem(

@@ -10,11 +10,11 @@ from pydantic import Field, model_validator
 from catalog import secret_catalog
 from stackconfig.base import ConfigModel, Problem, raise_problems
 from stackconfig.cost import CostAssumptions
-from stackconfig.data import CacheConfig, DatabaseConfig, TablesConfig, production_data_problems
+from stackconfig.data import DatabaseConfig, RealtimeTablesSettings, RedisClusterSettings, production_data_problems
 from stackconfig.edge import DeployConfig, DnsConfig, FrontendConfig
-from stackconfig.network import NetworkConfig
+from stackconfig.network import VpcSettings
 from stackconfig.observability import ObservabilityConfig, observability_problems
-from stackconfig.security import KmsConfig, SecretsConfig, SecretSpec, secret_key_problems
+from stackconfig.security import KmsKeySettings, SecretSetSettings, SecretSpec, secret_key_problems
 from stackconfig.sentry import SentryConfig
 from stackconfig.service import ServiceConfig, production_service_problems
 from stackconfig.storage import StorageConfig
@@ -38,12 +38,18 @@ class StackConfig(ConfigModel):
     """Team that owns the stack; becomes the `Owner` tag."""
     tags: dict[str, str] = Field(default_factory=dict)
     """Extra tags applied to every taggable resource (on top of Project, Environment, Owner, ManagedBy)."""
-    network: NetworkConfig
-    kms: KmsConfig = KmsConfig()
-    secrets: SecretsConfig = SecretsConfig()
+    network: VpcSettings
+    """The VPC (section `socialclub:network`, stackconfig/network.py)."""
+    kms: KmsKeySettings = KmsKeySettings()
+    """The stack key (section `socialclub:kms`, stackconfig/security.py)."""
+    secrets: SecretSetSettings = SecretSetSettings()
+    """The platform's secrets (section `socialclub:secrets`, stackconfig/security.py)."""
     database: DatabaseConfig = DatabaseConfig()
-    cache: CacheConfig = CacheConfig()
-    tables: TablesConfig = TablesConfig()
+    """The PostgreSQL database and its migration task (section `socialclub:database`, stackconfig/data.py)."""
+    cache: RedisClusterSettings = RedisClusterSettings()
+    """The Redis cache (section `socialclub:cache`, stackconfig/data.py)."""
+    tables: RealtimeTablesSettings = RealtimeTablesSettings()
+    """The real-time DynamoDB tables (section `socialclub:tables`, stackconfig/data.py)."""
     dns: DnsConfig
     frontend: FrontendConfig
     deploy: DeployConfig

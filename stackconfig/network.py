@@ -1,4 +1,5 @@
-"""The `socialclub:network` section: VPC CIDR, availability zones, subnets per tier, NAT strategy."""
+"""The `socialclub:network` section: the settings of the `Vpc` (CIDR, availability zones, subnets per tier, NAT
+strategy, flow logs; docs/requirements.md §5.1)."""
 
 from __future__ import annotations
 
@@ -13,23 +14,33 @@ from stackconfig.base import ConfigModel, Problem, RetentionDays, raise_problems
 
 TIERS = ("publicSubnets", "privateSubnets", "dataSubnets")
 
+NatStrategy = Literal["single", "one-per-az"]
 
-class NetworkConfig(ConfigModel):
+
+class VpcSettings(ConfigModel):
+    """The network's knobs (section `socialclub:network`). The availability zones and subnets have no default:
+    they depend on the region and on the addresses the account already uses."""
+
     cidr: IPv4Network = IPv4Network("10.0.0.0/16")
-    """The VPC's IPv4 block (seed: 10.0.0.0/16). Between /16 and /24, as VPCs allow."""
+    """The VPC's IPv4 block (default 10.0.0.0/16, docs/requirements.md §5.1); between /16 and /24, as VPCs
+    allow."""
     availability_zones: list[str] = Field(min_length=2, max_length=6)
-    """AZ names, in subnet order (seed: us-east-1a, us-east-1b, us-east-1c)."""
+    """AZ names of `aws:region`, in subnet order, 2-6 of them (docs/requirements.md §5.1: us-east-1a, us-east-1b,
+    us-east-1c)."""
     public_subnets: list[IPv4Network]
-    """One per AZ, for the ALB and NAT gateways (seed: 10.0.1-3.0/24)."""
+    """One per AZ, for the ALB and the NAT gateways (docs/requirements.md §5.1: 10.0.1-3.0/24); inside `cidr`,
+    /28 or larger, disjoint from every other subnet."""
     private_subnets: list[IPv4Network]
-    """One per AZ, for ECS tasks (seed: 10.0.11-13.0/24)."""
+    """One per AZ, for the ECS tasks; egress through NAT (docs/requirements.md §5.1: 10.0.11-13.0/24)."""
     data_subnets: list[IPv4Network]
-    """One per AZ, for RDS and ElastiCache; no route to the internet (seed: 10.0.21-23.0/24)."""
-    nat_gateways: Literal["single", "one-per-az"] = "one-per-az"
-    """`single` saves a NAT gateway per extra AZ but loses egress when its AZ fails."""
+    """One per AZ, for RDS and ElastiCache; no route to the internet (docs/requirements.md §5.1: 10.0.21-23.0/24)."""
+    nat_gateways: NatStrategy = "one-per-az"
+    """`one-per-az` (default) keeps egress when an AZ fails; `single` saves a NAT gateway per extra AZ but loses
+    egress with its AZ (production refuses it)."""
     flow_logs_retention_days: RetentionDays = 30
-    """Retention of the VPC flow-log group."""
+    """Days the VPC flow-log group keeps its records (default 30); a CloudWatch Logs retention value."""
     flow_logs_traffic: Literal["ALL", "ACCEPT", "REJECT"] = "ALL"
+    """Which flows are logged: `ALL` (default), only `ACCEPT`ed or only `REJECT`ed ones."""
 
     def tier(self, key: str) -> list[IPv4Network]:
         return {
@@ -39,7 +50,7 @@ class NetworkConfig(ConfigModel):
         }[key]
 
     @model_validator(mode="after")
-    def _subnets_fit(self) -> NetworkConfig:
+    def _subnets_fit(self) -> VpcSettings:
         raise_problems(self._problems())
         return self
 

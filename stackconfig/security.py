@@ -1,4 +1,5 @@
-"""The `socialclub:kms` and `socialclub:secrets` sections."""
+"""The `socialclub:kms` and `socialclub:secrets` sections: the settings of the stack key (`KmsKey`) and of the
+platform's secrets (`SecretSet`), and what a secret of the catalog is (docs/requirements.md §6.3, §6.4)."""
 
 from __future__ import annotations
 
@@ -28,20 +29,32 @@ class SecretSpec:
     in secret stack config or out of band (third-party credentials)."""
 
 
-class KmsConfig(ConfigModel):
+class KmsKeySettings(ConfigModel):
+    """The stack key's knobs (section `socialclub:kms`)."""
+
     deletion_window_days: int = Field(default=30, ge=7, le=30)
-    """Waiting period before a scheduled key deletion takes effect (AWS accepts 7-30)."""
+    """Days between scheduling the key's deletion and the deletion, during which it can be cancelled (default
+    30, the longest AWS allows: 7-30)."""
+    protect: bool = True
+    """Pulumi `protect` on the key (default on): deleting the key makes everything it encrypted unreadable once the
+    window ends. Off only in a stack whose data may be thrown away."""
 
 
-class SecretsConfig(ConfigModel):
+class SecretSetSettings(ConfigModel):
+    """The secrets' knobs (section `socialclub:secrets`)."""
+
     recovery_window_days: int = Field(default=30, ge=7, le=30)
-    """Days a deleted secret stays recoverable (AWS accepts 7-30; 0 would delete at once and is refused)."""
+    """Days a deleted secret stays recoverable (default 30; AWS accepts 7-30; 0 would delete at once and is
+    refused)."""
     database_rotation_days: int = Field(default=30, ge=1, le=365)
-    """Rotation of the RDS-managed master password (seed: 30 days)."""
+    """Days between rotations of the secrets AWS rotates itself: the RDS-managed master password (default 30,
+    docs/requirements.md §6.4; 1-365)."""
     api_key_rotation_days: int = Field(default=90, ge=1, le=365)
-    """Maximum age of API keys and integration tokens before the secret-age alarm fires (seed: 90 days)."""
+    """Days between the reminders to rotate the third-party keys and tokens by hand, also written on each such
+    secret as its `RotationDays` tag (default 90, docs/requirements.md §6.4; 1-365)."""
     rotation_owner: str = Field(default="platform-team", min_length=1)
-    """Who rotates third-party keys by hand; written on each such secret as a tag."""
+    """Who rotates third-party keys by hand: the `RotationOwner` tag of each such secret and the owner named in
+    the reminder (default `platform-team`)."""
     values: dict[str, str] = Field(default_factory=dict)
     """Secret values by secret name, set only with `pulumi config set --secret --path`. Only secrets a person
     provides (catalog.py: source operator or generated) take one; those the program writes refuse it."""
@@ -50,7 +63,7 @@ class SecretsConfig(ConfigModel):
     them tells `make plan` the value exists, so it stops warning that the tasks would not start."""
 
 
-def secret_key_problems(secrets: SecretsConfig, specs: Sequence[SecretSpec]) -> Iterator[Problem]:
+def secret_key_problems(secrets: SecretSetSettings, specs: Sequence[SecretSpec]) -> Iterator[Problem]:
     """Values and out-of-band declarations for secrets `specs` (the stack's catalog) does not let a person set,
     located from the config root (StackConfig._problems calls this: whether the program writes the Sentry DSN
     depends on the `sentry` section)."""

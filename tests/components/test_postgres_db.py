@@ -13,6 +13,7 @@ import pytest
 from components.naming import check_identifier
 from components.postgres_db import PARAMETERS, PostgresDb, PostgresDbArgs, database_url, db_user_arn, master_secret_arn
 from offline.harness import Plan
+from stackconfig.data import PostgresDbSettings
 from tests.support import aws_context, group_id, inputs, rules_of, run_component
 from tests.support.data import (
     EGRESS,
@@ -38,7 +39,7 @@ def build(**overrides: Any) -> Callable[[], None]:
                 db_subnet_group_name="data-subnets",
                 kms_key_arn=KEY_ARN,
                 secrets=secret_set(context),
-                **overrides,
+                settings=PostgresDbSettings(**overrides),
             ),
         )
         backend = aws.ec2.SecurityGroup("backend", vpc_id=VPC_ID, description="the API tasks")

@@ -13,13 +13,13 @@ import pytest
 from components.iam_documents import service_trust
 from components.realtime_tables import (
     READ_WRITE_ACTIONS,
-    SEED_TABLES,
-    CapacityRange,
+    REALTIME_TABLES,
     RealtimeTables,
     RealtimeTablesArgs,
     ttl_label,
 )
 from offline.harness import Plan
+from stackconfig.data import CapacityRange, RealtimeTablesSettings
 from tests.support import aws_context, inputs, run_component
 from tests.support.data import KEY_ARN
 
@@ -39,7 +39,12 @@ def build(**overrides: Any) -> Callable[[], None]:
     def program() -> None:
         tables = RealtimeTables(
             "tables",
-            RealtimeTablesArgs(context=aws_context(), name_prefix="socialclub-test", kms_key_arn=KEY_ARN, **overrides),
+            RealtimeTablesArgs(
+                context=aws_context(),
+                name_prefix="socialclub-test",
+                kms_key_arn=KEY_ARN,
+                settings=RealtimeTablesSettings(**overrides),
+            ),
         )
         role = aws.iam.Role("backend-task", assume_role_policy=service_trust("ecs-tasks.amazonaws.com"))
         tables.grant_read_write(role, "backend")
@@ -58,8 +63,8 @@ def provisioned() -> Plan:
     return run_component(
         build(
             billing_mode="PROVISIONED",
-            read_capacity=CapacityRange(10, 500),
-            write_capacity=CapacityRange(20, 400),
+            read_capacity=CapacityRange(min=10, max=500),
+            write_capacity=CapacityRange(min=20, max=400),
             target_utilization_percent=70,
         )
     )
@@ -82,7 +87,7 @@ def test_the_seed_tables_with_their_keys_and_ttl(on_demand: Plan) -> None:
 
 def test_default_lifetimes_are_exposed_for_the_backend(on_demand: Plan) -> None:
     assert on_demand.outputs["ttlSeconds"] == {name: seed[3] for name, seed in SEED.items()}
-    assert [ttl_label(t.default_ttl) for t in SEED_TABLES] == ["24h", "1h", "7d", "30d"]
+    assert [ttl_label(t.default_ttl) for t in REALTIME_TABLES] == ["24h", "1h", "7d", "30d"]
 
 
 @pytest.mark.parametrize("fixture", ["on_demand", "provisioned"])

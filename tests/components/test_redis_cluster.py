@@ -9,10 +9,12 @@ from typing import Any
 
 import pulumi_aws as aws
 import pytest
+from pydantic import ValidationError
 
 from components.naming import check_identifier
 from components.redis_cluster import AUTH_TOKEN_LENGTH, RedisCluster, RedisClusterArgs, redis_url
 from offline.harness import Plan
+from stackconfig.data import RedisClusterSettings
 from tests.support import aws_context, group_id, inputs, rules_of, run_component
 from tests.support.data import (
     EGRESS,
@@ -38,7 +40,7 @@ def build(**overrides: Any) -> Callable[[], None]:
                 kms_key_arn=KEY_ARN,
                 secrets=secret_set(aws_context()),
                 log_group_prefix="/aws/elasticache/socialclub-test",
-                **overrides,
+                settings=RedisClusterSettings(**overrides),
             ),
         )
         backend = aws.ec2.SecurityGroup("backend", vpc_id=VPC_ID, description="the API tasks")
@@ -155,10 +157,11 @@ def test_protect_can_be_turned_off() -> None:
     assert run_component(build(protect=False)).one(GROUP).protect is False
 
 
-@pytest.mark.parametrize("nodes", [0, 7])
-def test_node_count_outside_what_elasticache_allows_is_refused(nodes: int) -> None:
-    with pytest.raises(ValueError, match="nodes must be 1-6"):
-        run_component(build(nodes=nodes))
+@pytest.mark.parametrize(("nodes", "bound"), [(0, "greater than or equal to 1"), (7, "less than or equal to 6")])
+def test_node_count_outside_what_elasticache_allows_is_refused(nodes: int, bound: str) -> None:
+    # ElastiCache: a replication group without cluster mode has 1 primary and at most 5 replicas.
+    with pytest.raises(ValidationError, match=bound):
+        RedisClusterSettings(nodes=nodes)
 
 
 def test_replication_group_ids_are_limited_to_40_characters() -> None:

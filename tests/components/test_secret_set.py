@@ -8,20 +8,22 @@ from typing import Any
 import pytest
 
 from components.secret_set import SecretSet, SecretSetArgs
-from stackconfig.security import SecretSpec
+from stackconfig.security import SecretSetSettings, SecretSpec
 from tests.support import aws_context, inputs, run_component
 from tests.support.iam import policy
 
 
-def _secret_set(**overrides: Any) -> SecretSet:
-    args = {
-        "context": aws_context(),
-        "path_prefix": "app/test",
-        "kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/k",
-        "specs": [SecretSpec("a/one", "first"), SecretSpec("a/two", "second", rotation="none")],
-        **overrides,
-    }
-    return SecretSet("s", SecretSetArgs(**args))
+def _secret_set(**settings: Any) -> SecretSet:
+    return SecretSet(
+        "s",
+        SecretSetArgs(
+            context=aws_context(),
+            path_prefix="app/test",
+            kms_key_arn="arn:aws:kms:us-east-1:123456789012:key/k",
+            specs=[SecretSpec("a/one", "first"), SecretSpec("a/two", "second", rotation="none")],
+            settings=SecretSetSettings(**settings),
+        ),
+    )
 
 
 def test_grant_read_names_exactly_the_secrets_asked_for() -> None:

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from components.vpc import NatStrategy, Vpc, VpcArgs, nat_azs, nat_for_az
+from components.vpc import Vpc, VpcArgs, nat_azs, nat_for_az
 from offline.harness import Plan
+from stackconfig.network import NatStrategy, VpcSettings
 from tests.support import aws_context, inputs, run_component
 from tests.support.iam import policy
 
@@ -29,13 +30,17 @@ def network(strategy: NatStrategy = "one-per-az") -> Plan:
             "net",
             VpcArgs(
                 context=aws_context(),
-                availability_zones=AZS,
-                public_subnet_cidrs=["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"],
-                private_subnet_cidrs=["10.0.11.0/24", "10.0.12.0/24", "10.0.13.0/24"],
-                data_subnet_cidrs=["10.0.21.0/24", "10.0.22.0/24", "10.0.23.0/24"],
                 kms_key_arn=KEY_ARN,
                 flow_log_group_name="/aws/vpc/test/flow-logs",
-                nat_strategy=strategy,
+                settings=VpcSettings.model_validate(
+                    {
+                        "availabilityZones": AZS,
+                        "publicSubnets": ["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"],
+                        "privateSubnets": ["10.0.11.0/24", "10.0.12.0/24", "10.0.13.0/24"],
+                        "dataSubnets": ["10.0.21.0/24", "10.0.22.0/24", "10.0.23.0/24"],
+                        "natGateways": strategy,
+                    }
+                ),
             ),
         )
 

@@ -84,7 +84,7 @@ def test_one_log_bucket_takes_alb_cloudfront_and_s3_access_logs_each_expiring_as
     assert {r["filter"]["prefix"]: r["expiration"]["days"] for r in rules} == {
         "alb/": config.service.access_log_retention_days,
         "cloudfront/": config.frontend.log_retention_days,
-        "s3/": config.storage.s3_access_log_retention_days,
+        "s3/": config.storage.logs.s3_access_log_retention_days,
     }
     assert plan.outputs["logBucketName"] == plan.outputs["albLogBucket"] == logs["bucket"]
 

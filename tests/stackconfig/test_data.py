@@ -152,7 +152,7 @@ def test_unknown_key_in_a_data_section() -> None:
     assert line == "socialclub:cache.numNodes = 2: unknown key; remove it or fix its spelling"
 
 
-def test_production_requires_multi_az_stores_and_the_seed_retention() -> None:
+def test_production_requires_multi_az_stores_and_the_required_retention() -> None:
     lines = errors(
         "production",
         database={"multiAz": False, "backupRetentionDays": 7},
@@ -160,8 +160,8 @@ def test_production_requires_multi_az_stores_and_the_seed_retention() -> None:
     )
     assert lines == [
         "socialclub:database.multiAz = false: production requires a Multi-AZ database",
-        "socialclub:database.backupRetentionDays = 7: production keeps backups at least 30 days (seed); "
-        "accepted: 30-35",
+        "socialclub:database.backupRetentionDays = 7: production keeps backups at least 30 days "
+        "(docs/requirements.md §4.1); accepted: 30-35",
         "socialclub:cache.nodes = 1: production requires a Multi-AZ cache with automatic failover: at least 2 nodes",
         "socialclub:cache.snapshotRetentionDays = 1: production keeps cache snapshots at least 7 days; accepted: 7-35",
     ]

@@ -25,8 +25,8 @@ BAD = [
     ),
     (
         "no noncurrent versions kept",
-        set_path("storage", {"assetsNoncurrentVersionDays": 0}),
-        "socialclub:storage.assetsNoncurrentVersionDays = 0: Input should be greater than or equal to 1",
+        set_path("storage", {"assets": {"noncurrentVersionDays": 0}}),
+        "socialclub:storage.assets.noncurrentVersionDays = 0: Input should be greater than or equal to 1",
     ),
     (
         "unknown storage key",
@@ -51,12 +51,14 @@ def test_bad_storage_config_is_named_by_key_path(case: str, mutate: Any, expecte
 
 def test_defaults() -> None:
     storage = StorageConfig()
-    assert (storage.media_path, storage.abort_incomplete_upload_days, storage.s3_access_log_retention_days) == (
+    assert (storage.media_path, storage.logs.s3_access_log_retention_days, storage.logs.protect) == (
         "/media/*",
-        7,
         90,
+        True,
     )
-    assert (storage.assets_noncurrent_version_days, storage.backend_noncurrent_version_days) == (30, 30)
+    for bucket in (storage.assets, storage.backend):
+        assert (bucket.noncurrent_version_days, bucket.abort_incomplete_upload_days) == (30, 7)
+        assert (bucket.cors_max_age_seconds, bucket.protect) == (3600, True)
     usage = CostAssumptions().s3_buckets
     assert {name: (u.storage_gb, u.put_requests_thousands, u.get_requests_thousands) for name, u in usage.items()} == {
         "assets": (50, 20, 500),

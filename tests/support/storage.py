@@ -6,9 +6,10 @@ from typing import Any
 
 import pulumi_aws as aws
 
-from components.log_bucket import ALB_PREFIX, CLOUDFRONT_PREFIX, S3_PREFIX, LogBucket, LogBucketArgs
+from components.log_bucket import ALB_PREFIX, CLOUDFRONT_PREFIX, LogBucket, LogBucketArgs
 from components.object_store import ObjectStore, ObjectStoreArgs
 from offline.harness import Plan
+from stackconfig.storage import LogBucketSettings, ObjectStoreSettings
 from tests.support import aws_context, inputs, run_component
 from tests.support.edge import BUCKET, KEY_ARN
 
@@ -27,7 +28,8 @@ def stores(**assets: Any) -> Plan:
             LogBucketArgs(
                 context=aws_context(),
                 name_prefix="sc-test",
-                expiry_days={ALB_PREFIX: 30, CLOUDFRONT_PREFIX: 60, S3_PREFIX: 90},
+                expiry_days={ALB_PREFIX: 30, CLOUDFRONT_PREFIX: 60},
+                settings=LogBucketSettings(s3_access_log_retention_days=90),
             ),
         )
         base: dict[str, Any] = {
@@ -36,7 +38,7 @@ def stores(**assets: Any) -> Plan:
             "kms_key_arn": KEY_ARN,
             "log_bucket": logs,
             "upload_origins": [APP_ORIGIN],
-            "noncurrent_version_days": 14,
+            "settings": ObjectStoreSettings(noncurrent_version_days=14),
         }
         media = ObjectStore("assets", ObjectStoreArgs(**{**base, **assets}))
         private = ObjectStore(
