@@ -1,9 +1,10 @@
 """The SocialClub guardrails: every rule of the pack, and the project's baseline config for them.
 
-Rule modules are written as a reusable library (generic schema defaults such as FSBP's); the project's values from
-the seed (tag keys, 30-day backups, 3 AZs, ...) are the pack's initial config, and per-stack differences live in
-policy/<stack>.json. Imports inside the package are relative, so it works both as `socialclub_guardrails` (the
-pack's own directory on sys.path, as `pulumi.policy` runs it) and under any parent package name.
+Rule modules are written as a reusable library (generic schema defaults such as FSBP's); the project's values
+from docs/requirements.md (tag keys, 30-day backups, 3 AZs, ...) are the pack's initial config, and per-stack
+differences live in policy/<stack>.json. Imports inside the package are relative, so it works both as
+`socialclub_guardrails` (the pack's own directory on sys.path, as `pulumi.policy` runs it) and under any parent
+package name.
 """
 
 from __future__ import annotations

@@ -178,7 +178,7 @@ TAG_IMMUTABILITY = Rule(
     description="ECR image tags are immutable, except the moving tags listed as exclusions.",
     fix="set image_tag_mutability='IMMUTABLE_WITH_EXCLUSION' with image_tag_mutability_exclusion_filters for the "
     "moving tags (latest, staging, production), and deploy by digest.",
-    level=ADVISORY,  # the seed deploys moving tags (latest, staging, production)
+    level=ADVISORY,  # the moving tags latest, staging and production (docs/requirements.md §3.2, §10.18)
 )
 
 

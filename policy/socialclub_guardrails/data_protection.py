@@ -1,4 +1,4 @@
-"""Data protection: backups at the seed's retention, versioning, point-in-time recovery, and in production
+"""Data protection: backups at the required retention, versioning, point-in-time recovery, and in production
 deletion protection, final snapshots and Pulumi `protect` on everything that holds state."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from .stores import DATABASES
 
 RDS_BACKUPS = Rule(
     name="rds-backup-retention",
-    control="RDS.11; seed: RDS 'Backup: Retention: 30 days'",
+    control="RDS.11; docs/requirements.md §4.1 (backups retained 30 days)",
     description="Database automated backups (RDS, Aurora, DocumentDB, Neptune, Redshift) are kept at least the "
     "configured number of days.",
     fix="set backup_retention_period to at least the configured minimum (AWS allows up to 35).",
@@ -72,7 +72,7 @@ def _rds_deletion(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
 
 RDS_FINAL_SNAPSHOT = Rule(
     name="rds-final-snapshot",
-    control="seed: RDS 'Manual snapshots: Before major changes'",
+    control="docs/requirements.md §4.1 (snapshots before major changes)",
     description="Deleting an RDS instance leaves a final snapshot.",
     fix="set skip_final_snapshot=False and final_snapshot_identifier='<name>-final'.",
 )
@@ -94,7 +94,8 @@ PROTECTED_TYPES = sorted(
 
 PROTECT = Rule(
     name="stateful-resources-protected",
-    control="brief: 'pulumi protect on stateful resources in production'",
+    control="docs/requirements.md §1 (production data survives a mistaken delete: Pulumi protect on stateful "
+    "resources)",
     description="Resources that hold state carry Pulumi's protect option, so no update or destroy deletes them.",
     fix="pass opts=ResourceOptions(protect=True) (the components do so in production); unprotect with "
     "`pulumi state unprotect` before a deliberate delete.",
@@ -141,7 +142,7 @@ def _dynamodb_deletion(args: ResourceValidationArgs, _: Config) -> Iterator[str]
 
 S3_VERSIONING = Rule(
     name="s3-versioning",
-    control="S3.14; seed: frontend bucket 'Versioning enabled'",
+    control="S3.14; docs/requirements.md §2.1, §10.13 (versioned buckets)",
     description="Every S3 bucket keeps object versions.",
     fix="add aws.s3.BucketVersioning(bucket=<bucket>.id, versioning_configuration={'status': 'Enabled'}) "
     "(and a lifecycle rule expiring noncurrent versions).",
@@ -159,7 +160,7 @@ def _s3_versioning(bucket: PolicyResource, stack: Stack, _: Config) -> Iterator[
 
 REDIS_SNAPSHOTS = Rule(
     name="elasticache-snapshot-retention",
-    control="ElastiCache.1; issue 3 'production at least 7 days'",
+    control="ElastiCache.1 (production keeps 7 days: policy/production.json)",
     description="Caches (ElastiCache, serverless caches, MemoryDB) keep automatic snapshots for the configured "
     "number of days.",
     fix="set snapshot_retention_limit to at least the configured minimum, and a snapshot_window.",
@@ -187,7 +188,7 @@ def _redis_snapshots(args: ResourceValidationArgs, config: Config) -> Iterator[s
 
 RECOVERY_WINDOW = Rule(
     name="secret-recovery-window",
-    control="seed: Secrets Manager (stack config secrets.recoveryWindowDays)",
+    control="docs/requirements.md §6.4 (stack config secrets.recoveryWindowDays)",
     description="A deleted secret stays recoverable for the configured number of days.",
     fix="set recovery_window_in_days to at least the configured minimum (0 deletes at once).",
     schema={
@@ -215,7 +216,7 @@ ROTATION = Rule(
     "AWS cannot rotate).",
     fix="add aws.secretsmanager.SecretRotation with rotation_rules, or tag the secret with the manual rotation "
     "owner tag.",
-    level=ADVISORY,  # the seed's third-party keys are rotated by people, tracked by tag and alarm
+    level=ADVISORY,  # third-party keys are rotated by people, tracked by tag and schedule (docs/requirements.md §10.17)
     schema={
         "manualRotationTagKey": {
             "type": "string",

@@ -56,7 +56,7 @@ def _rds_encrypted(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
 
 RDS_MASTER_PASSWORD = Rule(
     name="rds-managed-master-password",
-    control="seed: RDS 'Password: AWS Secrets Manager'",
+    control="docs/requirements.md §4.1 (the password kept in Secrets Manager)",
     description="Database master passwords are generated and rotated by the service in Secrets Manager, under "
     "the stack's key, never written in the program (any database type).",
     fix="set manage_master_user_password=True (manage_master_password / manage_admin_password) and its secret's "
@@ -84,7 +84,7 @@ def _rds_master_password(args: ResourceValidationArgs, _: Config) -> Iterator[st
 
 RDS_PI_KMS = Rule(
     name="rds-performance-insights-kms",
-    control="seed: RDS 'Encryption: At rest: KMS' (Performance Insights data)",
+    control="docs/requirements.md §4.1 (encryption at rest with KMS, Performance Insights data too)",
     description="Performance Insights data (it contains SQL text) is encrypted with the stack's KMS key.",
     fix="set performance_insights_kms_key_id=<the stack's KMS key ARN> wherever Performance Insights is on.",
 )
@@ -131,7 +131,7 @@ def _elasticache_at_rest(args: ResourceValidationArgs, _: Config) -> Iterator[st
 
 DYNAMODB_KMS = Rule(
     name="dynamodb-kms-encryption",
-    control="seed: KMS key 'socialclub-master-key' (AWS Config dynamodb-table-encrypted-kms)",
+    control="docs/requirements.md §6.3 (AWS Config dynamodb-table-encrypted-kms)",
     description="DynamoDB tables use server-side encryption with a customer-managed KMS key.",
     fix="set server_side_encryption=TableServerSideEncryptionArgs(enabled=True, kms_key_arn=<the stack's key>).",
 )
@@ -188,14 +188,14 @@ def _s3_kms(bucket: PolicyResource, stack: Stack, _: Config) -> Iterator[str]:
 
 SECRETS_KMS = Rule(
     name="secretsmanager-kms",
-    control="seed: KMS key used for 'SecretsManager encryption'",
+    control="docs/requirements.md §6.3, §6.4",
     description="Secrets Manager secrets are encrypted with a customer-managed KMS key.",
     fix="set kms_key_id=<the stack's KMS key ARN> on the secret.",
 )
 
 LOG_GROUP_KMS = Rule(
     name="log-group-kms",
-    control="seed: CloudWatch logs; issue 5 'All KMS-encrypted with the stack's key'",
+    control="docs/requirements.md §7.1, §10.12 (log groups encrypted with the stack's key)",
     description="CloudWatch log groups are encrypted with a customer-managed KMS key.",
     fix="set kms_key_id=<the stack's KMS key ARN>; the key policy must allow logs.<region>.amazonaws.com.",
 )
@@ -236,7 +236,7 @@ def _ecr_kms(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
 
 STACK_KEY = Rule(
     name="kms-stack-key",
-    control="seed: one KMS key 'socialclub-master-key' for S3, RDS, ElastiCache, Secrets Manager",
+    control="docs/requirements.md §6.3, §10.12 (one key per stack for S3, RDS, ElastiCache, Secrets Manager)",
     description="Every KMS key reference points at a customer-managed key declared in this stack "
     "(or at one listed in allowedExternalKeyArns), never at an AWS-managed alias.",
     fix="pass the stack's aws.kms.Key (its .arn or .id) instead of a literal ARN or an alias/aws/* name.",
@@ -302,7 +302,7 @@ def _key_rotation(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
 
 DELETION_WINDOW = Rule(
     name="kms-key-deletion-window",
-    control="seed: KMS key; issue 2 '30-day deletion window' (related KMS.3)",
+    control="docs/requirements.md §10.12 (30-day deletion window; related KMS.3)",
     description="A scheduled KMS key deletion waits long enough to notice and cancel a mistake.",
     fix="set deletion_window_in_days to at least the configured minimum (AWS accepts 7-30).",
     schema={

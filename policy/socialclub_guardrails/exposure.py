@@ -392,7 +392,7 @@ WAF = Rule(
     description="CloudFront distributions are protected by an AWS WAF web ACL.",
     fix="create an aws.wafv2.WebAcl (scope CLOUDFRONT, in us-east-1) with the AWS managed rule groups and set "
     "web_acl_id.",
-    level=ADVISORY,  # the seed has no WAF; shown so the gap is visible, not blocking
+    level=ADVISORY,  # the requirements have no WAF (docs/requirements.md §10.14 adds one); shown, not blocking
 )
 
 
@@ -416,7 +416,7 @@ def _root_object(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
 
 REDIS_AUTH = Rule(
     name="elasticache-auth",
-    control="ElastiCache.6; seed: Redis 'Auth token: AWS Secrets Manager'",
+    control="ElastiCache.6; docs/requirements.md §4.3 (the AUTH token kept in Secrets Manager)",
     description="Caches (ElastiCache, serverless caches, MemoryDB) require clients to authenticate (AUTH token, "
     "RBAC user group or ACL).",
     fix="set auth_token from a generated secret (stored in Secrets Manager) or user_group_ids / user_group_id / "

@@ -83,7 +83,8 @@ class Rule:
 
     name: str
     control: str
-    """The AWS Foundational Security Best Practices control id, or the seed line the rule enforces."""
+    """The AWS Foundational Security Best Practices control id, or the section of docs/requirements.md the rule
+    enforces."""
     description: str
     fix: str
     """Told to the user with every violation."""
@@ -91,7 +92,7 @@ class Rule:
     schema: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """JSON-schema properties of the rule's config; each has a generic `default`."""
     project: Mapping[str, Any] = field(default_factory=dict)
-    """This project's baseline values (from the seed), sent as the pack's initial config."""
+    """This project's baseline values (from docs/requirements.md), sent as the pack's initial config."""
 
     def settings(self, given: Config) -> dict[str, Any]:
         """Schema defaults overlaid with what Configure sent, so a rule never depends on the engine's merge."""

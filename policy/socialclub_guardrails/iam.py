@@ -99,7 +99,7 @@ WILDCARD_RESOURCE_ACTIONS = [
 
 WILDCARD_RESOURCES = Rule(
     name="iam-wildcard-resource-justified",
-    control='IAM.1; brief: \'"*" resource only where AWS has no resource-level permission, with a condition '
+    control='IAM.1; least privilege: \'"*" resource only where AWS has no resource-level permission, with a condition '
     "where one exists'",
     description="An Allow on Resource '*' only grants actions that have no resource-level permission, each "
     "narrowed by its condition key where AWS offers one.",
@@ -138,8 +138,7 @@ def trust_documents(args: ResourceValidationArgs) -> Iterator[tuple[str, object]
 
 OIDC_TRUST = Rule(
     name="iam-oidc-trust-pinned",
-    control="brief/issue 4: 'The trust policy pins aud and sub; nothing is trusted by wildcard' "
-    "(GitHub OIDC hardening guidance)",
+    control="docs/requirements.md §6.1 (the GitHub Actions role assumed through OIDC; GitHub OIDC hardening guidance)",
     description="Roles assumed with a web identity (GitHub Actions OIDC) pin the token audience exactly and the "
     "subject's repository without wildcards.",
     fix="add Condition StringEquals '<provider>:aud' = 'sts.amazonaws.com' and StringEquals (or StringLike "
@@ -158,7 +157,7 @@ OIDC_TRUST = Rule(
 
 WILDCARD_PRINCIPAL = Rule(
     name="iam-trust-no-wildcard-principal",
-    control="brief: 'nothing is trusted by wildcard' (IAM Access Analyzer public-access finding)",
+    control="docs/requirements.md §6.1 (roles trusted by named principals; IAM Access Analyzer public-access finding)",
     description="Role trust policies never trust '*' (any AWS account) nor use NotPrincipal in an Allow.",
     fix="name the service (Principal Service) or the federated provider (Principal Federated) that may assume "
     "the role.",
@@ -179,7 +178,7 @@ def _rds_iam_auth(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
 
 ADMIN_ATTACHMENT = Rule(
     name="iam-no-admin-policy-attachment",
-    control="IAM.1 (no full administrative privileges); brief: least privilege",
+    control="IAM.1 (no full administrative privileges); least privilege",
     description="No role, user or group gets an AWS managed policy that grants administrator or full IAM access, "
     "whichever resource type attaches it (policy attachments, exclusive attachments, a role's managedPolicyArns).",
     fix="attach a policy listing the actions the identity needs; for deployments, a generated least-privilege "
@@ -230,7 +229,7 @@ def _admin_attachment(args: ResourceValidationArgs, config: Config) -> Iterator[
 
 ESCALATION = Rule(
     name="iam-no-privilege-escalation",
-    control="IAM.1; brief: no path from a CI job or the app to admin (IAM privilege-escalation methods)",
+    control="IAM.1; no path from a CI job or the app to admin (IAM privilege-escalation methods)",
     description="No identity holds a known privilege-escalation action set (policy versions, attaching or writing "
     "policies, rewriting trust, access keys and passwords, PassRole with compute, AssumeRole) on wildcard "
     "resources, counting every policy of a role together, unless a permissions-boundary condition pins it.",

@@ -32,9 +32,10 @@ from .stores import DATABASES
 
 RETENTION = Rule(
     name="log-group-retention",
-    control="CloudWatch.16 (with the seed's retentions: ECS 30, RDS 7, Redis 3, Lambda 14 days)",
+    control="CloudWatch.16 (with the retentions of docs/requirements.md §7.1: ECS 30, RDS 7, Redis 3, Lambda 14 days)",
     description="Every CloudWatch log group sets a retention; none keeps logs forever by omission.",
-    fix="set retention_in_days to the seed's value for that log group (a value CloudWatch accepts).",
+    fix="set retention_in_days to the value docs/requirements.md §7.1 gives that log group (a value CloudWatch "
+    "accepts).",
 )
 
 
@@ -157,7 +158,7 @@ def _container_insights(args: ResourceValidationArgs, _: Config) -> Iterator[str
 
 REDIS_LOGS = Rule(
     name="elasticache-log-delivery",
-    control="seed: CloudWatch log group '/aws/elasticache/redis' (3 days)",
+    control="docs/requirements.md §4.3, §7.1 (Redis logs, 3 days)",
     description="ElastiCache replication groups deliver their slow log to CloudWatch Logs.",
     fix="add log_delivery_configurations=[{'destination': <log group name>, 'destination_type': "
     "'cloudwatch-logs', 'log_format': 'json', 'log_type': 'slow-log'}].",

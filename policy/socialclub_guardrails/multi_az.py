@@ -75,7 +75,7 @@ def _rds_multi_az(database: PolicyResource, stack: Stack, _: Config) -> Iterator
 
 REDIS_MULTI_AZ = Rule(
     name="elasticache-multi-az",
-    control="ElastiCache.3; seed: Redis '3 (production multi-AZ)'",
+    control="ElastiCache.3; docs/requirements.md §4.3 (3 nodes, Multi-AZ in production)",
     description="Caches have replicas in several AZs with automatic failover (ElastiCache replication groups, "
     "MemoryDB replicas per shard; a standalone cache node never does).",
     fix="set num_cache_clusters >= the configured minimum, automatic_failover_enabled=True and "
@@ -112,7 +112,7 @@ def _redis_multi_az(args: ResourceValidationArgs, config: Config) -> Iterator[st
 
 SUBNET_TIERS = Rule(
     name="subnet-tiers-span-azs",
-    control="seed: VPC 'Availability Zones: 3' with public, private and data subnets in each",
+    control="docs/requirements.md §5.1 (3 AZs, a public, a private and a data subnet in each)",
     description="Each subnet tier of a VPC spreads over at least the configured number of AZs.",
     fix="declare one subnet per AZ in every tier (the network config lists the AZs and one CIDR per AZ).",
     schema={"minimumAzs": {**AZ_SCHEMA, "default": 2}},
@@ -145,7 +145,8 @@ def _subnet_tiers(vpc: PolicyResource, stack: Stack, config: Config) -> Iterator
 
 NAT_PER_AZ = Rule(
     name="nat-gateway-per-az",
-    control="seed: public subnets 'NAT Gateway access' per AZ (AWS NAT gateway resilience guidance)",
+    control="docs/requirements.md §5.1 (NAT gateways in the public subnets, one per AZ: AWS NAT gateway resilience "
+    "guidance)",
     description="A VPC with NAT gateways has one in every AZ its subnets use, so egress survives an AZ outage.",
     fix="create a NAT gateway in the public subnet of each AZ and route each private subnet to the one in "
     "its own AZ (network natGateways: one-per-az).",
@@ -177,7 +178,7 @@ def _spread(subnets: list[PolicyResource], minimum: float, what: str) -> Iterato
 
 ECS_MULTI_AZ = Rule(
     name="ecs-service-multi-az",
-    control="seed: 'Multi-AZ, Auto-Scaling, Highly Available' (ECS service spread across AZs)",
+    control="docs/requirements.md §1, §3.1 (Multi-AZ and highly available: the ECS service spread across AZs)",
     description="ECS services place tasks in subnets of several AZs and run at least one task per AZ.",
     fix="pass the private subnets of every AZ in network_configuration.subnets and a desired_count of at least "
     "the configured minimum.",

@@ -12,8 +12,7 @@ from .helpers import Config, Props, Rule, as_json, get, resource_rule, undecided
 
 REQUIRED_TAGS = Rule(
     name="required-tags",
-    control="seed/brief: tagging through the explicit aws.Provider's default_tags (FSBP '<service>.x should be "
-    "tagged' controls)",
+    control="FSBP '<service>.x should be tagged' controls, through the explicit aws.Provider's default_tags",
     description="Every AWS resource uses a provider whose default tags carry the required keys, or carries them "
     "itself, with the stack's expected values.",
     fix="create the resource with the stack's aws.Provider (ResourceOptions(providers=...) from the component), "

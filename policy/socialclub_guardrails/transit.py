@@ -89,7 +89,8 @@ LISTENER_TLS = Rule(
     name="alb-tls-policy",
     control="ELB.17",
     description="HTTPS listeners use a certificate and a TLS 1.3 security policy from the allowed list.",
-    fix="set certificate_arn and ssl_policy to one of the allowed policies (the seed's ALB terminates TLS).",
+    fix="set certificate_arn and ssl_policy to one of the allowed policies (the ALB terminates TLS, "
+    "docs/requirements.md §5.3).",
     schema={
         "allowedPolicies": {
             "type": "array",
@@ -202,7 +203,7 @@ FORCE_TLS: dict[str, tuple[str, frozenset[str]]] = {
 
 RDS_FORCE_SSL = Rule(
     name="rds-force-ssl",
-    control="seed: RDS 'Encryption: In transit: SSL/TLS'",
+    control="docs/requirements.md §4.1 (in transit with SSL/TLS)",
     description="RDS instances and Aurora clusters use a parameter group of this stack that refuses connections "
     "without TLS.",
     fix="create an aws.rds.ParameterGroup for the engine family with parameter rds.force_ssl=1 "

@@ -38,8 +38,8 @@ PRODUCTION_ONLY = {
     "alb-deletion-protection",
     "stateful-resources-protected",
 }
-# "<description> (<FSBP control id, or the seed/brief/issue line>)"
-CONTROL = re.compile(r"\. \((?:[A-Za-z][A-Za-z0-9]*\.\d+|seed|brief|issue|Control Tower)")
+# "<description> (<FSBP control id, FSBP's tagging controls, or the section of docs/requirements.md>)"
+CONTROL = re.compile(r"\. \((?:[A-Za-z][A-Za-z0-9]*\.\d+|docs/requirements\.md §\d|FSBP )")
 
 
 def test_pack_has_at_least_thirty_documented_rules(packs: Callable[[str], PackProcess]) -> None:
@@ -47,7 +47,9 @@ def test_pack_has_at_least_thirty_documented_rules(packs: Callable[[str], PackPr
     assert pack.name == "socialclub-guardrails"
     assert len(pack.policies) >= 30
     for policy in pack.policies:
-        assert CONTROL.search(policy.description), f"{policy.name}: no control id or seed line in the description"
+        assert CONTROL.search(policy.description), (
+            f"{policy.name}: no control id or requirements section in the description"
+        )
         assert policy.kind in ("resource", "stack")
         assert policy.level in ("advisory", "mandatory")
     assert {p.kind for p in pack.policies} == {"resource", "stack"}
@@ -84,7 +86,7 @@ def test_staging_downgrades_only_the_multi_az_rules_it_breaks_by_design(packs: C
         assert (staging[rule].level, production[rule].level) == ("advisory", "mandatory"), rule
 
 
-def test_stack_files_set_the_seed_values(packs: Callable[[str], PackProcess]) -> None:
+def test_stack_files_set_the_required_values(packs: Callable[[str], PackProcess]) -> None:
     staging, production = packs("staging").config, packs("production").config
     assert production["rds-backup-retention"].properties["minimumDays"] == 30
     assert staging["rds-backup-retention"].properties["minimumDays"] == 30
