@@ -9,22 +9,22 @@ import pulumi
 import pulumi_aws as aws
 
 from catalog import SENTRY_DSN
-from components.alerting import AlertTopic, AlertTopicArgs, SlackChannel, chatbot_policy_name
+from components.alerting import AlertTopic, AlertTopicArgs, chatbot_policy_name
 from components.aws_context import AwsContext
-from components.cdn_site import CdnSite, CdnSiteArgs, GeoRestriction, MediaOrigin
+from components.cdn_site import CdnSite, CdnSiteArgs, MediaOrigin
 from components.certificate import EdgeCertificates, EdgeCertificatesArgs
 from components.container_registry import ContainerRegistry, ContainerRegistryArgs, repository_ref
 from components.dashboards import Dashboards, DashboardsArgs
 from components.db_migration import DatabaseMigration, DatabaseMigrationArgs
-from components.dns_zone import AliasTarget, DnsZone, DnsZoneArgs, MxHost
-from components.error_tracking import ErrorTracking, ErrorTrackingArgs, SlackTarget, SpikeRule
+from components.dns_zone import AliasTarget, DnsZone, DnsZoneArgs
+from components.error_tracking import ErrorTracking, ErrorTrackingArgs
 from components.fargate_service import FargateService, FargateServiceArgs
-from components.github_deploy_roles import GithubDeployRoles, GithubDeployRolesArgs, GithubSubject, StackFence
-from components.health_checks import HttpsEndpoint, SiteHealthChecks, SiteHealthChecksArgs
+from components.github_deploy_roles import GithubDeployRoles, GithubDeployRolesArgs, StackFence
+from components.health_checks import SiteHealthChecks, SiteHealthChecksArgs
 from components.kms_key import KmsKey, KmsKeyArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.log_bucket import ALB_PREFIX, CLOUDFRONT_PREFIX, LogBucket, LogBucketArgs
-from components.monitoring import AlarmThresholds, MonitoredResources, Monitoring, MonitoringArgs, member_cluster_ids
+from components.monitoring import MonitoredResources, Monitoring, MonitoringArgs, member_cluster_ids
 from components.object_store import ObjectStore, ObjectStoreArgs
 from components.postgres_db import PostgresDb, PostgresDbArgs
 from components.realtime_tables import RealtimeTables, RealtimeTablesArgs
@@ -202,17 +202,11 @@ pulumi.export("redisReaderEndpoint", cache.reader_endpoint)
 pulumi.export("dynamodbTableNames", tables.table_names)
 
 # --- edge part 1: DNS zone and certificates (issue 4) --------------------------------------------------------
-zone = DnsZone(
-    "dns",
-    DnsZoneArgs(domain=config.dns.domain, create=config.dns.create_zone, protect=config.is_production),
-    opts,
-)
+zone = DnsZone("dns", DnsZoneArgs(settings=config.dns), opts)
 # One wildcard certificate for every host; `regional_certificate_arn` is the ALB's, `cloudfront_certificate_arn`
 # the us-east-1 one (the same certificate when the stack lives in us-east-1). Both are the validated ARNs.
 certificates = EdgeCertificates(
-    "certs",
-    EdgeCertificatesArgs(domain=config.dns.domain, zone_id=zone.zone_id, region=config.region),
-    opts,
+    "certs", EdgeCertificatesArgs(zone=zone, region=config.region, settings=config.dns.certificates), opts
 )
 pulumi.export("hostedZoneId", zone.zone_id)
 pulumi.export("hostedZoneNameServers", zone.name_servers)
@@ -345,9 +339,8 @@ web = config.frontend
 # AWS WAF on both entry points: the ALB's ACL is regional; CloudFront's lives in us-east-1, where the stack key
 # can encrypt its logs only if the stack lives there too (keys are regional). `frontend.webAclArn` names an
 # existing CloudFront ACL instead of this stack's.
-waf = config.waf
-edge_acl_arn: pulumi.Input[str] | None = web.web_acl_arn
-if waf.enabled:
+edge_acl: WebAcl | None = None
+if config.waf.enabled:
     api_acl = WebAcl(
         "waf-api",
         WebAclArgs(
@@ -355,25 +348,23 @@ if waf.enabled:
             scope="REGIONAL",
             kms_key_arn=kms.arn,
             rule_groups=API_RULE_GROUPS,
-            rate_limit=waf.rate_limit,
-            log_retention_days=waf.log_retention_days,
+            settings=config.waf,
         ),
         opts,
     )
     alb.attach_web_acl(api_acl.arn)
-    if edge_acl_arn is None:
-        edge_acl_arn = WebAcl(
+    if web.web_acl_arn is None:
+        edge_acl = WebAcl(
             "waf-frontend",
             WebAclArgs(
                 name=f"{env_name}-frontend",
                 scope="CLOUDFRONT",
                 kms_key_arn=kms.arn if config.region == CLOUDFRONT_REGION else None,
                 rule_groups=EDGE_RULE_GROUPS,
-                rate_limit=waf.rate_limit,
-                log_retention_days=waf.log_retention_days,
+                settings=config.waf,
             ),
             opts,
-        ).arn
+        )
 site = CdnSite(
     "frontend",
     CdnSiteArgs(
@@ -384,15 +375,10 @@ site = CdnSite(
         kms_key_arn=kms.arn,
         log_bucket=logs,
         media=MediaOrigin(assets.bucket, storage.media_path),
-        default_ttl_seconds=web.default_ttl_seconds,
-        max_ttl_seconds=web.max_ttl_seconds,
-        price_class=web.price_class,
-        geo_restriction=GeoRestriction(web.geo_restriction.type, web.geo_restriction.locations),
-        web_acl_arn=edge_acl_arn,
+        web_acl=edge_acl,
         # The app's scripts call the API and PUT media to the assets bucket with presigned URLs.
         connect_origins=[f"https://{api_host}", assets.upload_origin],
-        content_security_policy=web.content_security_policy,
-        protect=config.is_production,
+        settings=web,
     ),
     opts,
 )
@@ -402,18 +388,9 @@ zone.alias("app", hosts.app, to_cloudfront)
 zone.alias("cdn", hosts.cdn, to_cloudfront)
 # The seed's records send the api host straight to the ALB (not through CloudFront); the ALB is IPv4-only.
 zone.alias("api", hosts.api, AliasTarget(alb.dns_name, alb.zone_id), ipv6=False)
-if config.dns.mx is not None:
-    mx = config.dns.mx
-    zone.mx("mail", mx.name, [MxHost(h.priority, h.host) for h in mx.hosts], mx.ttl)
-probes = config.dns.health_checks
 health_checks = SiteHealthChecks(
     "health",
-    SiteHealthChecksArgs(
-        api=HttpsEndpoint(api_host, probes.api_path),
-        frontend=HttpsEndpoint(app_host, probes.frontend_path),
-        request_interval=probes.request_interval,
-        failure_threshold=probes.failure_threshold,
-    ),
+    SiteHealthChecksArgs(api_host=api_host, frontend_host=app_host, settings=config.dns.health_checks),
     opts,
 )
 who = config.deploy
@@ -422,8 +399,7 @@ deploy = GithubDeployRoles(
     GithubDeployRolesArgs(
         context=context,
         name_prefix=env_name,
-        app_deploy=GithubSubject(who.app_deploy.repository, who.app_deploy.claim),
-        infra_deploy=GithubSubject(who.infra_deploy.repository, who.infra_deploy.claim),
+        settings=who,
         # When stacks share the account: the `Stack` default tag, this stack's state objects, buckets and DNS
         # names are all its deploy role may touch.
         fence=StackFence(
@@ -434,8 +410,6 @@ deploy = GithubDeployRoles(
             bucket_prefix=f"{env_name}-",
             record_names=[app_host, api_host, cdn_host, f"_*.{config.dns.domain}"],
         ),
-        create_oidc_provider=who.create_oidc_provider,
-        max_session_seconds=who.max_session_seconds,
         owned_policy_names=[chatbot_policy_name(env_name)] if config.observability.slack else [],
     ),
     opts,
@@ -459,11 +433,8 @@ pulumi.export("infraDeployRoleArn", deploy.infra_role_arn)
 
 # --- observability: alerting, alarms, dashboards (issue 5) ---------------------------------------------------
 obs = config.observability
-slack = SlackChannel(obs.slack.workspace_id, obs.slack.channel_id) if obs.slack else None
 alerts = AlertTopic(
-    "alerts",
-    AlertTopicArgs(context=context, name_prefix=env_name, kms_key_arn=kms.arn, emails=obs.alarm_emails, slack=slack),
-    opts,
+    "alerts", AlertTopicArgs(context=context, name_prefix=env_name, kms_key_arn=kms.arn, settings=obs), opts
 )
 # Route 53 publishes health-check metrics only in us-east-1 and an alarm notifies only a topic of its own region:
 # outside us-east-1 a twin topic there (with its own key; the stack key is regional) e-mails the same people.
@@ -476,8 +447,8 @@ global_alerts = (
             context=context,
             name_prefix=env_name,
             kms_key_arn=None,
-            emails=obs.alarm_emails,
             region=GLOBAL_METRICS_REGION,
+            settings=obs,
         ),
         opts,
     )
@@ -497,7 +468,6 @@ watched = MonitoredResources(
     distribution_id=site.distribution_id,
     health_check_ids={"api": health_checks.api_health_check_id, "frontend": health_checks.frontend_health_check_id},
 )
-thresholds = AlarmThresholds(**obs.thresholds.model_dump())
 monitoring = Monitoring(
     "monitoring",
     MonitoringArgs(
@@ -505,21 +475,12 @@ monitoring = Monitoring(
         resources=watched,
         topic_arn=alerts.topic_arn,
         global_topic_arn=global_alerts.topic_arn,
-        thresholds=thresholds,
-        db_max_connections=obs.db_max_connections,
+        settings=obs,
     ),
     opts,
 )
 dashboards = Dashboards(
-    "dashboards",
-    DashboardsArgs(
-        name_prefix=env_name,
-        region=config.region,
-        resources=watched,
-        thresholds=thresholds,
-        db_max_connections=obs.db_max_connections,
-    ),
-    opts,
+    "dashboards", DashboardsArgs(name_prefix=env_name, region=config.region, resources=watched, settings=obs), opts
 )
 # The seed's 90-day rotation of third-party keys becomes a reminder on the alert topic.
 secrets.remind_manual_rotation(alerts.topic_arn)
@@ -528,25 +489,8 @@ pulumi.export("alarmNames", monitoring.alarm_names)
 pulumi.export("dashboardNames", dashboards.dashboard_names)
 # Sentry (the requirements' `socialclub-backend` project and its three alert rules), managed unless the stack
 # switches it off; its DSN then reaches the tasks through the same secret an operator fills otherwise.
-tracking = config.sentry
-if tracking.enabled and tracking.organization and tracking.team:
-    spike = tracking.alerts.spike
-    errors = ErrorTracking(
-        "sentry",
-        ErrorTrackingArgs(
-            organization=tracking.organization,
-            team=tracking.team,
-            project=tracking.project,
-            platform=tracking.platform,
-            key_name=f"{env_name}-backend",
-            new_issue_frequency_minutes=tracking.alerts.new_issue.frequency_minutes,
-            regression_frequency_minutes=tracking.alerts.regression.frequency_minutes,
-            spike=SpikeRule(spike.errors, spike.window_minutes, spike.resolve_below),
-            slack=SlackTarget(tracking.slack.integration_id, tracking.slack.channel) if tracking.slack else None,
-            token=tracking.token.get_secret_value() if tracking.token else None,
-        ),
-        opts,
-    )
+if config.sentry.enabled:
+    errors = ErrorTracking("sentry", ErrorTrackingArgs(key_name=f"{env_name}-backend", settings=config.sentry), opts)
     secrets.set_value(SENTRY_DSN, errors.dsn)
     pulumi.export("sentryProject", errors.project_slug)
     pulumi.export("sentryAlertNames", errors.alert_names)

@@ -16,7 +16,8 @@ from bootstrap.config import BootstrapConfigError, read_bootstrap_config
 from bootstrap.github_oidc import GithubOidc, GithubOidcArgs
 from bootstrap.state_backend import StateBackend, StateBackendArgs
 from components.container_registry import ContainerRegistry, ContainerRegistryArgs
-from components.dns_zone import DnsZone, DnsZoneArgs, MxHost
+from components.dns_zone import DnsZone, DnsZoneArgs
+from stackconfig.edge import DnsZoneSettings
 from stackconfig.iam import state_bucket_name
 
 # The main program's project name: a level of its stacks' object keys in the state bucket.
@@ -102,10 +103,8 @@ if config.registry is not None:
 
 if config.dns is not None:
     # The zone outlives every stack and is delegated by hand at the registrar: created here, protected.
-    zone = DnsZone("dns", DnsZoneArgs(domain=config.dns.domain, create=True, protect=True), opts=with_provider)
-    if config.dns.mx is not None:
-        mx = config.dns.mx
-        zone.mx("mail", mx.name, [MxHost(h.priority, h.host) for h in mx.hosts], mx.ttl)
+    zone_settings = DnsZoneSettings(domain=config.dns.domain, create_zone=True, protect=True, mx=config.dns.mx)
+    zone = DnsZone("dns", DnsZoneArgs(settings=zone_settings), opts=with_provider)
     if config.dns.dnssec:
         zone.sign(account_id)
     if config.dns.query_logging:

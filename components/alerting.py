@@ -12,8 +12,7 @@ Slack workspace once in the Chatbot console, which yields the workspace (team) i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -22,6 +21,7 @@ from components.aws_context import AwsContext
 from components.iam_documents import Statement, document, service_trust, statement
 from components.kms_key import ADMIN_ACTIONS, USE_ACTIONS, topic_publisher_statements
 from stackconfig.aws_facts import CHATBOT_API_REGION
+from stackconfig.observability import AlertTopicSettings, SlackConfig
 
 # What a notification-only Chatbot channel reads to render an alarm (metric graph, alarm state).
 CHATBOT_READ_ACTIONS: tuple[str, ...] = (
@@ -104,26 +104,17 @@ def chatbot_policy_name(name_prefix: str, suffix: str = "") -> str:
 
 
 @dataclass(frozen=True)
-class SlackChannel:
-    workspace_id: str
-    """Slack team id (`T...`) of a workspace already authorised in the Chatbot console."""
-    channel_id: str
-    """Slack channel id (`C...`); for a private channel, invite the AWS app (`/invite @aws`) first."""
-
-
-@dataclass(frozen=True)
 class AlertTopicArgs:
     context: AwsContext
     name_prefix: str
     """e.g. `socialclub-production`: names the topic and scopes the alarms and rules allowed to publish."""
     kms_key_arn: pulumi.Input[str] | None
     """The stack's key. None only for a topic in another region than the key's: the topic then gets its own key."""
-    emails: Sequence[str] = ()
-    """Addresses subscribed by e-mail; each must click the confirmation link SNS sends (default none)."""
-    slack: SlackChannel | None = None
-    """Chatbot delivery to a Slack channel (default none)."""
     region: str | None = None
-    """Region of the topic when not the provider's (Route 53 and CloudFront alarms live in us-east-1)."""
+    """Region of a twin topic when not the provider's (Route 53 and CloudFront alarms live in us-east-1); default
+    none: the provider's region. A twin only e-mails: the Slack channel follows the stack region's topic."""
+    settings: AlertTopicSettings = field(default_factory=AlertTopicSettings)
+    """Who is alerted: the e-mail addresses and the Slack channel (default nobody)."""
 
 
 class AlertTopic(pulumi.ComponentResource):
@@ -166,7 +157,7 @@ class AlertTopic(pulumi.ComponentResource):
         )
         aws.sns.TopicPolicy(f"{name}-policy", arn=topic.arn, policy=policy, region=args.region, opts=child)
         # Named by address, so reordering the list does not re-subscribe (and re-confirm) everyone.
-        for email in args.emails:
+        for email in args.settings.alarm_emails:
             aws.sns.TopicSubscription(
                 f"{name}-email-{email}",
                 topic=topic.arn,
@@ -175,8 +166,8 @@ class AlertTopic(pulumi.ComponentResource):
                 region=args.region,
                 opts=child,
             )
-        if args.slack is not None:
-            self._slack(name, args, args.slack, topic.arn, suffix)
+        if args.settings.slack is not None and args.region is None:
+            self._slack(name, args, args.settings.slack, topic.arn, suffix)
         self.register_outputs({"topicArn": self.topic_arn})
 
     def _own_key(self, name: str, ctx: AwsContext, region: str | None, name_prefix: str) -> pulumi.Output[str]:
@@ -201,7 +192,7 @@ class AlertTopic(pulumi.ComponentResource):
         return key.arn
 
     def _slack(
-        self, name: str, args: AlertTopicArgs, slack: SlackChannel, topic_arn: pulumi.Output[str], suffix: str
+        self, name: str, args: AlertTopicArgs, slack: SlackConfig, topic_arn: pulumi.Output[str], suffix: str
     ) -> None:
         child = pulumi.ResourceOptions(parent=self)
         ctx = args.context

@@ -9,8 +9,8 @@ ACLs). A second S3 origin, user media, may be served under its own path with its
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal, TypedDict
+from dataclasses import dataclass, field
+from typing import TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -19,7 +19,9 @@ from components.aws_context import AwsContext
 from components.iam_documents import Statement, document, statement
 from components.log_bucket import CLOUDFRONT_PREFIX, LogBucket
 from components.private_bucket import PrivateBucketArgs, bucket_policy, private_bucket
+from components.web_acl import WebAcl
 from stackconfig.aws_facts import CLOUDFRONT_REGION
+from stackconfig.edge import CdnSiteSettings
 from stackconfig.storage import PrivateBucketSettings
 
 ORIGIN_ID = "assets"
@@ -94,13 +96,6 @@ class MediaOrigin:
 
 
 @dataclass(frozen=True)
-class GeoRestriction:
-    type: Literal["none", "whitelist", "blacklist"] = "none"
-    locations: Sequence[str] = ()
-    """ISO 3166-1 alpha-2 country codes; empty when type is none."""
-
-
-@dataclass(frozen=True)
 class CdnSiteArgs:
     context: AwsContext
     name_prefix: str
@@ -117,26 +112,15 @@ class CdnSiteArgs:
     `s3/`."""
     media: MediaOrigin | None = None
     """User media served under its own path (default none)."""
-    default_ttl_seconds: int = 86400
-    """Cache TTL when the origin sends no Cache-Control (seed: 3600 staging, 86400 production)."""
-    max_ttl_seconds: int = 31536000
-    min_ttl_seconds: int = 0
-    price_class: str = "PriceClass_100"
-    geo_restriction: GeoRestriction = GeoRestriction()
-    web_acl_arn: pulumi.Input[str] | None = None
-    """A WAFv2 web ACL with scope CLOUDFRONT (in us-east-1) whose rules every viewer request passes; none by
-    default."""
+    web_acl: WebAcl | None = None
+    """The stack's web ACL (scope CLOUDFRONT) whose rules every viewer request passes, unless
+    `settings.web_acl_arn` names an existing one; default none."""
     connect_origins: Sequence[pulumi.Input[str]] = ()
     """Origins the app's scripts may call (the API, the media bucket for presigned uploads), for the default
-    Content-Security-Policy."""
-    content_security_policy: str | None = None
-    """Replaces the default Content-Security-Policy entirely."""
-    hsts_max_age_seconds: int = 63072000
-    """Two years (default): what the HSTS preload list asks for; at least one year."""
-    noncurrent_version_days: int = 30
-    """Previous builds stay restorable this long (default 30 days)."""
-    protect: bool = True
-    """Pulumi `protect` on the frontend bucket (production)."""
+    Content-Security-Policy (default none: same origin only)."""
+    settings: CdnSiteSettings = field(default_factory=CdnSiteSettings)
+    """TTLs, price class, geo restriction, headers, versions kept and protect (the `socialclub:frontend`
+    section; default: production's)."""
 
 
 class CdnSite(pulumi.ComponentResource):
@@ -151,12 +135,11 @@ class CdnSite(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: CdnSiteArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("socialclub:edge:CdnSite", name, None, opts)
-        if args.hsts_max_age_seconds < 31536000:
-            raise ValueError(f"CdnSite {name}: HSTS max-age must be at least one year (31536000 s)")
         self._name = name
         self._args = args
         child = pulumi.ResourceOptions(parent=self)
         prefix = args.name_prefix
+        settings = args.settings
 
         bucket = private_bucket(
             f"{name}-assets",
@@ -164,7 +147,7 @@ class CdnSite(pulumi.ComponentResource):
                 bucket_prefix=f"{prefix}-frontend-",
                 kms_key_arn=args.kms_key_arn,
                 settings=PrivateBucketSettings(
-                    noncurrent_version_days=args.noncurrent_version_days, protect=args.protect
+                    noncurrent_version_days=settings.noncurrent_version_days, protect=settings.protect
                 ),
             ),
             self,
@@ -174,9 +157,9 @@ class CdnSite(pulumi.ComponentResource):
             f"{name}-cache",
             name=f"{prefix}-frontend",
             comment="Static assets: nothing from the viewer in the cache key, compressed variants cached",
-            default_ttl=args.default_ttl_seconds,
-            max_ttl=args.max_ttl_seconds,
-            min_ttl=args.min_ttl_seconds,
+            default_ttl=settings.default_ttl_seconds,
+            max_ttl=settings.max_ttl_seconds,
+            min_ttl=settings.min_ttl_seconds,
             parameters_in_cache_key_and_forwarded_to_origin=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginArgs(
                 cookies_config=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginCookiesConfigArgs(
                     cookie_behavior="none"
@@ -247,8 +230,8 @@ class CdnSite(pulumi.ComponentResource):
             default_root_object="index.html",
             http_version="http2and3",
             is_ipv6_enabled=True,
-            price_class=args.price_class,
-            web_acl_id=args.web_acl_arn,
+            price_class=settings.price_class,
+            web_acl_id=settings.web_acl_arn or (args.web_acl.arn if args.web_acl is not None else None),
             origins=origins,
             default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
                 target_origin_id=ORIGIN_ID,
@@ -262,8 +245,8 @@ class CdnSite(pulumi.ComponentResource):
             ordered_cache_behaviors=ordered,
             restrictions=aws.cloudfront.DistributionRestrictionsArgs(
                 geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(
-                    restriction_type=args.geo_restriction.type,
-                    locations=list(args.geo_restriction.locations),
+                    restriction_type=settings.geo_restriction.type,
+                    locations=list(settings.geo_restriction.locations),
                 )
             ),
             viewer_certificate=aws.cloudfront.DistributionViewerCertificateArgs(
@@ -310,12 +293,12 @@ class CdnSite(pulumi.ComponentResource):
 
     def _security_headers(self) -> aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigArgs:
         args = self._args
-        policy: pulumi.Input[str] = args.content_security_policy or pulumi.Output.all(*args.connect_origins).apply(
-            default_content_security_policy
-        )
+        policy: pulumi.Input[str] = args.settings.content_security_policy or pulumi.Output.all(
+            *args.connect_origins
+        ).apply(default_content_security_policy)
         return aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigArgs(
             strict_transport_security=aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigStrictTransportSecurityArgs(
-                access_control_max_age_sec=args.hsts_max_age_seconds,
+                access_control_max_age_sec=args.settings.hsts_max_age_seconds,
                 include_subdomains=True,
                 preload=True,
                 override=True,

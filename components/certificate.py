@@ -4,13 +4,15 @@ us-east-1 copy CloudFront requires)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import pulumi
 import pulumi_aws as aws
 
+from components.dns_zone import DnsZone
 from stackconfig.aws_facts import CLOUDFRONT_REGION
+from stackconfig.edge import EdgeCertificatesSettings
 
 
 def validated_names(names: Sequence[str]) -> list[str]:
@@ -37,12 +39,9 @@ class CertificateArgs:
     """Also cover `*.domain` (default), so every host of the stack shares one certificate."""
     region: str | None = None
     """None (default): the provider's region. `us-east-1` for CloudFront."""
-    key_algorithm: str = "RSA_2048"
-    """RSA_2048 (default) is accepted by every client; EC_prime256v1 is smaller and works with ALB and CloudFront."""
-    validation_ttl: int = 300
-    """Seconds resolvers cache the validation records (default 300)."""
-    validation_timeout: str = "20m"
-    """How long `pulumi up` waits for ACM to issue (default 20 minutes; the provider's own is 75)."""
+    settings: EdgeCertificatesSettings = field(default_factory=EdgeCertificatesSettings)
+    """Key algorithm, validation record TTL and how long to wait for issuance (default RSA_2048, 300 s,
+    20 minutes)."""
 
 
 class Certificate(pulumi.ComponentResource):
@@ -62,7 +61,7 @@ class Certificate(pulumi.ComponentResource):
             domain_name=args.domain,
             subject_alternative_names=names[1:],
             validation_method="DNS",
-            key_algorithm=args.key_algorithm,
+            key_algorithm=args.settings.key_algorithm,
             options=aws.acm.CertificateOptionsArgs(certificate_transparency_logging_preference="ENABLED"),
             region=args.region,
             opts=child,
@@ -76,7 +75,7 @@ class Certificate(pulumi.ComponentResource):
                 name=option.apply(lambda o: o.resource_record_name or ""),
                 type=option.apply(lambda o: o.resource_record_type or "CNAME"),
                 records=[option.apply(lambda o: o.resource_record_value or "")],
-                ttl=args.validation_ttl,
+                ttl=args.settings.validation_ttl,
                 # ACM gives every certificate for the same name in an account the same validation record: the
                 # other region's certificate and the other stack's reuse it. Overwrite instead of failing, and
                 # keep it on delete so their renewals do not break when this stack goes away.
@@ -91,9 +90,10 @@ class Certificate(pulumi.ComponentResource):
             region=args.region,
             # ACM issues within minutes once the zone answers for the domain. The provider's default wait (75
             # minutes) only delays the failure when the registrar does not delegate to the zone yet: fail in
-            # `validation_timeout` and say why (docs/first-deploy.md checks the delegation before the first up).
+            # `validation_timeout_minutes` and say why (docs/first-deploy.md checks the delegation before the first up).
             opts=pulumi.ResourceOptions(
-                parent=self, custom_timeouts=pulumi.CustomTimeouts(create=args.validation_timeout)
+                parent=self,
+                custom_timeouts=pulumi.CustomTimeouts(create=f"{args.settings.validation_timeout_minutes}m"),
             ),
         )
         self.arn = validation.certificate_arn
@@ -103,11 +103,12 @@ class Certificate(pulumi.ComponentResource):
 
 @dataclass(frozen=True)
 class EdgeCertificatesArgs:
-    domain: str
-    zone_id: pulumi.Input[str]
+    zone: DnsZone
+    """The public zone: its domain (and `*.domain`) is certified, its records validate."""
     region: str
     """The stack's region, where the load balancer's certificate must live."""
-    key_algorithm: str = "RSA_2048"
+    settings: EdgeCertificatesSettings = field(default_factory=EdgeCertificatesSettings)
+    """Key algorithm and validation (the `dns.certificates` section; default RSA_2048, 20 minutes' wait)."""
 
 
 class EdgeCertificates(pulumi.ComponentResource):
@@ -124,28 +125,22 @@ class EdgeCertificates(pulumi.ComponentResource):
     def __init__(self, name: str, args: EdgeCertificatesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("socialclub:edge:EdgeCertificates", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        domain, zone_id = args.zone.domain, args.zone.zone_id
         regional = Certificate(
-            f"{name}-regional",
-            CertificateArgs(domain=args.domain, zone_id=args.zone_id, key_algorithm=args.key_algorithm),
-            child,
+            f"{name}-regional", CertificateArgs(domain=domain, zone_id=zone_id, settings=args.settings), child
         )
         cloudfront = (
             regional
             if args.region == CLOUDFRONT_REGION
             else Certificate(
                 f"{name}-cloudfront",
-                CertificateArgs(
-                    domain=args.domain,
-                    zone_id=args.zone_id,
-                    region=CLOUDFRONT_REGION,
-                    key_algorithm=args.key_algorithm,
-                ),
+                CertificateArgs(domain=domain, zone_id=zone_id, region=CLOUDFRONT_REGION, settings=args.settings),
                 child,
             )
         )
         self.regional_certificate_arn = regional.arn
         self.cloudfront_certificate_arn = cloudfront.arn
-        self.domain = args.domain
+        self.domain = domain
         self.register_outputs(
             {
                 "regionalCertificateArn": self.regional_certificate_arn,

@@ -14,8 +14,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.monitoring import AlarmThresholds, MonitoredResources, alarm_specs
+from components.monitoring import MonitoredResources, alarm_specs
 from stackconfig.aws_facts import GLOBAL_METRICS_REGION
+from stackconfig.observability import AlarmThresholds, MonitoringSettings
 
 WIDTH = 12
 HEIGHT = 6
@@ -322,9 +323,9 @@ class DashboardsArgs:
     region: str
     """The stack's region: the default region of every widget."""
     resources: MonitoredResources
-    thresholds: AlarmThresholds = field(default_factory=AlarmThresholds)
-    db_max_connections: int | None = None
-    """Same override as the alarms', so the drawn threshold is the alarm's."""
+    """The watched resources' names and ids, the same the alarms watch."""
+    settings: MonitoringSettings = field(default_factory=MonitoringSettings)
+    """The alarms' settings (the same object Monitoring gets), so each drawn threshold is its alarm's."""
 
 
 class Dashboards(pulumi.ComponentResource):
@@ -335,7 +336,10 @@ class Dashboards(pulumi.ComponentResource):
     def __init__(self, name: str, args: DashboardsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("socialclub:observability:Dashboards", name, None, opts)
         self.dashboard_names = []
-        for board in stack_dashboards(args.name_prefix, args.resources, args.thresholds, args.db_max_connections):
+        settings = args.settings
+        for board in stack_dashboards(
+            args.name_prefix, args.resources, settings.thresholds, settings.db_max_connections
+        ):
             aws.cloudwatch.Dashboard(
                 f"{name}-{board.name.removeprefix(args.name_prefix + '-')}",
                 dashboard_name=board.name,

@@ -12,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from stackconfig.aws_facts import ROUTE53_GLOBAL_REGION
+from stackconfig.edge import DnsZoneSettings, MxConfig, MxHost
 
 DNSSEC_SERVICE = "dnssec-route53.amazonaws.com"
 
@@ -25,12 +26,6 @@ class AliasTarget:
     """The target's own hosted zone id (CloudFront's Z2FDTNDATAQYW2, an ALB's regional zone)."""
     evaluate_target_health: bool = False
     """Only useful with several records to fail over between; a single alias answers either way."""
-
-
-@dataclass(frozen=True)
-class MxHost:
-    priority: int
-    host: str
 
 
 def fqdn(domain: str, label: str) -> str:
@@ -102,14 +97,9 @@ def mx_values(hosts: Sequence[MxHost]) -> list[str]:
 
 @dataclass(frozen=True)
 class DnsZoneArgs:
-    domain: str
-    """e.g. `socialclub.example.com`."""
-    create: bool = False
-    """True: this stack creates and owns the public zone. False (default): it is looked up by name."""
-    protect: bool = True
-    """Pulumi `protect` on a created zone (production): a new zone gets new name servers, which breaks the
-    registrar's delegation until someone updates it."""
-    comment: str = "Managed by Pulumi"
+    settings: DnsZoneSettings
+    """The domain, whether this stack creates the zone (and protects it), and the MX record a creating stack
+    publishes; no default: the domain has none."""
 
 
 class DnsZone(pulumi.ComponentResource):
@@ -125,14 +115,15 @@ class DnsZone(pulumi.ComponentResource):
     def __init__(self, name: str, args: DnsZoneArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("socialclub:edge:DnsZone", name, None, opts)
         self._name = name
-        self.domain = args.domain
-        if args.create:
+        settings = args.settings
+        self.domain = settings.domain
+        if settings.create_zone:
             zone = aws.route53.Zone(
                 f"{name}-zone",
-                name=args.domain,
-                comment=args.comment,
+                name=settings.domain,
+                comment=settings.comment,
                 force_destroy=False,
-                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+                opts=pulumi.ResourceOptions(parent=self, protect=settings.protect),
             )
             self.zone_id = zone.zone_id
             self.arn = zone.arn
@@ -140,12 +131,14 @@ class DnsZone(pulumi.ComponentResource):
             self.name_servers = zone.name_servers
         else:
             found = aws.route53.get_zone_output(
-                name=args.domain, private_zone=False, opts=pulumi.InvokeOutputOptions(parent=self)
+                name=settings.domain, private_zone=False, opts=pulumi.InvokeOutputOptions(parent=self)
             )
             self.zone_id = found.zone_id
             self.arn = found.arn
             self.name = found.name
             self.name_servers = found.name_servers
+        if settings.mx is not None:
+            self.mx("mail", settings.mx)
         self.register_outputs({"zoneId": self.zone_id, "name": self.name, "nameServers": self.name_servers})
 
     def fqdn(self, label: str) -> str:
@@ -171,14 +164,15 @@ class DnsZone(pulumi.ComponentResource):
             for record_type in types
         ]
 
-    def mx(self, label: str, host: str, hosts: Sequence[MxHost], ttl: int = 3600) -> aws.route53.Record:
+    def mx(self, label: str, mx: MxConfig) -> aws.route53.Record:
+        """The MX record `mx` describes, named `<component>-<label>-mx`."""
         return aws.route53.Record(
             f"{self._name}-{label}-mx",
             zone_id=self.zone_id,
-            name=self.fqdn(host),
+            name=self.fqdn(mx.name),
             type="MX",
-            ttl=ttl,
-            records=mx_values(hosts),
+            ttl=mx.ttl,
+            records=mx_values(mx.hosts),
             opts=pulumi.ResourceOptions(parent=self),
         )
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumiverse_sentry as sentry
 
+from stackconfig.sentry import ErrorTrackingSettings
+
 # Rule classes of Sentry's issue-alert registry (src/sentry/rules and src/sentry/mail in getsentry/sentry).
 FIRST_SEEN = "sentry.rules.conditions.first_seen_event.FirstSeenEventCondition"
 REGRESSION = "sentry.rules.conditions.regression_event.RegressionEventCondition"
@@ -24,38 +26,12 @@ ABOVE = 0
 
 
 @dataclass(frozen=True)
-class SlackTarget:
-    integration_id: int
-    """Sentry's id of the organization's Slack integration."""
-    channel: str
-    """`#name`."""
-
-
-@dataclass(frozen=True)
-class SpikeRule:
-    errors: int
-    """Errors of the project within `window_minutes` that fire the alert."""
-    window_minutes: int
-    resolve_below: int | None = None
-    """Resolve once the count falls below this; None: below `errors`."""
-
-
-@dataclass(frozen=True)
 class ErrorTrackingArgs:
-    organization: str
-    team: str
-    """Slug of the team that owns the project and receives the alert e-mails."""
-    project: str
-    """Slug and name of the project, e.g. `socialclub-backend`."""
-    platform: str
     key_name: str
     """Name of the client key whose DSN the backend reports with, e.g. `socialclub-production-backend`."""
-    new_issue_frequency_minutes: int
-    regression_frequency_minutes: int
-    spike: SpikeRule
-    slack: SlackTarget | None = None
-    token: pulumi.Input[str] | None = None
-    """The Sentry auth token (secret config); None: the provider reads SENTRY_AUTH_TOKEN."""
+    settings: ErrorTrackingSettings
+    """The organization, team, project, alert rules and token (the `socialclub:sentry` section); no default:
+    the organization and the team have none."""
 
 
 class ErrorTracking(pulumi.ComponentResource):
@@ -67,30 +43,35 @@ class ErrorTracking(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ErrorTrackingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("socialclub:observability:ErrorTracking", name, None, opts)
+        settings = args.settings
+        organization, team_slug = settings.organization, settings.team
+        if organization is None or team_slug is None:
+            raise ValueError(f"ErrorTracking {name}: the settings name no organization or no team")
+        token = settings.token.get_secret_value() if settings.token is not None else None
         provider = sentry.Provider(
             f"{name}-sentry",
-            token=pulumi.Output.secret(args.token) if args.token is not None else None,
+            token=pulumi.Output.secret(token) if token is not None else None,
             opts=pulumi.ResourceOptions(parent=self),
         )
         child = pulumi.ResourceOptions(parent=self, provider=provider)
         team = sentry.get_sentry_team_output(
-            organization=args.organization,
-            slug=args.team,
+            organization=organization,
+            slug=team_slug,
             opts=pulumi.InvokeOptions(parent=self, provider=provider),
         )
         project = sentry.SentryProject(
             f"{name}-project",
-            organization=args.organization,
-            teams=[args.team],
-            name=args.project,
-            slug=args.project,
-            platform=args.platform,
+            organization=organization,
+            teams=[team_slug],
+            name=settings.project,
+            slug=settings.project,
+            platform=settings.platform,
             opts=child,
         )
         self.project_slug = project.slug
         key = sentry.SentryKey(
             f"{name}-key",
-            organization=args.organization,
+            organization=organization,
             project=self.project_slug,
             name=args.key_name,
             opts=child,
@@ -104,23 +85,22 @@ class ErrorTracking(pulumi.ComponentResource):
         metric_actions: list[sentry.SentryMetricAlertTriggerActionArgs] = [
             sentry.SentryMetricAlertTriggerActionArgs(type="email", target_type="team", target_identifier=team_id)
         ]
-        if args.slack is not None:
-            issue_actions.append(
-                {"id": SLACK_ACTION, "channel": args.slack.channel, "workspace": str(args.slack.integration_id)}
-            )
+        slack = settings.slack
+        if slack is not None:
+            issue_actions.append({"id": SLACK_ACTION, "channel": slack.channel, "workspace": str(slack.integration_id)})
             metric_actions.append(
                 sentry.SentryMetricAlertTriggerActionArgs(
                     type="slack",
                     target_type="specific",
-                    target_identifier=args.slack.channel,
-                    integration_id=args.slack.integration_id,
+                    target_identifier=slack.channel,
+                    integration_id=slack.integration_id,
                 )
             )
 
         def issue_alert(label: str, title: str, condition: str, frequency: int) -> sentry.SentryIssueAlert:
             return sentry.SentryIssueAlert(
                 f"{name}-{label}",
-                organization=args.organization,
+                organization=organization,
                 project=self.project_slug,
                 name=title,
                 action_match="any",
@@ -131,15 +111,15 @@ class ErrorTracking(pulumi.ComponentResource):
                 opts=child,
             )
 
-        new_issue = f"{args.project}: new issue"
-        regression = f"{args.project}: regression"
-        spike = f"{args.project}: error spike"
-        issue_alert("new-issue", new_issue, FIRST_SEEN, args.new_issue_frequency_minutes)
-        issue_alert("regression", regression, REGRESSION, args.regression_frequency_minutes)
-        rule = args.spike
+        new_issue = f"{settings.project}: new issue"
+        regression = f"{settings.project}: regression"
+        spike = f"{settings.project}: error spike"
+        issue_alert("new-issue", new_issue, FIRST_SEEN, settings.alerts.new_issue.frequency_minutes)
+        issue_alert("regression", regression, REGRESSION, settings.alerts.regression.frequency_minutes)
+        rule = settings.alerts.spike
         sentry.SentryMetricAlert(
             f"{name}-spike",
-            organization=args.organization,
+            organization=organization,
             project=self.project_slug,
             name=spike,
             dataset="events",

@@ -22,6 +22,7 @@ import pulumi_aws as aws
 
 from components.aws_context import AwsContext
 from components.iam_documents import Statement, document, statement
+from stackconfig.edge import GithubDeployRolesSettings
 from stackconfig.github import GITHUB_OIDC_HOST, STS_AUDIENCE, checked_subjects, oidc_provider_arn, trust_policy
 from stackconfig.iam import PASSABLE_TO_SERVICES
 
@@ -365,33 +366,22 @@ def isolation_statements(fence: StackFence, partition: str) -> list[Statement]:
 
 
 @dataclass(frozen=True)
-class GithubSubject:
-    repository: str
-    """`owner/name`."""
-    claim: str
-    """The exact `sub` claim, e.g. `repo:owner/name:environment:production`."""
-
-
-@dataclass(frozen=True)
 class GithubDeployRolesArgs:
     context: AwsContext
     name_prefix: str
     """Leads the role names, e.g. `socialclub-production` -> `socialclub-production-app-deploy`."""
-    app_deploy: GithubSubject
-    infra_deploy: GithubSubject
+    settings: GithubDeployRolesSettings
+    """Who may assume each role (their GitHub `sub` claims), the OIDC provider, the longest session (the
+    `socialclub:deploy` section); no default: the subjects have none."""
     fence: StackFence | None = None
     """How this stack is told from the others of its account (see `isolation_statements`); None: the account
     holds this stack only, and no fence is written."""
-    create_oidc_provider: bool = False
-    """Create the account's GitHub OIDC provider (one per account); default: use the bootstrap's, by its ARN."""
     attachable_policy_arns: Sequence[str] = ()
     """AWS managed policies `pulumi up` may attach to this stack's roles, ARN patterns allowed; default: AWS's
     service-role policies."""
     owned_policy_names: Sequence[str] = ()
     """Names of the customer-managed policies the stack creates under its role path (default none); the infra
     role may write and attach exactly these."""
-    max_session_seconds: int = 7200
-    """Longest session either role grants; a deploy job must end inside it (default two hours)."""
 
 
 class GithubDeployRoles(pulumi.ComponentResource):
@@ -406,9 +396,9 @@ class GithubDeployRoles(pulumi.ComponentResource):
         self._name = name
         child = pulumi.ResourceOptions(parent=self)
         ctx = args.context
-        if args.app_deploy.claim == args.infra_deploy.claim:
-            raise ValueError(f"GithubDeployRoles {name}: app and infra roles must trust different subjects")
-        if args.create_oidc_provider:
+        settings = args.settings
+        app_claim, infra_claim = settings.app_deploy.claim, settings.infra_deploy.claim
+        if settings.create_oidc_provider:
             self.provider_arn = aws.iam.OpenIdConnectProvider(
                 f"{name}-github",
                 url=f"https://{GITHUB_OIDC_HOST}",
@@ -427,9 +417,9 @@ class GithubDeployRoles(pulumi.ComponentResource):
         self.app_role = ctx.role(
             f"{name}-app-deploy",
             name=f"{args.name_prefix}-app-deploy",
-            description=f"Release the app: image, service, frontend; GitHub Actions {args.app_deploy.claim}",
-            assume_role_policy=github_trust_policy(self.provider_arn, args.app_deploy.claim),
-            max_session_duration=args.max_session_seconds,
+            description=f"Release the app: image, service, frontend; GitHub Actions {app_claim}",
+            assume_role_policy=github_trust_policy(self.provider_arn, app_claim),
+            max_session_duration=settings.max_session_seconds,
             opts=child,
         )
         # The one role without the boundary (it must create roles): an administrator creates it in the stack's
@@ -438,9 +428,9 @@ class GithubDeployRoles(pulumi.ComponentResource):
             f"{name}-infra-deploy",
             name=f"{args.name_prefix}-infra-deploy",
             path=ctx.role_path,
-            description=f"pulumi up of this stack; GitHub Actions {args.infra_deploy.claim}",
-            assume_role_policy=github_trust_policy(self.provider_arn, args.infra_deploy.claim),
-            max_session_duration=args.max_session_seconds,
+            description=f"pulumi up of this stack; GitHub Actions {infra_claim}",
+            assume_role_policy=github_trust_policy(self.provider_arn, infra_claim),
+            max_session_duration=settings.max_session_seconds,
             opts=child,
         )
         aws.iam.RolePolicyAttachment(

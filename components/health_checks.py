@@ -6,33 +6,24 @@ dimension HealthCheckId); alarms on them live there, whatever the stack's region
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import get_args
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
-from stackconfig.aws_facts import HEALTH_CHECK_FAILURE_THRESHOLD_MAX, HealthCheckInterval
-
-
-@dataclass(frozen=True)
-class HttpsEndpoint:
-    fqdn: str
-    path: str
-    """Must answer 2xx or 3xx within four seconds of the connection (Route 53's rule)."""
+from stackconfig.edge import SiteHealthChecksSettings
 
 
 @dataclass(frozen=True)
 class SiteHealthChecksArgs:
-    api: HttpsEndpoint
-    frontend: HttpsEndpoint
-    request_interval: int = 30
-    """10 or 30 seconds between checks from each checker region (default 30)."""
-    failure_threshold: int = 3
-    """Consecutive failures before an endpoint is unhealthy (default 3, 1-10)."""
-    regions: Sequence[str] = ()
-    """Checker regions (at least three); empty (default) means Route 53's default set."""
+    api_host: str
+    """The API's host name, e.g. `api.socialclub.example.com`; probed on `settings.api_path`."""
+    frontend_host: str
+    """The app's host name, e.g. `app.socialclub.example.com`; probed on `settings.frontend_path`."""
+    settings: SiteHealthChecksSettings = field(default_factory=SiteHealthChecksSettings)
+    """Paths, interval, failure threshold and checker regions (default: /api/health and /, every 30 s, unhealthy
+    after 3 failures, Route 53's default regions). A path must answer 2xx or 3xx within four seconds of the
+    connection (Route 53's rule)."""
 
 
 class SiteHealthChecks(pulumi.ComponentResource):
@@ -41,32 +32,25 @@ class SiteHealthChecks(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: SiteHealthChecksArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("socialclub:edge:SiteHealthChecks", name, None, opts)
-        if args.request_interval not in get_args(HealthCheckInterval):
-            raise ValueError(
-                f"SiteHealthChecks {name}: request_interval must be one of {get_args(HealthCheckInterval)}"
-            )
-        if not 1 <= args.failure_threshold <= HEALTH_CHECK_FAILURE_THRESHOLD_MAX:
-            raise ValueError(
-                f"SiteHealthChecks {name}: failure_threshold must be 1-{HEALTH_CHECK_FAILURE_THRESHOLD_MAX}"
-            )
+        settings = args.settings
 
-        def check(label: str, endpoint: HttpsEndpoint) -> aws.route53.HealthCheck:
+        def check(label: str, host: str, path: str) -> aws.route53.HealthCheck:
             return aws.route53.HealthCheck(
                 f"{name}-{label}",
                 type="HTTPS",
-                fqdn=endpoint.fqdn,
+                fqdn=host,
                 port=443,
-                resource_path=endpoint.path,
+                resource_path=path,
                 # CloudFront and the ALB pick the certificate by SNI; without it the TLS handshake fails.
                 enable_sni=True,
-                request_interval=args.request_interval,
-                failure_threshold=args.failure_threshold,
-                regions=list(args.regions) or None,
+                request_interval=settings.request_interval,
+                failure_threshold=settings.failure_threshold,
+                regions=list(settings.regions) or None,
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
-        self.api_health_check_id = check("api", args.api).id
-        self.frontend_health_check_id = check("frontend", args.frontend).id
+        self.api_health_check_id = check("api", args.api_host, settings.api_path).id
+        self.frontend_health_check_id = check("frontend", args.frontend_host, settings.frontend_path).id
         self.register_outputs(
             {"apiHealthCheckId": self.api_health_check_id, "frontendHealthCheckId": self.frontend_health_check_id}
         )

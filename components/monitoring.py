@@ -21,6 +21,7 @@ from stackconfig.aws_facts import (
     POSTGRES_BYTES_PER_CONNECTION,
     POSTGRES_MAX_CONNECTIONS_CAP,
 )
+from stackconfig.observability import AlarmThresholds, MonitoringSettings
 
 GIB = 1024**3
 
@@ -56,27 +57,6 @@ def member_cluster_ids(replication_group_id: pulumi.Input[str], nodes: int) -> l
 
 
 # --- what is watched, and how hard ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AlarmThresholds:
-    """Alarm thresholds; the defaults are the seed's (section 6) and the on-call additions'."""
-
-    ecs_cpu_percent: float = 80
-    ecs_memory_percent: float = 85
-    db_connections_percent: float = 80
-    db_storage_used_percent: float = 80
-    db_cpu_percent: float = 80
-    error_rate_percent: float = 1
-    error_rate_min_requests: int = 100
-    """Requests per 5 minutes below which the error rate is not judged (one error in 20 requests is not 5%)."""
-    alb_5xx_count: int = 10
-    """502/503/504 the load balancer itself returned in 5 minutes."""
-    p99_latency_seconds: float = 2.0
-    redis_engine_cpu_percent: float = 90
-    redis_memory_percent: float = 80
-    redis_evictions: int = 0
-    dynamodb_throttle_events: int = 0
 
 
 @dataclass(frozen=True)
@@ -483,9 +463,9 @@ class MonitoringArgs:
     """Alert topic in the stack's region."""
     global_topic_arn: pulumi.Input[str]
     """Alert topic in us-east-1 for the Route 53 alarms (the same topic when the stack is in us-east-1)."""
-    thresholds: AlarmThresholds = field(default_factory=AlarmThresholds)
-    db_max_connections: int | None = None
-    """Override of the class-derived max_connections (default none: computed from the instance class)."""
+    settings: MonitoringSettings = field(default_factory=MonitoringSettings)
+    """The thresholds and the max_connections override (default: docs/requirements.md §7.1's thresholds,
+    max_connections from the instance class)."""
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -498,7 +478,7 @@ class Monitoring(pulumi.ComponentResource):
         super().__init__("socialclub:observability:Monitoring", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.alarms = {}
-        for spec in alarm_specs(args.resources, args.thresholds, args.db_max_connections):
+        for spec in alarm_specs(args.resources, args.settings.thresholds, args.settings.db_max_connections):
             actions = [args.global_topic_arn if spec.region else args.topic_arn]
             metric = spec.signal if isinstance(spec.signal, Metric) else None
             percentile = metric is not None and metric.stat.startswith("p")

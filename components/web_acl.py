@@ -7,7 +7,7 @@ distribution names it in `web_acl_id`), scope REGIONAL for load balancers (`Load
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import pulumi
@@ -18,10 +18,9 @@ from stackconfig.aws_facts import (
     WAF_BASE_CAPACITY,
     WAF_LOG_GROUP_PREFIX,
     WAF_MANAGED_RULE_GROUP_CAPACITY,
-    WAF_RATE_LIMIT_MAX,
-    WAF_RATE_LIMIT_MIN,
     WAF_RATE_RULE_CAPACITY,
 )
+from stackconfig.waf import WebAclSettings
 
 Scope = Literal["CLOUDFRONT", "REGIONAL"]
 
@@ -98,11 +97,11 @@ class WebAclArgs:
     CloudWatch Logs' own encryption (a CLOUDFRONT ACL of a stack outside us-east-1, whose key is regional)."""
     rule_groups: Sequence[str] = EDGE_RULE_GROUPS
     """AWS managed rule groups, evaluated in this order after the rate rule; default the edge's three."""
-    rate_limit: int = 2000
-    """Requests one IP may send in 5 minutes before it is blocked (default 2,000; AWS accepts 10-2,000,000,000)."""
-    log_retention_days: int = 90
-    """Days the WAF logs are kept (default 90)."""
     description: str = "AWS managed rule groups and a per-IP rate limit"
+    """The ACL's description (default says what it holds)."""
+    settings: WebAclSettings = field(default_factory=WebAclSettings)
+    """The rate limit and the log retention (default 2,000 requests per IP in 5 minutes, logs kept 90 days);
+    `enabled` is the stack's to read, not the ACL's."""
 
 
 class WebAcl(pulumi.ComponentResource):
@@ -121,14 +120,9 @@ class WebAcl(pulumi.ComponentResource):
         if capacity(args.rule_groups) > WAF_BASE_CAPACITY:
             used = capacity(args.rule_groups)
             raise ValueError(f"WebAcl {name}: {used} WCUs exceed the {WAF_BASE_CAPACITY} of the base request price")
-        if not WAF_RATE_LIMIT_MIN <= args.rate_limit <= WAF_RATE_LIMIT_MAX:
-            raise ValueError(
-                f"WebAcl {name}: rate limit {args.rate_limit} outside AWS's "
-                f"{WAF_RATE_LIMIT_MIN:,}-{WAF_RATE_LIMIT_MAX:,}"
-            )
         child = pulumi.ResourceOptions(parent=self)
         region = CLOUDFRONT_REGION if args.scope == "CLOUDFRONT" else None
-        rules = [rate_rule(args.rate_limit, 0, args.name)] + [
+        rules = [rate_rule(args.settings.rate_limit, 0, args.name)] + [
             managed_rule(group, priority, args.name) for priority, group in enumerate(args.rule_groups, start=1)
         ]
         acl = aws.wafv2.WebAcl(
@@ -147,7 +141,7 @@ class WebAcl(pulumi.ComponentResource):
         logs = aws.cloudwatch.LogGroup(
             f"{name}-logs",
             name=f"{WAF_LOG_GROUP_PREFIX}{args.name}",
-            retention_in_days=args.log_retention_days,
+            retention_in_days=args.settings.log_retention_days,
             kms_key_id=args.kms_key_arn,
             region=region,
             opts=child,

@@ -1,5 +1,6 @@
-"""The edge sections: `socialclub:dns` (zone, host names, records, health checks), `socialclub:frontend`
-(CloudFront and the assets bucket) and `socialclub:deploy` (GitHub Actions OIDC roles)."""
+"""The edge sections, each the settings of its components: `socialclub:dns` (DnsZoneSettings: the zone, host
+names, MX, certificates, health checks), `socialclub:frontend` (CdnSiteSettings: CloudFront and the frontend
+bucket) and `socialclub:deploy` (GithubDeployRolesSettings: the GitHub Actions OIDC roles)."""
 
 from __future__ import annotations
 
@@ -20,11 +21,11 @@ class HostsConfig(ConfigModel):
     """Labels under the domain; staging prefixes them (staging-app) so both stacks share one zone."""
 
     app: str = Field(default="app", pattern=HOST_LABEL)
-    """The frontend, served by CloudFront (seed: app; staging-app in staging)."""
+    """The frontend, served by CloudFront (default app; staging-app in staging, docs/requirements.md §5.4)."""
     api: str = Field(default="api", pattern=HOST_LABEL)
-    """The API, an alias to the ALB (seed: api; staging-api in staging)."""
+    """The API, an alias to the ALB (default api; staging-api in staging)."""
     cdn: str = Field(default="cdn", pattern=HOST_LABEL)
-    """Static assets, a second alias to the same CloudFront distribution (seed: cdn; staging-cdn in staging)."""
+    """Static assets, a second alias to the same CloudFront distribution (default cdn; staging-cdn in staging)."""
 
     @model_validator(mode="after")
     def _distinct(self) -> HostsConfig:
@@ -55,32 +56,61 @@ class MxConfig(ConfigModel):
     """Record TTL in seconds (default 3600)."""
 
 
-class HealthChecksConfig(ConfigModel):
+class SiteHealthChecksSettings(ConfigModel):
+    """Route 53 HTTPS health checks of the api and app hosts (`dns.healthChecks`), the outside-in view the
+    endpoint alarms watch (docs/requirements.md §7.1)."""
+
     api_path: str = Field(default="/api/health", pattern=r"^/\S*$")
-    """Path probed on the api host over HTTPS (seed: the API health endpoint, /api/health)."""
+    """Path probed on the api host over HTTPS (default /api/health, the API's health endpoint)."""
     frontend_path: str = Field(default="/", pattern=r"^/\S*$")
     """Path probed on the app host over HTTPS (default /, the SPA's index.html through CloudFront)."""
     request_interval: HealthCheckInterval = 30
     """Seconds between checks from each checker region; Route 53 accepts 10 (fast, costs more) or 30 (default)."""
     failure_threshold: int = Field(default=3, ge=1, le=HEALTH_CHECK_FAILURE_THRESHOLD_MAX)
-    """Consecutive failures before the endpoint counts as unhealthy (default 3)."""
+    """Consecutive failures before the endpoint counts as unhealthy (default 3; Route 53 accepts 1-10)."""
+    regions: tuple[str, ...] = ()
+    """Route 53 checker regions (Route 53 wants at least three); empty (default): Route 53's default set."""
 
 
-class DnsConfig(ConfigModel):
+class EdgeCertificatesSettings(ConfigModel):
+    """The ACM certificates of the ALB and CloudFront (`dns.certificates`): one wildcard certificate of the
+    domain, validated through the zone (docs/requirements.md §6.2)."""
+
+    key_algorithm: Literal["RSA_2048", "EC_prime256v1", "EC_secp384r1"] = "RSA_2048"
+    """RSA_2048 (default) is accepted by every client; the EC keys are smaller and work with ALB and CloudFront."""
+    validation_ttl: int = Field(default=300, ge=60, le=172800)
+    """Seconds resolvers cache the DNS validation records (default 300)."""
+    validation_timeout_minutes: int = Field(default=20, ge=5, le=75)
+    """Minutes `pulumi up` waits for ACM to issue (default 20; the provider's own wait is 75)."""
+
+
+class DnsZoneSettings(ConfigModel):
+    """The `socialclub:dns` section: the public hosted zone and what the stack publishes in it."""
+
     domain: str = Field(pattern=DOMAIN)
-    """The public hosted zone's domain (seed: socialclub.example.com); certificates cover it and *.domain."""
+    """The public hosted zone's domain, e.g. socialclub.example.com; the certificates cover it and *.domain.
+    No default."""
     create_zone: bool = False
     """Default false: the zone is the account bootstrap's and is looked up by name. True makes this stack create
     it, which only suits an account without the bootstrap's zone: the certificate then validates in the same
     `up` as the zone is born, and fails unless the registrar already delegates to the new name servers."""
+    protect: bool = True
+    """Pulumi `protect` on a zone this stack creates (default true): a new zone gets new name servers, which
+    breaks the registrar's delegation until someone updates it."""
+    comment: str = Field(default="Managed by Pulumi", max_length=256)
+    """The comment of a zone this stack creates (Route 53 accepts up to 256 characters)."""
     hosts: HostsConfig = HostsConfig()
+    """The host labels under the domain."""
     mx: MxConfig | None = None
-    """Optional MX record (seed: "mail ... MX (if needed)"); only a stack that creates the zone publishes it
-    (the account's zone takes it from the bootstrap's `dns.mx`). Default none."""
-    health_checks: HealthChecksConfig = HealthChecksConfig()
+    """Optional MX record ("mail ... MX (if needed)", docs/requirements.md §5.4); only a stack that creates the
+    zone publishes it (the account's zone takes it from the bootstrap's `dns.mx`). Default none."""
+    certificates: EdgeCertificatesSettings = EdgeCertificatesSettings()
+    """The certificates of the ALB and CloudFront."""
+    health_checks: SiteHealthChecksSettings = SiteHealthChecksSettings()
+    """The Route 53 health checks of the api and app hosts."""
 
     @model_validator(mode="after")
-    def _owner_publishes_mx(self) -> DnsConfig:
+    def _owner_publishes_mx(self) -> DnsZoneSettings:
         if self.mx is not None and not self.create_zone:
             raise_problems(
                 [
@@ -115,25 +145,42 @@ class GeoRestrictionConfig(ConfigModel):
         return self
 
 
-class FrontendConfig(ConfigModel):
-    default_ttl_seconds: int = Field(ge=0, le=31536000)
-    """Cache TTL when the origin sends no Cache-Control (seed: 3600 staging, 86400 production)."""
-    max_ttl_seconds: int = Field(default=31536000, ge=0, le=31536000)
-    """Upper bound on what Cache-Control may ask for (default one year, for fingerprinted assets)."""
+ONE_YEAR_SECONDS = 31_536_000
+
+
+class CdnSiteSettings(ConfigModel):
+    """The `socialclub:frontend` section: the CloudFront distribution and the private bucket of the single-page
+    app (docs/requirements.md §2)."""
+
+    default_ttl_seconds: int = Field(default=86400, ge=0, le=ONE_YEAR_SECONDS)
+    """Cache TTL in seconds when the origin sends no Cache-Control (default 86400, production's; staging 3600,
+    docs/requirements.md §2.2)."""
+    max_ttl_seconds: int = Field(default=ONE_YEAR_SECONDS, ge=0, le=ONE_YEAR_SECONDS)
+    """Upper bound in seconds on what Cache-Control may ask for (default one year, for fingerprinted assets)."""
+    min_ttl_seconds: int = Field(default=0, ge=0, le=ONE_YEAR_SECONDS)
+    """Lower bound in seconds on what Cache-Control may ask for (default 0: `no-cache` is honoured)."""
     price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = "PriceClass_100"
     """Edge locations used: 100 = North America and Europe (default, cheapest), 200 adds Asia and more, All."""
     geo_restriction: GeoRestrictionConfig = GeoRestrictionConfig()
-    """Seed: "Geographic restriction (optional)". Default none."""
+    """"Geographic restriction (optional)" (docs/requirements.md §2.2). Default none."""
     web_acl_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global/webacl/.+")
     """An existing WAFv2 web ACL (scope CLOUDFRONT, in us-east-1) for the distribution instead of the stack's own
     (`socialclub:waf`); default none."""
     content_security_policy: str | None = Field(default=None, min_length=1)
-    """Overrides the Content-Security-Policy header; default: self only, plus the api host for fetches."""
+    """Overrides the Content-Security-Policy header; default: self only, plus the api host and the media bucket
+    for fetches."""
+    hsts_max_age_seconds: int = Field(default=2 * ONE_YEAR_SECONDS, ge=ONE_YEAR_SECONDS)
+    """Strict-Transport-Security max-age in seconds (default two years, what the HSTS preload list asks for;
+    at least one year)."""
+    noncurrent_version_days: int = Field(default=30, ge=1)
+    """Days previous builds stay restorable in the frontend bucket (default 30)."""
     log_retention_days: int = Field(default=90, ge=1, le=3650)
-    """Days CloudFront access logs are kept in the log bucket (default 90)."""
+    """Days the log bucket keeps CloudFront's access logs (default 90)."""
+    protect: bool = True
+    """Pulumi `protect` on the frontend bucket (default true; staging turns it off)."""
 
     @model_validator(mode="after")
-    def _ttl_order(self) -> FrontendConfig:
+    def _ttl_order(self) -> CdnSiteSettings:
         if self.default_ttl_seconds > self.max_ttl_seconds:
             raise_problems(
                 [
@@ -195,7 +242,9 @@ class GithubSubject(ConfigModel):
         return repo.branch_claim(self.branch)
 
 
-class DeployConfig(ConfigModel):
+class GithubDeployRolesSettings(ConfigModel):
+    """The `socialclub:deploy` section: the roles GitHub Actions assumes through OIDC (docs/requirements.md §8)."""
+
     create_oidc_provider: bool = False
     """True only where this stack must create the account's GitHub OIDC provider; default false: the bootstrap
     project creates it (an account holds one provider per URL) and this stack builds its ARN from the account id."""
@@ -214,7 +263,7 @@ class DeployConfig(ConfigModel):
     workflow's job timeout and `role-duration-seconds` are checked against this default by the tests."""
 
     @model_validator(mode="after")
-    def _roles_are_separate(self) -> DeployConfig:
+    def _roles_are_separate(self) -> GithubDeployRolesSettings:
         if self.app_deploy.claim == self.infra_deploy.claim:
             raise_problems(
                 [

@@ -11,14 +11,14 @@ from catalog import secret_catalog
 from stackconfig.base import ConfigModel, Problem, raise_problems
 from stackconfig.cost import CostAssumptions
 from stackconfig.data import DatabaseConfig, RealtimeTablesSettings, RedisClusterSettings, production_data_problems
-from stackconfig.edge import DeployConfig, DnsConfig, FrontendConfig
+from stackconfig.edge import CdnSiteSettings, DnsZoneSettings, GithubDeployRolesSettings
 from stackconfig.network import VpcSettings
 from stackconfig.observability import ObservabilityConfig, observability_problems
 from stackconfig.security import KmsKeySettings, SecretSetSettings, SecretSpec, secret_key_problems
-from stackconfig.sentry import SentryConfig
+from stackconfig.sentry import ErrorTrackingSettings
 from stackconfig.service import ServiceConfig, production_service_problems
 from stackconfig.storage import StorageConfig
-from stackconfig.waf import WafConfig, production_waf_problems
+from stackconfig.waf import WebAclSettings, production_waf_problems
 
 Environment = Literal["development", "staging", "production"]
 
@@ -50,17 +50,17 @@ class StackConfig(ConfigModel):
     """The Redis cache (section `socialclub:cache`, stackconfig/data.py)."""
     tables: RealtimeTablesSettings = RealtimeTablesSettings()
     """The real-time DynamoDB tables (section `socialclub:tables`, stackconfig/data.py)."""
-    dns: DnsConfig
-    frontend: FrontendConfig
-    deploy: DeployConfig
+    dns: DnsZoneSettings
+    frontend: CdnSiteSettings
+    deploy: GithubDeployRolesSettings
     service: ServiceConfig
     storage: StorageConfig = StorageConfig()
     """The Assets and Backend buckets and the S3 access logs (section `socialclub:storage`)."""
-    waf: WafConfig = WafConfig()
+    waf: WebAclSettings = WebAclSettings()
     """AWS WAF in front of CloudFront and the ALB (section `socialclub:waf`); production must turn it on."""
     observability: ObservabilityConfig
     """Alert recipients and alarm thresholds (section `socialclub:observability`)."""
-    sentry: SentryConfig = SentryConfig()
+    sentry: ErrorTrackingSettings = ErrorTrackingSettings()
     """The backend's Sentry project, alert rules and DSN (section `socialclub:sentry`); off by default."""
     cost: CostAssumptions = CostAssumptions()
     """Usage assumptions for the cost estimate (traffic, storage, requests); the resources fix everything else."""

@@ -1,8 +1,5 @@
-"""The `socialclub:observability` section: who is alerted, where, and the alarm thresholds.
-
-Threshold field names match `components.monitoring.AlarmThresholds` one to one (a test keeps the defaults equal),
-so `__main__.py` passes them over with `AlarmThresholds(**thresholds.model_dump())`.
-"""
+"""The `socialclub:observability` section: who is alerted, where (AlertTopicSettings), and the alarm thresholds
+(MonitoringSettings); the section is both, so the components take it as it is."""
 
 from __future__ import annotations
 
@@ -27,43 +24,61 @@ class SlackConfig(ConfigModel):
     """Slack channel id, e.g. C07EZ1ABC23 (channel details in Slack). No default."""
 
 
-class ThresholdsConfig(ConfigModel):
+class AlarmThresholds(ConfigModel):
+    """Where each alarm fires (`observability.thresholds`); the defaults are the figures of docs/requirements.md
+    §7.1 and, where it names none, the on-call additions'. An alarm fires when its metric is above (free
+    storage: below) the value for the periods its AlarmSpec says."""
+
     ecs_cpu_percent: float = Field(default=80, gt=0, lt=100)
-    """Backend CPU above which the alarm fires (seed: 80)."""
+    """Backend CPU, % of the tasks' reservation, above which the alarm fires (default 80)."""
     ecs_memory_percent: float = Field(default=85, gt=0, lt=100)
-    """Backend memory above which the alarm fires (seed: 85)."""
+    """Backend memory, % of the tasks' reservation, above which the alarm fires (default 85)."""
     db_connections_percent: float = Field(default=80, gt=0, lt=100)
-    """Share of max_connections above which the alarm fires (seed: 80)."""
+    """PostgreSQL connections, % of max_connections, above which the alarm fires (default 80)."""
     db_storage_used_percent: float = Field(default=80, gt=0, lt=100)
-    """Share of the configured storage used above which the alarm fires (seed: 80)."""
+    """Share of the configured storage used, %, above which the alarm fires (default 80)."""
     db_cpu_percent: float = Field(default=80, gt=0, lt=100)
-    """Database CPU above which the alarm fires (default 80)."""
+    """Database CPU, %, above which the alarm fires (default 80)."""
     error_rate_percent: float = Field(default=1, gt=0, lt=100)
-    """Backend 5xx share of requests above which the alarm fires (seed: 1)."""
+    """Backend 5xx, % of requests, above which the alarm fires (default 1)."""
     error_rate_min_requests: int = Field(default=100, ge=1)
-    """Requests per 5 minutes below which the error rate is not judged (default 100)."""
+    """Requests per 5 minutes below which the error rate is not judged (default 100: one error in 20 requests
+    is not 5%)."""
     alb_5xx_count: int = Field(default=10, ge=0)
-    """5xx returned by the load balancer itself in 5 minutes above which the alarm fires (default 10)."""
+    """502/503/504 the load balancer itself returned in 5 minutes above which the alarm fires (default 10)."""
     p99_latency_seconds: float = Field(default=2.0, gt=0, le=60)
-    """p99 backend response time above which the alarm fires, the seed's "ALB response time" (default 2 s)."""
+    """p99 backend response time in seconds above which the alarm fires, the "ALB response time" alarm
+    (default 2)."""
     redis_engine_cpu_percent: float = Field(default=90, gt=0, lt=100)
-    """Redis engine CPU above which the alarm fires (default 90)."""
+    """Redis engine CPU, %, above which the alarm fires (default 90)."""
     redis_memory_percent: float = Field(default=80, gt=0, lt=100)
-    """Redis memory use of maxmemory above which the alarm fires (default 80)."""
+    """Redis memory used, % of maxmemory, above which the alarm fires (default 80)."""
     redis_evictions: int = Field(default=0, ge=0)
     """Evicted keys per 5 minutes above which the alarm fires (default 0: any eviction)."""
     dynamodb_throttle_events: int = Field(default=0, ge=0)
     """Throttle events per minute on a table above which it counts as throttled (default 0: any)."""
 
 
-class ObservabilityConfig(ConfigModel):
+class AlertTopicSettings(ConfigModel):
+    """Who the alert topic reaches: e-mail addresses and, optionally, a Slack channel."""
+
     alarm_emails: list[str] = Field(default_factory=list)
     """Addresses subscribed to the alert topic; each confirms once from the e-mail SNS sends (default none)."""
     slack: SlackConfig | None = None
     """Slack channel for the alerts through AWS Chatbot (default none)."""
+
+
+class MonitoringSettings(ConfigModel):
+    """What the alarms, and the thresholds the dashboards draw, are judged against."""
+
     db_max_connections: int | None = Field(default=None, ge=1, le=262_143)
     """PostgreSQL max_connections when a parameter group sets it; default: derived from the instance class."""
-    thresholds: ThresholdsConfig = ThresholdsConfig()
+    thresholds: AlarmThresholds = AlarmThresholds()
+    """Where each alarm fires."""
+
+
+class ObservabilityConfig(AlertTopicSettings, MonitoringSettings):
+    """The `socialclub:observability` section: the alert topic's settings and the alarms' in one."""
 
     @model_validator(mode="after")
     def _reachable(self) -> ObservabilityConfig:

@@ -10,7 +10,9 @@ from stackconfig.aws_facts import WAF_RATE_LIMIT_MAX, WAF_RATE_LIMIT_MIN
 from stackconfig.base import ConfigModel, Problem, RetentionDays
 
 
-class WafConfig(ConfigModel):
+class WebAclSettings(ConfigModel):
+    """The `socialclub:waf` section: AWS WAF web ACLs in front of CloudFront and the ALB (docs/requirements.md §6)."""
+
     enabled: bool = False
     """Put a web ACL in front of the CloudFront distribution and another in front of the ALB (AWS managed rule
     groups: IP reputation, common rule set, known bad inputs, plus SQL injection on the API; a per-IP rate
@@ -21,10 +23,10 @@ class WafConfig(ConfigModel):
     about 7 a second; AWS accepts 10-2,000,000,000)."""
     log_retention_days: RetentionDays = 90
     """Days the WAF logs (every request each ACL inspected, Authorization and Cookie redacted) are kept
-    (default 90)."""
+    (default 90; a CloudWatch Logs retention)."""
 
 
-def production_waf_problems(waf: WafConfig) -> Iterator[Problem]:
+def production_waf_problems(waf: WebAclSettings) -> Iterator[Problem]:
     """Rules only production has, located from the config root (StackConfig._problems calls this)."""
     if not waf.enabled:
         yield Problem(

@@ -10,12 +10,12 @@ import pytest
 from components.alerting import (
     AlertTopic,
     AlertTopicArgs,
-    SlackChannel,
     topic_key_policy_statements,
     topic_policy_statements,
 )
 from components.kms_key import key_policy_statements
 from offline.harness import Plan
+from stackconfig.observability import AlertTopicSettings, SlackConfig
 from tests.support import aws_context, inputs, run_component
 
 KEY = "arn:aws:kms:us-east-1:123456789012:key/stack-key"
@@ -90,13 +90,17 @@ def test_the_stack_key_lets_alarms_and_events_encrypt_for_the_topic() -> None:
         assert "Condition" not in events
 
 
-def topic_plan(**overrides: Any) -> Plan:
+def topic_plan(
+    emails: tuple[str, ...] = ("oncall@example.com", "team@example.com"),
+    slack: SlackConfig | None = None,
+    **overrides: Any,
+) -> Plan:
     def build() -> None:
         fields: dict[str, Any] = {
             "context": aws_context(),
             "name_prefix": "socialclub-test",
             "kms_key_arn": KEY,
-            "emails": ["oncall@example.com", "team@example.com"],
+            "settings": AlertTopicSettings(alarm_emails=list(emails), slack=slack),
         }
         AlertTopic("alerts", AlertTopicArgs(**(fields | overrides)))
 
@@ -135,7 +139,7 @@ def test_one_email_subscription_per_address(plan: Plan) -> None:
 
 
 def test_slack_goes_through_chatbot_with_a_read_only_guardrail() -> None:
-    plan = topic_plan(emails=[], slack=SlackChannel(workspace_id="T0123456789", channel_id="C0123456789"))
+    plan = topic_plan(emails=(), slack=SlackConfig(workspace_id="T0123456789", channel_id="C0123456789"))
     topic_arn = plan.one("aws:sns/topic:Topic").outputs["arn"]
     config = inputs(plan.one("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration"))
     assert (config["slackTeamId"], config["slackChannelId"]) == ("T0123456789", "C0123456789")
@@ -164,7 +168,7 @@ def test_slack_goes_through_chatbot_with_a_read_only_guardrail() -> None:
 
 
 def test_a_topic_in_another_region_gets_its_own_key_there() -> None:
-    plan = topic_plan(kms_key_arn=None, region="eu-west-1", emails=["oncall@example.com"])
+    plan = topic_plan(kms_key_arn=None, region="eu-west-1", emails=("oncall@example.com",))
     key = plan.one("aws:kms/key:Key")
     topic = inputs(plan.one("aws:sns/topic:Topic"))
     assert topic["kmsMasterKeyId"] == key.outputs["arn"]

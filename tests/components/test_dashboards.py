@@ -17,7 +17,8 @@ from components.dashboards import (
     render_dashboard,
     stack_dashboards,
 )
-from components.monitoring import AlarmThresholds, alarm_specs
+from components.monitoring import alarm_specs
+from stackconfig.observability import AlarmThresholds
 from tests.support import inputs, run_component
 from tests.support.observability import CHECKS, LB, NODES, TABLES, TG, resources
 

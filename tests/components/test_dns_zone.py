@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from components.dns_zone import AliasTarget, DnsZone, DnsZoneArgs, MxHost, mx_values
+from components.dns_zone import AliasTarget, DnsZone, DnsZoneArgs, mx_values
 from offline import fakes
 from offline.harness import Plan
+from stackconfig.edge import DnsZoneSettings, MxConfig, MxHost
 from tests.support import inputs, run_component
 from tests.support.edge import DOMAIN, RECORD, zone_and_certificates
 
@@ -33,12 +34,12 @@ def test_looked_up_zone_creates_nothing_and_its_id_reaches_the_records() -> None
 
 def records_program(*, mx: bool) -> Plan:
     def program() -> None:
-        zone = DnsZone("dns", DnsZoneArgs(domain=DOMAIN, create=True))
+        hosts = [MxHost(priority=20, host="b.mx.example.net"), MxHost(priority=10, host="a.mx.example.net")]
+        settings = DnsZoneSettings(domain=DOMAIN, create_zone=True, mx=MxConfig(hosts=hosts) if mx else None)
+        zone = DnsZone("dns", DnsZoneArgs(settings))
         target = AliasTarget("d111.cloudfront.net", "Z2FDTNDATAQYW2")
         zone.alias("app", "staging-app", target)
         zone.alias("api", "staging-api", AliasTarget("alb-1.us-east-1.elb.amazonaws.com", "Z35SXDOTRQ7X7K"), ipv6=False)
-        if mx:
-            zone.mx("mail", "", [MxHost(20, "b.mx.example.net"), MxHost(10, "a.mx.example.net")])
 
     return run_component(program)
 
@@ -69,4 +70,7 @@ def test_mx_is_optional_and_sorted_by_priority() -> None:
             "records": ["10 a.mx.example.net", "20 b.mx.example.net"],
         }
     ]
-    assert mx_values([MxHost(5, "z"), MxHost(5, "a")]) == ["5 a", "5 z"]
+    assert mx_values([MxHost(priority=5, host="z.example"), MxHost(priority=5, host="a.example")]) == [
+        "5 a.example",
+        "5 z.example",
+    ]

@@ -6,14 +6,10 @@ import json
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from catalog import SECRETS, SENTRY_DSN, secret_catalog
-from components.error_tracking import (
-    ErrorTracking,
-    ErrorTrackingArgs,
-    SlackTarget,
-    SpikeRule,
-)
+from components.error_tracking import ErrorTracking, ErrorTrackingArgs
 from offline import fakes
 from offline.cost.calculator import FREE_TYPES
 from offline.harness import Plan, read_stack_settings, run_program
@@ -22,6 +18,7 @@ from offline.preflight import missing_secrets, preflight
 from offline.wire import REDACTED, redacted
 from stackconfig import ConfigError, StackConfig
 from stackconfig.loader import load_settings, parse_value
+from stackconfig.sentry import ErrorTrackingSettings, RuleThrottle, SentryAlerts, SlackTarget, SpikeRule
 from tests.support import inputs, run_component, stack_config, stack_plan
 
 PROJECT = "sentry:index/sentryProject:SentryProject"
@@ -42,16 +39,21 @@ def tracking(slack: SlackTarget | None = None, token: str | None = "sntrys_token
         lambda: ErrorTracking(
             "sentry",
             ErrorTrackingArgs(
-                organization="socialclub",
-                team="platform",
-                project="socialclub-backend",
-                platform="node-nestjs",
                 key_name="socialclub-test-backend",
-                new_issue_frequency_minutes=15,
-                regression_frequency_minutes=60,
-                spike=SpikeRule(errors=250, window_minutes=30, resolve_below=100),
-                slack=slack,
-                token=token,
+                settings=ErrorTrackingSettings(
+                    enabled=True,
+                    organization="socialclub",
+                    team="platform",
+                    project="socialclub-backend",
+                    platform="node-nestjs",
+                    alerts=SentryAlerts(
+                        new_issue=RuleThrottle(frequency_minutes=15),
+                        regression=RuleThrottle(frequency_minutes=60),
+                        spike=SpikeRule(errors=250, window_minutes=30, resolve_below=100),
+                    ),
+                    slack=slack,
+                    token=SecretStr(token) if token is not None else None,
+                ),
             ),
         )
     )

@@ -6,12 +6,13 @@ from typing import Any
 
 import pytest
 
-from components.github_deploy_roles import GithubSubject, github_trust_policy
+from components.github_deploy_roles import github_trust_policy
 from offline import fakes
 from offline.harness import Plan
 from offline.permissions.evaluator import Outcome, Policy, Request, evaluate
 from offline.permissions.roles import effective_policies
-from stackconfig.github import GITHUB_OIDC_HOST, GithubRepository
+from stackconfig.edge import GithubSubject
+from stackconfig.github import GITHUB_OIDC_HOST
 from tests.support import TEST_BOUNDARY_ARN, TEST_ROLE_PATH, inputs, run_component
 from tests.support.edge import (
     APP_SUBJECT,
@@ -69,8 +70,7 @@ def test_wildcard_subjects_are_refused(subject: str) -> None:
 
 def test_immutable_subject_claims_carry_owner_and_repository_ids() -> None:
     subject = GithubSubject(
-        repository="example-org/socialclub-infra",
-        claim=GithubRepository("example-org/socialclub-infra", 123456, 456789).environment_claim("production"),
+        repository="example-org/socialclub-infra", owner_id=123456, repository_id=456789, environment="production"
     )
     created = run_component(deploy_roles(infra_deploy=subject))
     sub = trust(created, "deploy-infra-deploy")["Condition"]["StringEquals"][f"{GITHUB_OIDC_HOST}:sub"]
@@ -78,7 +78,7 @@ def test_immutable_subject_claims_carry_owner_and_repository_ids() -> None:
 
 
 def test_app_and_infra_must_trust_different_subjects() -> None:
-    with pytest.raises(Exception, match="different subjects"):
+    with pytest.raises(Exception, match="same subject as appDeploy"):
         run_component(deploy_roles(infra_deploy=APP_SUBJECT))
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from components.health_checks import HttpsEndpoint, SiteHealthChecks, SiteHealthChecksArgs
+from components.health_checks import SiteHealthChecks, SiteHealthChecksArgs
 from offline.harness import Plan
+from stackconfig.edge import SiteHealthChecksSettings
 from tests.support import inputs, run_component
 from tests.support.edge import DOMAIN
 
@@ -17,9 +18,9 @@ def health_checks(**overrides: object) -> Plan:
         SiteHealthChecks(
             "health",
             SiteHealthChecksArgs(
-                api=HttpsEndpoint(f"api.{DOMAIN}", "/api/health"),
-                frontend=HttpsEndpoint(f"app.{DOMAIN}", "/"),
-                **overrides,  # type: ignore[arg-type]
+                api_host=f"api.{DOMAIN}",
+                frontend_host=f"app.{DOMAIN}",
+                settings=SiteHealthChecksSettings.model_validate(overrides),
             ),
         )
 
@@ -40,9 +41,9 @@ def test_health_checks_probe_both_hosts_over_https_every_30s_three_strikes() -> 
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"request_interval": 15}, r"request_interval must be one of \(10, 30\)"),
-        ({"failure_threshold": 0}, "failure_threshold must be 1-10"),
-        ({"failure_threshold": 11}, "failure_threshold must be 1-10"),
+        ({"request_interval": 15}, r"request_interval\n  Input should be 10 or 30"),
+        ({"failure_threshold": 0}, r"failure_threshold\n  Input should be greater than or equal to 1"),
+        ({"failure_threshold": 11}, r"failure_threshold\n  Input should be less than or equal to 10"),
     ],
 )
 def test_health_check_numbers_route53_refuses_are_refused(overrides: dict[str, int], message: str) -> None:

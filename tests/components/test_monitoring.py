@@ -10,7 +10,6 @@ import pytest
 
 from components.monitoring import (
     GIB,
-    AlarmThresholds,
     MathQuery,
     Metric,
     Monitoring,
@@ -24,6 +23,7 @@ from components.monitoring import (
 )
 from offline.harness import Plan
 from stackconfig.aws_facts import INSTANCE_CLASS_MEMORY_GIB
+from stackconfig.observability import AlarmThresholds
 from tests.support import inputs, run_component
 from tests.support.observability import CHECKS, GLOBAL_TOPIC, LB, NODES, SERVICE_ARN, TABLES, TG, TOPIC, resources
 

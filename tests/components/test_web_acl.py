@@ -3,6 +3,7 @@ credentials redacted, CloudFront's ACL in us-east-1; and LoadBalancer.attach_web
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.log_bucket import ALB_PREFIX, LogBucket, LogBucketArgs
 from components.web_acl import API_RULE_GROUPS, EDGE_RULE_GROUPS, WebAcl, WebAclArgs, capacity
 from offline.harness import Plan
+from stackconfig.waf import WebAclSettings
 from tests.support import aws_context, inputs, run_component
 from tests.support.edge import KEY_ARN
 
@@ -21,9 +23,13 @@ ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
 
 
 def build(**overrides: Any) -> Plan:
+    """Overrides of WebAclSettings fields (camelCase or not) go to `settings`, the others to the Args."""
+    settings = {k: v for k, v in overrides.items() if k in WebAclSettings.model_fields}
+    wiring = {k: v for k, v in overrides.items() if k not in settings}
     args = WebAclArgs(name="sc-test-api", scope="REGIONAL", kms_key_arn=KEY_ARN, rule_groups=API_RULE_GROUPS)
-    settings = {**args.__dict__, **overrides}
-    return run_component(lambda: WebAcl("waf", WebAclArgs(**settings)))
+    return run_component(
+        lambda: WebAcl("waf", replace(args, settings=WebAclSettings.model_validate(settings), **wiring))
+    )
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +97,7 @@ def test_a_cloudfront_acl_and_its_logs_are_created_in_us_east_1_whatever_the_sta
     ("overrides", "message"),
     [
         ({"rule_groups": ["AWSManagedRulesBotControlRuleSet"]}, "unknown managed rule groups"),
-        ({"rate_limit": 9}, "outside AWS's 10-2,000,000,000"),
+        ({"rate_limit": 9}, "greater than or equal to 10"),
     ],
 )
 def test_bad_arguments_are_refused_by_name(overrides: dict[str, Any], message: str) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from stackconfig.edge import DeployConfig, DnsConfig, FrontendConfig
+from stackconfig.edge import CdnSiteSettings, DnsZoneSettings, GithubDeployRolesSettings
 from tests.support.config import errors_for, set_path
 
 BAD = [
@@ -98,12 +98,12 @@ def test_sections_are_required() -> None:
 
 
 def test_defaults() -> None:
-    dns = DnsConfig.model_validate({"domain": "x.example"})
+    dns = DnsZoneSettings.model_validate({"domain": "x.example"})
     assert (dns.create_zone, dns.hosts.app, dns.hosts.api, dns.hosts.cdn, dns.mx) == (False, "app", "api", "cdn", None)
     assert (dns.health_checks.request_interval, dns.health_checks.failure_threshold) == (30, 3)
-    web = FrontendConfig.model_validate({"defaultTtlSeconds": 60})
+    web = CdnSiteSettings.model_validate({"defaultTtlSeconds": 60})
     assert (web.price_class, web.geo_restriction.type, web.web_acl_arn) == ("PriceClass_100", "none", None)
-    deploy = DeployConfig.model_validate(
+    deploy = GithubDeployRolesSettings.model_validate(
         {"appDeploy": {"repository": "o/a", "branch": "main"}, "infraDeploy": {"repository": "o/i", "environment": "p"}}
     )
     assert deploy.create_oidc_provider is False

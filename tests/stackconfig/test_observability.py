@@ -1,14 +1,12 @@
-"""The `socialclub:observability` section: seed defaults, recipients, and the max_connections cross-check."""
+"""The `socialclub:observability` section: the required thresholds, recipients, and the max_connections check."""
 
 from __future__ import annotations
 
 import copy
-import dataclasses
 from typing import Any
 
-from components.monitoring import AlarmThresholds
 from stackconfig import StackConfig, load_stack_config
-from stackconfig.observability import ThresholdsConfig
+from stackconfig.observability import AlarmThresholds
 from tests.support.config import errors_for, stack_settings
 
 
@@ -23,11 +21,12 @@ def errors(mutate: Any) -> list[str]:
     return errors_for(mutate, "staging")
 
 
-def test_threshold_defaults_are_the_components_defaults_field_for_field() -> None:
-    assert ThresholdsConfig().model_dump() == dataclasses.asdict(AlarmThresholds())
-    seed = ThresholdsConfig()
-    assert (seed.ecs_cpu_percent, seed.ecs_memory_percent, seed.db_connections_percent) == (80, 85, 80)
-    assert (seed.error_rate_percent, seed.db_storage_used_percent) == (1, 80)
+def test_threshold_defaults_are_the_required_figures() -> None:
+    # docs/requirements.md §7.1: ECS CPU > 80%, ECS memory > 85%, RDS connections > 80%, 5xx > 1%, RDS storage > 80%.
+    required = AlarmThresholds()
+    assert (required.ecs_cpu_percent, required.ecs_memory_percent, required.db_connections_percent) == (80, 85, 80)
+    assert (required.error_rate_percent, required.db_storage_used_percent) == (1, 80)
+    assert required.p99_latency_seconds == 2.0
 
 
 def test_both_stacks_alert_someone() -> None:

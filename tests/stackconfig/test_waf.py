@@ -7,14 +7,14 @@ from typing import Any
 import pytest
 
 from stackconfig import ConfigError, load_stack_config
-from stackconfig.waf import WafConfig, production_waf_problems
+from stackconfig.waf import WebAclSettings, production_waf_problems
 from tests.support.config import with_sections
 
 
 def test_production_must_keep_waf_on_staging_may_turn_it_off() -> None:
-    (problem,) = production_waf_problems(WafConfig(enabled=False))
+    (problem,) = production_waf_problems(WebAclSettings(enabled=False))
     assert problem.path == ("waf", "enabled")
-    assert list(production_waf_problems(WafConfig(enabled=True))) == []
+    assert list(production_waf_problems(WebAclSettings(enabled=True))) == []
     with pytest.raises(ConfigError) as caught:
         load_stack_config(with_sections("production", waf={"enabled": False}), "us-east-1")
     assert caught.value.lines == [

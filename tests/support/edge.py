@@ -11,10 +11,11 @@ import pulumi_aws as aws
 from components.cdn_site import CdnSite, CdnSiteArgs
 from components.certificate import EdgeCertificates, EdgeCertificatesArgs
 from components.dns_zone import DnsZone, DnsZoneArgs
-from components.github_deploy_roles import GithubDeployRoles, GithubDeployRolesArgs, GithubSubject, StackFence
+from components.github_deploy_roles import GithubDeployRoles, GithubDeployRolesArgs, StackFence
 from components.log_bucket import LogBucket, LogBucketArgs
 from offline import fakes
 from offline.harness import Plan
+from stackconfig.edge import CdnSiteSettings, DnsZoneSettings, GithubDeployRolesSettings, GithubSubject
 from tests.support import aws_context, run_component
 
 DOMAIN = "example.org"
@@ -24,8 +25,8 @@ REPOSITORY_ARN = f"arn:aws:ecr:{fakes.REGION}:{fakes.ACCOUNT}:repository/socialc
 SERVICE_ARN = f"arn:aws:ecs:{fakes.REGION}:{fakes.ACCOUNT}:service/test/backend-service"
 TASK_ROLE_ARN = f"arn:aws:iam::{fakes.ACCOUNT}:role/test-task"
 EXECUTION_ROLE_ARN = f"arn:aws:iam::{fakes.ACCOUNT}:role/test-execution"
-APP_SUBJECT = GithubSubject("org/app", "repo:org/app:environment:test")
-INFRA_SUBJECT = GithubSubject("org/infra", "repo:org/infra:environment:test")
+APP_SUBJECT = GithubSubject(repository="org/app", environment="test")
+INFRA_SUBJECT = GithubSubject(repository="org/infra", environment="test")
 
 BUCKET = "aws:s3/bucket:Bucket"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
@@ -33,8 +34,15 @@ DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 RECORD = "aws:route53/record:Record"
 
 
+def _split(overrides: dict[str, Any], settings: type[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The overrides that are fields of `settings`, and the others (the Args' wiring)."""
+    fields = set(settings.model_fields)
+    return {k: v for k, v in overrides.items() if k in fields}, {k: v for k, v in overrides.items() if k not in fields}
+
+
 def site_args(**overrides: Any) -> CdnSiteArgs:
-    """Call inside a build (the context holds an Output)."""
+    """Call inside a build (the context holds an Output). Overrides of CdnSiteSettings fields go to `settings`."""
+    settings, wiring = _split(overrides, CdnSiteSettings)
     base = CdnSiteArgs(
         context=aws_context(),
         name_prefix="sc-test",
@@ -43,8 +51,9 @@ def site_args(**overrides: Any) -> CdnSiteArgs:
         kms_key_arn=KEY_ARN,
         log_bucket=LogBucket("logs", LogBucketArgs(context=aws_context(), name_prefix="sc-test")),
         connect_origins=[f"https://api.{DOMAIN}"],
+        settings=CdnSiteSettings(**settings),
     )
-    return replace(base, **overrides)
+    return replace(base, **wiring)
 
 
 def site_with_grants(**overrides: Any) -> Callable[[], None]:
@@ -71,17 +80,20 @@ FENCE = StackFence(
 
 
 def deploy_roles(**overrides: Any) -> Callable[[], None]:
-    """GithubDeployRoles with both app-deploy verbs applied to stand-in backend ARNs."""
+    """GithubDeployRoles with both app-deploy verbs applied to stand-in backend ARNs. Overrides of
+    GithubDeployRolesSettings fields go to `settings`."""
+    subjects, wiring = _split(overrides, GithubDeployRolesSettings)
 
     def program() -> None:
         base = GithubDeployRolesArgs(
             context=aws_context(),
             name_prefix="sc-test",
-            app_deploy=APP_SUBJECT,
-            infra_deploy=INFRA_SUBJECT,
+            settings=GithubDeployRolesSettings(
+                **({"app_deploy": APP_SUBJECT, "infra_deploy": INFRA_SUBJECT} | subjects)
+            ),
             fence=FENCE,
         )
-        roles = GithubDeployRoles("deploy", replace(base, **overrides))
+        roles = GithubDeployRoles("deploy", replace(base, **wiring))
         roles.grant_image_push(REPOSITORY_ARN)
         roles.grant_service_rollout(SERVICE_ARN, [TASK_ROLE_ARN, EXECUTION_ROLE_ARN])
 
@@ -92,7 +104,7 @@ def zone_and_certificates(*, create: bool, region: str) -> Plan:
     """A zone (created or looked up) and the edge certificates validated in it, planned in `region`."""
 
     def program() -> None:
-        zone = DnsZone("dns", DnsZoneArgs(domain=DOMAIN, create=create, protect=create))
-        EdgeCertificates("certs", EdgeCertificatesArgs(domain=DOMAIN, zone_id=zone.zone_id, region=region))
+        zone = DnsZone("dns", DnsZoneArgs(DnsZoneSettings(domain=DOMAIN, create_zone=create, protect=create)))
+        EdgeCertificates("certs", EdgeCertificatesArgs(zone=zone, region=region))
 
     return run_component(program)
