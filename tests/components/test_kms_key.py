@@ -7,6 +7,7 @@ from typing import Any
 
 from components.kms_key import KmsKey, KmsKeyArgs, key_policy_statements
 from offline.harness import Plan
+from stackconfig.security import KmsKeySettings
 from tests.support import aws_context, inputs, run_component
 from tests.support.iam import policy
 
@@ -57,15 +58,18 @@ def test_key_policy_grants_services_only_under_conditions() -> None:
     }
 
 
-def key_plan(**overrides: Any) -> Plan:
+def key_plan(**settings: Any) -> Plan:
     def program() -> None:
-        args: dict[str, Any] = {
-            "context": aws_context(),
-            "alias": "socialclub-test",
-            "log_group_prefixes": ["/aws/vpc/socialclub-test/"],
-            "alarm_prefix": "socialclub-test-",
-        }
-        KmsKey("kms", KmsKeyArgs(**{**args, **overrides}))
+        KmsKey(
+            "kms",
+            KmsKeyArgs(
+                context=aws_context(),
+                alias="socialclub-test",
+                log_group_prefixes=["/aws/vpc/socialclub-test/"],
+                alarm_prefix="socialclub-test-",
+                settings=KmsKeySettings(**settings),
+            ),
+        )
 
     return run_component(program)
 
