@@ -25,7 +25,18 @@ from offline.harness import Plan
 from stackconfig.aws_facts import INSTANCE_CLASS_MEMORY_GIB
 from stackconfig.observability import AlarmThresholds
 from tests.support import inputs, run_component
-from tests.support.observability import CHECKS, GLOBAL_TOPIC, LB, NODES, SERVICE_ARN, TABLES, TG, TOPIC, resources
+from tests.support.observability import (
+    CHECKS,
+    GLOBAL_TOPIC,
+    LB,
+    NODES,
+    SERVICE_ARN,
+    TABLES,
+    TG,
+    TOPIC,
+    resources,
+    unknown_metrics,
+)
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
@@ -48,16 +59,6 @@ ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 def test_max_connections_follows_the_rds_formula(instance_class: str, gib: int, expected: int) -> None:
     assert INSTANCE_CLASS_MEMORY_GIB[instance_class] == gib
     assert max_connections(instance_class) == expected
-
-
-def test_memory_table_knows_the_common_classes_with_aws_sizes() -> None:
-    table = INSTANCE_CLASS_MEMORY_GIB
-    assert table["db.t4g.medium"] == 4
-    assert table["db.m5.xlarge"] == 16
-    assert table["db.r5.large"] == 16
-    assert table["db.r7g.4xlarge"] == 128
-    # memory-optimised is twice general-purpose at every size
-    assert all(table[c.replace(".m6g.", ".r6g.")] == 2 * table[c] for c in table if ".m6g." in c)
 
 
 def test_unknown_instance_class_is_a_clear_error() -> None:
@@ -95,6 +96,15 @@ def test_every_alarm_has_a_description_a_reason_for_missing_data_and_sane_period
         # CloudWatch refuses alarms evaluating more than a day
         period = s.signal.period if isinstance(s.signal, Metric) else max(m.period for m in s.signal.metrics.values())
         assert period * s.evaluation_periods <= 86_400, s.key
+
+
+def test_every_alarm_metric_is_one_aws_publishes_with_those_dimensions() -> None:
+    used = []
+    for spec in alarm_specs(resources(), AlarmThresholds()):
+        metrics = [spec.signal] if isinstance(spec.signal, Metric) else list(spec.signal.metrics.values())
+        used += [(m.namespace, m.name, frozenset(m.dimensions)) for m in metrics]
+    assert len(used) > 15
+    assert unknown_metrics(used) == []
 
 
 def test_connections_override_replaces_the_derived_limit() -> None:

@@ -89,6 +89,12 @@ def test_performance_insights_refuses_other_retentions(days: int) -> None:
     assert days not in aws_facts.PERFORMANCE_INSIGHTS_RETENTION_DAYS
 
 
+def test_memory_optimised_classes_have_twice_the_general_purpose_memory_at_every_size() -> None:
+    table = aws_facts.INSTANCE_CLASS_MEMORY_GIB
+    general = [c for c in table if c.startswith("db.m6g.")]
+    assert general and all(table[c.replace(".m6g.", ".r6g.")] == 2 * table[c] for c in general)
+
+
 def test_postgres_max_connections_formula() -> None:
     # LEAST({DBInstanceClassMemory/9531392}, 5000)
     assert aws_facts.POSTGRES_BYTES_PER_CONNECTION == 9_531_392
