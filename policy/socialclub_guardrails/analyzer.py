@@ -34,6 +34,8 @@ from pulumi_policy import policy as sdk
 from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
+from .helpers import RESOURCE_TYPES
+
 REMEDIATE = EnforcementLevel.REMEDIATE
 _SdkServicer = sdk._PolicyAnalyzerServicer  # the one class PolicyPack serves with
 
@@ -53,6 +55,8 @@ class Analyzer(_SdkServicer):
         self._policies = policies
         self._tags: Mapping[str, str] = MappingProxyType({})
         self._levels: dict[type[Policy], list[tuple[Any, EnforcementLevel]]] = {}
+        self._by_type: dict[str, list[tuple[Any, EnforcementLevel]]] = {}
+        self._remediates: bool | None = None
         self._runtime_configured = False
 
     def ConfigureStack(self, request: Any, context: Any) -> Any:  # noqa: N802 - gRPC method name
@@ -61,6 +65,8 @@ class Analyzer(_SdkServicer):
 
     def Configure(self, request: Any, context: Any) -> Any:  # noqa: N802 - gRPC method name
         self._levels.clear()
+        self._by_type.clear()
+        self._remediates = None
         return super().Configure(request, context)  # type: ignore[no-untyped-call]
 
     def _configure_runtime_settings(self) -> None:
@@ -82,6 +88,16 @@ class Analyzer(_SdkServicer):
                 self._levels[kind].append((policy, EnforcementLevel.MANDATORY if level == REMEDIATE else level))
         return self._levels[kind]
 
+    def _resource_policies(self, type_: str) -> list[tuple[Any, EnforcementLevel]]:
+        """The enabled resource policies that judge `type_` (the others would return at once)."""
+        if type_ not in self._by_type:
+            self._by_type[type_] = [
+                (policy, level)
+                for policy, level in self._enabled(ResourceValidationPolicy)
+                if (types := RESOURCE_TYPES.get(policy.name)) is None or type_ in types
+            ]
+        return self._by_type[type_]
+
     def _reporter(self, response: Any, policy: Any, level: EnforcementLevel) -> ReportViolation:
         """The SDK's violation reporter, built only when the policy reports something."""
 
@@ -96,7 +112,9 @@ class Analyzer(_SdkServicer):
     def Remediate(self, request: Any, context: Any) -> Any:  # noqa: N802 - gRPC method name
         # No policy at the remediate level (this pack has no remediations): the SDK would decode the resource to
         # return this same empty response.
-        if not any(self._get_enforcement_level(p) == REMEDIATE for p in self._policies):
+        if self._remediates is None:
+            self._remediates = any(self._get_enforcement_level(p) == REMEDIATE for p in self._policies)
+        if not self._remediates:
             return proto.RemediateResponse()
         return super().Remediate(request, context)  # type: ignore[no-untyped-call]
 
@@ -125,7 +143,7 @@ class Analyzer(_SdkServicer):
         props = _props(request.properties)
         options = self._get_resource_options(request)
         provider = self._get_provider_resource(request)
-        for policy, level in self._enabled(ResourceValidationPolicy):
+        for policy, level in self._resource_policies(request.type):
             config = self._get_policy_config(policy.name)
             args = ResourceValidationArgs(
                 request.type, props, request.urn, request.name, options, provider, config, self._tags

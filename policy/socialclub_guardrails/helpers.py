@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 import pulumi.runtime
@@ -155,9 +155,15 @@ def collect(findings_of: Callable[[], Iterable[str]]) -> list[str]:
     return found
 
 
+RESOURCE_TYPES: dict[str, frozenset[str] | None] = {}
+"""The types each resource rule judges, by policy name (None: every type). The pack's Analyzer reads it to call a
+rule only for those; the rule checks the type itself too, so it behaves the same under any servicer."""
+
+
 def resource_rule(rule: Rule, types: Sequence[str] | None, check: ResourceCheck) -> ResourceValidationPolicy:
     """A policy that runs `check` on every resource whose type is in `types` (None: on every resource)."""
     wanted = None if types is None else frozenset(types)
+    RESOURCE_TYPES[rule.name] = wanted
 
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         if wanted is not None and args.resource_type not in wanted:
@@ -270,10 +276,18 @@ def items(value: Any) -> list[Any]:
 
 
 def as_json(value: Any) -> Any:
-    """JSON inputs (policy documents, container definitions) arrive as strings; some programs pass objects."""
+    """JSON inputs (policy documents, container definitions) arrive as strings; some programs pass objects.
+
+    Parsed once per text: several rules read the same document (and every resource its provider's default tags),
+    and no rule changes what it reads, so they share the result."""
     if isinstance(value, str):
-        return json.loads(value)
+        return _parsed(value)
     return value
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> Any:
+    return json.loads(text)
 
 
 def engine_of(props: Props) -> str:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Any
 
 WILDCARD_CHARS = ("*", "?")
@@ -108,10 +109,23 @@ def _statement(raw: Any) -> Statement:
 
 def parse(document: object) -> list[Statement]:
     """The statements of a policy document given as JSON text or as an object."""
+    if isinstance(document, str):
+        return list(_parse_text(document))
+    return _parse_data(document)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(text: str) -> tuple[Statement, ...]:
+    # Several rules read each document (wildcards, escalation, public principals...): parsed once per text.
+    # A document AWS would reject raises each time (lru_cache keeps no exceptions).
     try:
-        data = json.loads(document) if isinstance(document, str) else document
+        data = json.loads(text)
     except json.JSONDecodeError as error:
         raise PolicyDocumentError(f"not valid JSON: {error.msg}") from None
+    return tuple(_parse_data(data))
+
+
+def _parse_data(data: object) -> list[Statement]:
     if not isinstance(data, Mapping):
         raise PolicyDocumentError("a policy document must be a JSON object")
     statements = data.get("Statement")
