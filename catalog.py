@@ -1,7 +1,7 @@
-"""What SocialClub keeps in Secrets Manager: the seed's 16 secrets, by group.
+"""What SocialClub keeps in Secrets Manager: the 16 secrets of docs/requirements.md §6.4, by group.
 
-The seed lists nine by name and then says "And 8 more..." while also saying "16 total"; 16 is kept, and the
-seven added here are the ones the backend and the deploy flow need (see README, "Where the seed is wrong").
+Nine are named there; the seven added here are the ones the backend and the deploy flow need
+(docs/requirements.md §10.2).
 """
 
 from __future__ import annotations

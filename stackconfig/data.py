@@ -87,9 +87,11 @@ def daily_overlaps_weekly(daily: Window, weekly: Window) -> bool:
 
 
 def window_problems(
-    daily_key: str, daily_text: str, weekly_key: str, weekly_text: str, *, min_minutes: int, daily_label: str
+    daily_window: tuple[str, str], weekly_window: tuple[str, str], *, min_minutes: int, daily_label: str
 ) -> Iterator[Problem]:
-    """Format, minimum length and no overlap of a daily backup/snapshot window and a weekly maintenance window."""
+    """Format, minimum length and no overlap of a daily backup/snapshot window and a weekly maintenance window,
+    each given as (YAML key, value)."""
+    (daily_key, daily_text), (weekly_key, weekly_text) = daily_window, weekly_window
     daily = parse_daily_window(daily_text)
     weekly = parse_weekly_window(weekly_text)
     if daily is None:
@@ -181,10 +183,8 @@ class PostgresDbSettings(ConfigModel):
                 "accepted: 7, a multiple of 31 up to 713, or 731",
             )
         yield from window_problems(
-            "backupWindow",
-            self.backup_window,
-            "maintenanceWindow",
-            self.maintenance_window,
+            ("backupWindow", self.backup_window),
+            ("maintenanceWindow", self.maintenance_window),
             min_minutes=30,
             daily_label="backup",
         )
@@ -284,10 +284,8 @@ class RedisClusterSettings(ConfigModel):
     def _consistent(self) -> RedisClusterSettings:
         raise_problems(
             window_problems(
-                "snapshotWindow",
-                self.snapshot_window,
-                "maintenanceWindow",
-                self.maintenance_window,
+                ("snapshotWindow", self.snapshot_window),
+                ("maintenanceWindow", self.maintenance_window),
                 min_minutes=60,
                 daily_label="snapshot",
             )
