@@ -31,7 +31,7 @@ def errors(stack: str, **sections: dict[str, Any]) -> list[str]:
     return caught.value.lines
 
 
-def test_stack_files_carry_the_seed_sizes() -> None:
+def test_stack_files_carry_the_required_sizes() -> None:
     staging, production = load("staging"), load("production")
     assert (staging.database.instance_class, production.database.instance_class) == ("db.t3.small", "db.r6g.xlarge")
     assert (staging.cache.node_type, staging.cache.nodes) == ("cache.t3.small", 1)
@@ -45,7 +45,7 @@ def test_stack_files_carry_the_seed_sizes() -> None:
     assert (staging.tables.billing_mode, production.tables.billing_mode) == ("PAY_PER_REQUEST", "PROVISIONED")
 
 
-def test_sections_may_be_left_out_and_get_the_staging_seed() -> None:
+def test_sections_may_be_left_out_and_get_the_staging_sizes() -> None:
     settings, region = stack_settings("staging")
     for section in ("database", "cache", "tables"):
         settings.pop(section)
@@ -55,6 +55,25 @@ def test_sections_may_be_left_out_and_get_the_staging_seed() -> None:
         1,
         "PAY_PER_REQUEST",
     )
+
+
+RDS_GP3_MINIMUM_GB = 20
+"""RDS for PostgreSQL on gp3 allocates at least 20 GiB (RDS user guide, "Amazon RDS DB instance storage")."""
+
+
+@pytest.mark.parametrize("stack", ["staging", "production"])
+def test_storage_below_the_gp3_minimum_is_refused_naming_the_key(stack: str) -> None:
+    [line] = errors(stack, database={"allocatedStorageGb": RDS_GP3_MINIMUM_GB - 1})
+    assert line == (
+        f"socialclub:database.allocatedStorageGb = {RDS_GP3_MINIMUM_GB - 1}: "
+        f"Input should be greater than or equal to {RDS_GP3_MINIMUM_GB}"
+    )
+
+
+@pytest.mark.parametrize("stack", ["staging", "production"])
+def test_the_gp3_minimum_itself_is_accepted(stack: str) -> None:
+    config = load(stack, database={"allocatedStorageGb": RDS_GP3_MINIMUM_GB, "maxAllocatedStorageGb": 1000})
+    assert config.database.allocated_storage_gb == RDS_GP3_MINIMUM_GB
 
 
 @pytest.mark.parametrize("key", ["iops", "storageThroughputMibps"])
