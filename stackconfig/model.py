@@ -79,6 +79,26 @@ class StackConfig(ConfigModel):
         raise_problems(self._problems())
         return self
 
+    def _production_safeguard_problems(self) -> Iterator[Problem]:
+        """Production keeps deletion protection and Pulumi `protect` on every stateful resource (the defaults);
+        only a stack whose data may be thrown away turns them off."""
+        switches: dict[tuple[str, ...], bool] = {
+            ("kms", "protect"): self.kms.protect,
+            ("database", "deletionProtection"): self.database.deletion_protection,
+            ("database", "protect"): self.database.protect,
+            ("cache", "protect"): self.cache.protect,
+            ("tables", "deletionProtection"): self.tables.deletion_protection,
+            ("tables", "protect"): self.tables.protect,
+            ("storage", "assets", "protect"): self.storage.assets.protect,
+            ("storage", "backend", "protect"): self.storage.backend.protect,
+            ("storage", "logs", "protect"): self.storage.logs.protect,
+        }
+        for path, on in switches.items():
+            if not on:
+                yield Problem(
+                    path, on, "production keeps it on: no destroy or replacement may delete production's data"
+                )
+
     def _problems(self) -> Iterator[Problem]:
         yield from secret_key_problems(self.secrets, self.secret_specs)
         for i, az in enumerate(self.network.availability_zones):
@@ -95,6 +115,7 @@ class StackConfig(ConfigModel):
                 "production loses egress with one AZ on a single NAT gateway; accepted: one-per-az",
             )
         if self.is_production:
+            yield from self._production_safeguard_problems()
             yield from production_data_problems(self.database, self.cache)
             yield from production_service_problems(self.service)
             yield from production_waf_problems(self.waf)
