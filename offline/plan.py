@@ -12,6 +12,7 @@ import json
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,15 @@ import pulumi
 from offline.cost import cost_stack
 from offline.cost import report as cost_report
 from offline.cost.cli import stack_inputs
-from offline.harness import HarnessError, Plan, Resource, read_stack_settings, run_stack, stands_in_image
+from offline.harness import (
+    STAND_IN_IMAGE,
+    HarnessError,
+    Plan,
+    Resource,
+    read_stack_settings,
+    run_program,
+    stands_in_image,
+)
 from offline.policy_run import PACK_DIR, StreamedPack
 from offline.preflight import preflight
 from offline.preflight import report as preflight_report
@@ -81,6 +90,56 @@ def render(plan: Plan, seconds: float) -> str:
     return "\n".join(parts)
 
 
+@dataclass
+class Outcome:
+    """What `make plan` prints and writes for one stack."""
+
+    plan: Plan
+    report: str
+    document: dict[str, Any]
+    mandatory: int
+    """Mandatory policy violations: the plan fails when there is one."""
+
+
+def plan_stack(stack: str, config: dict[str, str], secret_keys: list[str], pack_dir: Path = PACK_DIR) -> Outcome:
+    """`make plan` but the printing: run the program with `config` (as read_stack_settings gives it), have the pack
+    judge it, price it and check what a first `pulumi up` needs. Raises pulumi.RunError or HarnessError when the
+    config is invalid."""
+    started = time.perf_counter()
+    pack = StreamedPack(stack, pack_dir, config, secret_keys)
+    try:
+        plan = run_program(stack, config, secret_keys, on_register=pack.add)
+    except BaseException:
+        pack.close()
+        raise
+    plan.stand_in_image = STAND_IN_IMAGE if stands_in_image(config) else None
+    seconds = time.perf_counter() - started
+    document: dict[str, Any] = plan.to_document()
+
+    # What the pack adds after the program: the resources it has not checked yet, and the stack as a whole.
+    started = time.perf_counter()
+    verdict = pack.result()
+    pack_seconds = time.perf_counter() - started
+    document["policy"] = verdict.to_document()
+
+    started = time.perf_counter()
+    assumptions, production = stack_inputs(stack)
+    stack_cost = cost_stack(stack, plan.resources, assumptions, production=production)
+    cost_seconds = time.perf_counter() - started
+    document["cost"] = stack_cost.cost.to_document()
+
+    findings = preflight(load_settings(config), stack, image_committed=not stands_in_image(config))
+    document["preflight"] = [f.to_document() for f in findings]
+    sections = [
+        render(plan, seconds),
+        verdict.report(),
+        cost_report(stack_cost),
+        f"Timings: program under mocks {seconds:.2f} s, policy pack {pack_seconds:.2f} s, cost {cost_seconds:.2f} s",
+        preflight_report(findings),
+    ]
+    return Outcome(plan, "\n\n".join(sections), document, verdict.mandatory)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--stack", required=True, help="a stack with a Pulumi.<stack>.yaml file")
@@ -96,50 +155,18 @@ def main(argv: list[str] | None = None) -> int:
     # (about a quarter of the program's time) to free nothing that matters before the process ends.
     gc.disable()
 
-    started = time.perf_counter()
     try:
-        settings = read_stack_settings(args.stack)[0]
-    except HarnessError as error:
-        print(f"{args.stack}: {error}", file=sys.stderr)
-        return EXIT_CONFIG
-    pack = StreamedPack(args.stack, args.policy_pack.resolve())
-    try:
-        plan = run_stack(args.stack, on_register=pack.add)
+        config, secret_keys = read_stack_settings(args.stack)
+        outcome = plan_stack(args.stack, config, secret_keys, args.policy_pack.resolve())
     except (pulumi.RunError, HarnessError) as error:
-        pack.close()
         print(f"{args.stack}: {error}", file=sys.stderr)
         return EXIT_CONFIG
-    seconds = time.perf_counter() - started
-
-    document: dict[str, Any] = plan.to_document()
-    print(render(plan, seconds))
-
-    # What the pack adds after the program: the resources it has not checked yet, and the stack as a whole.
-    started = time.perf_counter()
-    verdict = pack.result()
-    pack_seconds = time.perf_counter() - started
-    print("\n" + verdict.report())
-    document["policy"] = verdict.to_document()
-
-    started = time.perf_counter()
-    assumptions, production = stack_inputs(args.stack)
-    stack_cost = cost_stack(args.stack, plan.resources, assumptions, production=production)
-    cost_seconds = time.perf_counter() - started
-    print("\n" + cost_report(stack_cost))
-    document["cost"] = stack_cost.cost.to_document()
-    print(
-        f"\nTimings: program under mocks {seconds:.2f} s, policy pack {pack_seconds:.2f} s, cost {cost_seconds:.2f} s"
-    )
-
-    findings = preflight(load_settings(settings), args.stack, image_committed=not stands_in_image(settings))
-    print("\n" + preflight_report(findings))
-    document["preflight"] = [f.to_document() for f in findings]
-
+    print(outcome.report)
     if args.json:
-        args.json.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n")
+        args.json.write_text(json.dumps(outcome.document, indent=2, sort_keys=False) + "\n")
         print(f"\nPlan document written to {args.json}")
-    if verdict.mandatory:
-        print(f"\n{args.stack}: {verdict.mandatory} mandatory policy violations", file=sys.stderr)
+    if outcome.mandatory:
+        print(f"\n{args.stack}: {outcome.mandatory} mandatory policy violations", file=sys.stderr)
         return EXIT_POLICY
     return 0
 

@@ -578,9 +578,8 @@ class StreamedPack:
     process (the second core) while the program runs; only AnalyzeStack waits for the program's end. Same calls,
     same order, same verdict as run_pack()."""
 
-    def __init__(self, stack: str, pack_dir: Path = PACK_DIR) -> None:
-        settings, secret_keys = _stack_settings(stack)
-        self._pack = PackProcess(stack, stack_config=settings, secret_keys=secret_keys, pack_dir=pack_dir)
+    def __init__(self, stack: str, pack_dir: Path, stack_config: Mapping[str, str], secret_keys: Sequence[str]) -> None:
+        self._pack = PackProcess(stack, stack_config=stack_config, secret_keys=secret_keys, pack_dir=pack_dir)
         self._config_file = config_file_for(stack, pack_dir)
         self._queue: queue.SimpleQueue[Resource | None] = queue.SimpleQueue()
         self._result: PackResult | None = None
