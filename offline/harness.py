@@ -25,7 +25,7 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.sync_await import _sync_await
 
 from offline import fakes
-from offline.wire import REDACTED, redacted
+from offline.wire import REDACTED, SECRET_SIG, SIG_KEY, redacted
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "socialclub"
@@ -53,6 +53,8 @@ class Resource:
     outputs: dict[str, Any] = field(default_factory=dict)
     custom_timeouts: dict[str, str] = field(default_factory=dict)
     """`create`/`update`/`delete` waits the program sets (Pulumi's customTimeouts); empty: the provider's."""
+    secret_outputs: list[str] = field(default_factory=list)
+    """Outputs the engine returns as secrets (additionalSecretOutputs: the program's and the provider schema's)."""
 
     def to_plan(self) -> dict[str, Any]:
         """The plan-document form: secrets replaced by "[secret]"."""
@@ -157,7 +159,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             inputs=_struct(request.object),
             outputs=_struct(response.object),
             custom_timeouts={k: v for k, v in _struct(request.customTimeouts).items() if v},
+            secret_outputs=list(request.additionalSecretOutputs),
         )
+        _mark_secret(response.object, resource.secret_outputs)
         with self._lock:
             if urn in self.recorded:
                 self.duplicates.append(urn)
@@ -165,6 +169,15 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             if self.on_register is not None:
                 self.on_register(resource)
         return response
+
+
+def _mark_secret(state: Any, names: list[str]) -> None:
+    """What the engine does with additionalSecretOutputs and the mock monitor does not: return those outputs
+    as secrets, so that the program (and every resource or export built from them) treats them as secrets."""
+    plain = _struct(state) if names else {}
+    for name in names:
+        if name in plain:
+            state[name] = {SIG_KEY: SECRET_SIG, "value": plain[name]}
 
 
 def stack_file(stack: str, root: Path = ROOT) -> Path:
