@@ -14,26 +14,13 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pulumi
+if TYPE_CHECKING:
+    from offline.harness import Plan, Resource
 
-from offline.cost import cost_stack
-from offline.cost import report as cost_report
-from offline.cost.cli import stack_inputs
-from offline.harness import (
-    STAND_IN_IMAGE,
-    HarnessError,
-    Plan,
-    Resource,
-    read_stack_settings,
-    run_program,
-    stands_in_image,
-)
-from offline.policy_run import PACK_DIR, StreamedPack
-from offline.preflight import preflight
-from offline.preflight import report as preflight_report
-from stackconfig.loader import load_settings
+# The SDK, the program's modules, the pack driver and the cost model are imported where they are used, so that
+# `python -m offline.plan` switches the cyclic collector off before importing them (see the end of this file).
 
 EXIT_CONFIG = 2
 EXIT_POLICY = 3
@@ -101,12 +88,21 @@ class Outcome:
     """Mandatory policy violations: the plan fails when there is one."""
 
 
-def plan_stack(stack: str, config: dict[str, str], secret_keys: list[str], pack_dir: Path = PACK_DIR) -> Outcome:
+def plan_stack(stack: str, config: dict[str, str], secret_keys: list[str], pack_dir: Path | None = None) -> Outcome:
     """`make plan` but the printing: run the program with `config` (as read_stack_settings gives it), have the pack
-    judge it, price it and check what a first `pulumi up` needs. Raises pulumi.RunError or HarnessError when the
-    config is invalid."""
+    (default: policy/) judge it, price it and check what a first `pulumi up` needs. Raises pulumi.RunError or
+    HarnessError when the config is invalid."""
+    from offline.cost import cost_stack
+    from offline.cost import report as cost_report
+    from offline.cost.cli import stack_inputs
+    from offline.harness import STAND_IN_IMAGE, run_program, stands_in_image
+    from offline.policy_run import PACK_DIR, StreamedPack
+    from offline.preflight import preflight
+    from offline.preflight import report as preflight_report
+    from stackconfig.loader import load_settings
+
     started = time.perf_counter()
-    pack = StreamedPack(stack, pack_dir, config, secret_keys)
+    pack = StreamedPack(stack, pack_dir or PACK_DIR, config, secret_keys)
     try:
         plan = run_program(stack, config, secret_keys, on_register=pack.add)
     except BaseException:
@@ -147,17 +143,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--policy-pack",
         type=Path,
-        default=PACK_DIR,
         help="the pack (and its <stack>.json config) to judge the plan by; default policy/",
     )
     args = parser.parse_args(argv)
-    # A run of a few seconds that exits: the cyclic collector would walk the SDK's million objects several times
-    # (about a quarter of the program's time) to free nothing that matters before the process ends.
-    gc.disable()
+    import pulumi
+
+    from offline.harness import HarnessError, read_stack_settings
 
     try:
         config, secret_keys = read_stack_settings(args.stack)
-        outcome = plan_stack(args.stack, config, secret_keys, args.policy_pack.resolve())
+        outcome = plan_stack(args.stack, config, secret_keys, args.policy_pack and args.policy_pack.resolve())
     except (pulumi.RunError, HarnessError) as error:
         print(f"{args.stack}: {error}", file=sys.stderr)
         return EXIT_CONFIG
@@ -172,4 +167,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # A run of a few seconds that exits: the cyclic collector would walk the SDK's million objects again and again
+    # while they are imported and the program runs (about a quarter of the time) to free nothing that matters
+    # before the process ends.
+    gc.disable()
     sys.exit(main())
