@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pulumi
@@ -13,7 +11,8 @@ import pulumi_random as random
 import pytest
 
 from offline.harness import ROOT, Plan, normalize_urn, read_stack_settings, run_callable, run_program
-from offline.plan import plan_stack, render
+from offline.plan import Outcome, main, plan_stack, render
+from offline.policy_run import PACK_DIR
 from offline.wire import OUTPUT_SIG, REDACTED, SECRET_SIG, SIG_KEY, redacted, unwrapped
 from stackconfig.loader import load_settings
 
@@ -31,18 +30,28 @@ RESOURCE_KEYS = {
 }
 
 
-def make_plan(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "offline.plan", *args], cwd=ROOT, capture_output=True, text=True, check=False
-    )
+def make_plan(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """`make plan` with `args`, in this process (the imports are paid once per session): exit status, out, err."""
+    status = main(list(args))
+    out, err = capsys.readouterr()
+    return status, out, err
 
 
-def test_plan_document_has_the_contracted_shape(tmp_path: Path) -> None:
-    out = tmp_path / "p.json"
-    done = make_plan("--stack", "production", "--json", str(out))
-    assert done.returncode == 0, done.stderr
-    assert "Plan for socialclub/production" in done.stdout
-    doc = json.loads(out.read_text())
+@pytest.fixture(scope="module")
+def probed() -> dict[str, tuple[Outcome, list[str]]]:
+    """Both stacks planned as `make plan` does, with a value for every secret a person may set; and those values.
+    Planned once for the module: each run is a whole program and a policy pack."""
+    outcomes = {}
+    for stack in ("staging", "production"):
+        config, secret_keys, given = _with_secret_values(stack)
+        outcomes[stack] = (plan_stack(stack, config, secret_keys), given)
+    return outcomes
+
+
+def test_plan_document_has_the_contracted_shape(probed: dict[str, tuple[Outcome, list[str]]]) -> None:
+    outcome = probed["production"][0]
+    assert "Plan for socialclub/production" in outcome.report
+    doc = json.loads(json.dumps(outcome.document))
     assert {"project", "stack", "resources", "outputs"} <= set(doc)
     assert doc["project"] == "socialclub" and doc["stack"] == "production"
     urns = [r["urn"] for r in doc["resources"]]
@@ -51,16 +60,18 @@ def test_plan_document_has_the_contracted_shape(tmp_path: Path) -> None:
         assert set(r) >= RESOURCE_KEYS
         assert "pulumi:pulumi:Stack$" not in r["urn"]
         assert all(dep in urns for dep in r["dependencies"]), r["urn"]
-    assert "1b47061264138c4ac30d75fd1eb44270" not in out.read_text(), "a secret leaked in wire form"
-    # Added keys only: the preflight findings, each with its stable check id, also printed in the report.
-    assert {f["check"] for f in doc["preflight"]} >= {"secrets-without-value", "image-not-committed", "zone-delegated"}
-    assert "Before the next `pulumi up`" in done.stdout
+    assert SECRET_SIG not in json.dumps(doc), "a secret leaked in wire form"
+    # Added keys only: the preflight findings, each with its stable check id, also printed in the report. Every
+    # secret a person sets has a value here, so none is reported missing.
+    checks = {f["check"] for f in doc["preflight"]}
+    assert checks >= {"image-not-committed", "zone-delegated"} and "secrets-without-value" not in checks
+    assert "Before the next `pulumi up`" in outcome.report
 
 
-def test_bad_stack_config_exits_non_zero_with_the_errors(tmp_path: Path) -> None:
-    done = make_plan("--stack", "no-such-stack")
-    assert done.returncode == 2
-    assert "no stack file Pulumi.no-such-stack.yaml" in done.stderr
+def test_bad_stack_config_exits_non_zero_with_the_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = make_plan(capsys, "--stack", "no-such-stack")
+    assert status == 2
+    assert "no stack file Pulumi.no-such-stack.yaml" in err
 
 
 def test_any_stack_file_can_be_planned(tmp_path: Path) -> None:
@@ -89,18 +100,26 @@ def test_wire_views() -> None:
     assert normalize_urn(mock_urn) == "urn:pulumi:s::p::socialclub:network:Vpc$aws:ec2/vpc:Vpc::n"
 
 
-def test_a_mandatory_policy_violation_fails_the_plan() -> None:
+def test_a_mandatory_policy_violation_fails_the_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # A stack without policy/<stack>.json gets the pack's defaults, where every multi-AZ rule is mandatory;
-    # staging's single NAT gateway and single cache node then fail the plan as a real preview would.
-    stack_file = ROOT / "Pulumi.ci-policy-probe.yaml"
-    stack_file.write_text((ROOT / "Pulumi.staging.yaml").read_text())
-    try:
-        done = make_plan("--stack", "ci-policy-probe")
-    finally:
-        stack_file.unlink()
-    assert done.returncode == 3, done.stdout[-2000:] + done.stderr
-    assert "mandatory policy violations" in done.stderr
-    assert "nat-gateway-per-az" in done.stdout
+    # staging's single NAT gateway and single cache node then fail the plan as a real preview would. The pack
+    # here is policy/ without its stack config files.
+    pack = tmp_path / "policy"
+    pack.mkdir()
+    for entry in PACK_DIR.iterdir():
+        if entry.name not in ("venv", "__pycache__") and entry.suffix != ".json":
+            (pack / entry.name).symlink_to(entry)
+    out = tmp_path / "plan.json"
+    status, stdout, stderr = make_plan(capsys, "--stack", "staging", "--policy-pack", str(pack), "--json", str(out))
+    assert status == 3, stdout[-2000:] + stderr
+    assert "mandatory policy violations" in stderr
+    assert "nat-gateway-per-az" in stdout
+    # The document is still written, with the verdict that failed the plan.
+    document = json.loads(out.read_text())
+    assert document["stack"] == "staging"
+    mandatory = {v["policy"] for v in document["policy"]["violations"] if v["enforcementLevel"] == "mandatory"}
+    assert "nat-gateway-per-az" in mandatory
+    assert f"Plan document written to {out}" in stdout
 
 
 # ------------------------------------------------------------------------------------------------------ secrets
@@ -200,9 +219,10 @@ def _generated_secrets(plan: Plan) -> list[str]:
 
 
 @pytest.mark.parametrize("stack", ["staging", "production"])
-def test_no_secret_value_the_stack_knows_reaches_the_report_or_the_document(stack: str) -> None:
-    config, secret_keys, given = _with_secret_values(stack)
-    outcome = plan_stack(stack, config, secret_keys)
+def test_no_secret_value_the_stack_knows_reaches_the_report_or_the_document(
+    stack: str, probed: dict[str, tuple[Outcome, list[str]]]
+) -> None:
+    outcome, given = probed[stack]
     generated = _generated_secrets(outcome.plan)
     assert generated, "the stack generates no secret: the probe would test nothing"
     stored = json.dumps([unwrapped(r.inputs) for r in outcome.plan.resources])
