@@ -201,7 +201,7 @@ pulumi.export("redisPrimaryEndpoint", cache.primary_endpoint)
 pulumi.export("redisReaderEndpoint", cache.reader_endpoint)
 pulumi.export("dynamodbTableNames", tables.table_names)
 
-# --- edge part 1: DNS zone and certificates (issue 4) --------------------------------------------------------
+# --- edge part 1: DNS zone and certificates (docs/requirements.md §5.4, §6.2) -------------------------------
 zone = DnsZone("dns", DnsZoneArgs(settings=config.dns), opts)
 # One wildcard certificate for every host; `regional_certificate_arn` is the ALB's, `cloudfront_certificate_arn`
 # the us-east-1 one (the same certificate when the stack lives in us-east-1). Both are the validated ARNs.
@@ -332,7 +332,7 @@ pulumi.export("serviceImage", svc.image or "")
 pulumi.export("albDnsName", alb.dns_name)
 pulumi.export("albLogBucket", logs.bucket_name)
 
-# --- edge part 2: CdnSite, DNS records, health checks, GitHub deploy roles (issue 4) -------------------------
+# --- edge part 2: CDN, WAF, DNS records, health checks, GitHub deploy roles (docs/requirements.md §2.2, §8) --
 hosts = config.dns.hosts
 app_host, api_host, cdn_host = zone.fqdn(hosts.app), zone.fqdn(hosts.api), zone.fqdn(hosts.cdn)
 web = config.frontend
@@ -386,7 +386,7 @@ site.grant_read(backend.task_role, "backend")
 to_cloudfront = AliasTarget(site.distribution_domain_name, site.distribution_hosted_zone_id)
 zone.alias("app", hosts.app, to_cloudfront)
 zone.alias("cdn", hosts.cdn, to_cloudfront)
-# The seed's records send the api host straight to the ALB (not through CloudFront); the ALB is IPv4-only.
+# The api host points straight at the ALB, not through CloudFront (docs/requirements.md §5.4); IPv4 only.
 zone.alias("api", hosts.api, AliasTarget(alb.dns_name, alb.zone_id), ipv6=False)
 health_checks = SiteHealthChecks(
     "health",
@@ -431,7 +431,7 @@ pulumi.export("appDeployRoleArn", deploy.app_role_arn)
 pulumi.export("infraDeployRoleArn", deploy.infra_role_arn)
 
 
-# --- observability: alerting, alarms, dashboards (issue 5) ---------------------------------------------------
+# --- observability: alerting, alarms, dashboards, Sentry (docs/requirements.md §7) --------------------------
 obs = config.observability
 alerts = AlertTopic(
     "alerts", AlertTopicArgs(context=context, name_prefix=env_name, kms_key_arn=kms.arn, settings=obs), opts
@@ -482,7 +482,7 @@ monitoring = Monitoring(
 dashboards = Dashboards(
     "dashboards", DashboardsArgs(name_prefix=env_name, region=config.region, resources=watched, settings=obs), opts
 )
-# The seed's 90-day rotation of third-party keys becomes a reminder on the alert topic.
+# The 90-day rotation of third-party keys (docs/requirements.md §6.4) becomes a reminder on the alert topic.
 secrets.remind_manual_rotation(alerts.topic_arn)
 pulumi.export("alertTopicArn", alerts.topic_arn)
 pulumi.export("alarmNames", monitoring.alarm_names)

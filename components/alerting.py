@@ -1,13 +1,14 @@
 """AlertTopic: where alarms and operational events land, fanned out to e-mail and, optionally, a Slack channel.
 
-Slack: the seed's "Slack notification" cannot be an SNS HTTPS subscription to a Slack incoming webhook. SNS
-first POSTs a SubscriptionConfirmation that a Slack webhook never confirms, and every later message is an SNS
-JSON envelope, not the `{"text": ...}` body Slack accepts; the webhook URL would also sit in the subscription's
-endpoint, readable by anyone allowed sns:ListSubscriptionsByTopic. AWS Chatbot (Amazon Q Developer in chat
-applications) is the AWS-supported bridge: it subscribes itself to the topic, formats CloudWatch alarms and
-EventBridge events for Slack, and needs no function or secret of ours. Its one manual step is authorising the
-Slack workspace once in the Chatbot console, which yields the workspace (team) id the config carries. The
-`notifications/slack-webhook-url` secret stays with GitHub Actions, for the deploy notices of the seed's flow.
+Slack: a "Slack notification" (docs/requirements.md §8; §10.16 says why it goes this way) cannot be an SNS
+HTTPS subscription to a Slack incoming webhook. SNS first POSTs a SubscriptionConfirmation that a Slack webhook
+never confirms, and every later message is an SNS JSON envelope, not the `{"text": ...}` body Slack accepts; the
+webhook URL would also sit in the subscription's endpoint, readable by anyone allowed
+sns:ListSubscriptionsByTopic. AWS Chatbot (Amazon Q Developer in chat applications) is the AWS-supported bridge:
+it subscribes itself to the topic, formats CloudWatch alarms and EventBridge events for Slack, and needs no
+function or secret of ours. Its one manual step is authorising the Slack workspace once in the Chatbot console,
+which yields the workspace (team) id the config carries. The `notifications/slack-webhook-url` secret stays with
+GitHub Actions, for the deploy notices of the delivery flow (docs/requirements.md §8).
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ def chatbot_policy_name(name_prefix: str, suffix: str = "") -> str:
 @dataclass(frozen=True)
 class AlertTopicArgs:
     context: AwsContext
+    """The stack's account, region, partition, role path and permissions boundary (AwsContext.lookup); no default."""
     name_prefix: str
     """e.g. `socialclub-production`: names the topic and scopes the alarms and rules allowed to publish."""
     kms_key_arn: pulumi.Input[str] | None

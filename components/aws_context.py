@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
 import pulumi
 import pulumi_aws as aws
@@ -17,11 +18,25 @@ def partition_of(region: str) -> str:
     return "aws"
 
 
+class RoleDetails(TypedDict, total=False):
+    """What a role may carry besides its trust policy."""
+
+    name: str | None
+    """The role's name (default: Pulumi names it after the resource, with a random suffix)."""
+    description: str | None
+    """What the role is for (default none)."""
+    max_session_duration: int | None
+    """Longest session in seconds (default IAM's one hour)."""
+
+
 @dataclass(frozen=True)
 class AwsContext:
     account_id: pulumi.Output[str]
+    """The 12-digit account the provider's credentials belong to (getCallerIdentity)."""
     region: str
+    """The stack's region, e.g. `us-east-1`."""
     partition: str
+    """`aws`, `aws-cn` or `aws-us-gov`, from the region (partition_of)."""
     role_path: str = "/"
     """IAM path of every role the stack creates (e.g. `/socialclub-production/`; stackconfig/iam.py)."""
     permissions_boundary: pulumi.Input[str] | None = None
@@ -58,20 +73,18 @@ class AwsContext:
         *,
         assume_role_policy: pulumi.Input[str],
         opts: pulumi.ResourceOptions,
-        name: str | None = None,
-        description: str | None = None,
-        max_session_duration: int | None = None,
+        **details: Unpack[RoleDetails],
     ) -> aws.iam.Role:
         """An IAM role under the stack's path with the stack's boundary: the only way components create roles,
         so the deploy role's fence (create/change only roles that carry the boundary) holds for all of them."""
         return aws.iam.Role(
             resource_name,
-            name=name,
+            name=details.get("name"),
             path=self.role_path,
             permissions_boundary=self.permissions_boundary,
-            description=description,
+            description=details.get("description"),
             assume_role_policy=assume_role_policy,
-            max_session_duration=max_session_duration,
+            max_session_duration=details.get("max_session_duration"),
             opts=opts,
         )
 

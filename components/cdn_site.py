@@ -91,6 +91,7 @@ class MediaOrigin:
     and reads by this distribution), so its owner must not (ObjectStoreArgs.served_by_cdn)."""
 
     bucket: aws.s3.Bucket
+    """The media bucket (ObjectStore's, created with `served_by_cdn`); no default."""
     path_pattern: str = "/media/*"
     """Not /assets/*: the SPA's build puts its own files there."""
 
@@ -98,6 +99,7 @@ class MediaOrigin:
 @dataclass(frozen=True)
 class CdnSiteArgs:
     context: AwsContext
+    """The stack's account, region, partition, role path and permissions boundary (AwsContext.lookup); no default."""
     name_prefix: str
     """Leads the physical names (bucket prefixes, policy names), e.g. `socialclub-production`."""
     aliases: Sequence[str]
@@ -369,7 +371,7 @@ class CdnSite(pulumi.ComponentResource):
         )
 
     def grant_read(self, role: aws.iam.Role, label: str) -> aws.iam.RolePolicy:
-        """Let `role` read the built assets (the backend reads the frontend bucket, per the seed)."""
+        """Let `role` read the built assets (the backend reads the frontend bucket, docs/requirements.md §2.1)."""
         return aws.iam.RolePolicy(
             f"{self._name}-read-{label}",
             role=role.id,

@@ -1,4 +1,5 @@
-"""Dashboards: the seed's five CloudWatch dashboards, described once as data and rendered by one pure function.
+"""Dashboards: the five CloudWatch dashboards of docs/requirements.md §7.1, described once as data and rendered
+by one pure function.
 
 `stack_dashboards` says what each dashboard shows (a list of `Dashboard(name, widgets=[Widget(title, ...)])`),
 bound to this stack's resources; `render_dashboard` turns one description into the dashboard body CloudWatch
@@ -28,10 +29,15 @@ class Line:
     """One metric on a graph."""
 
     namespace: str
+    """e.g. `AWS/ECS`."""
     name: str
+    """The metric as AWS names it, e.g. `CPUUtilization`."""
     dimensions: Mapping[str, pulumi.Input[str]]
+    """The dimensions AWS publishes it under."""
     stat: str = "Average"
+    """`Average` (default), `Sum`, `Maximum`, `Minimum` or a percentile such as `p99`."""
     label: str | None = None
+    """The legend's text; default: CloudWatch's (the metric's name)."""
     id: str | None = None
     """Name used by an `Expr` of the same widget; such a line is fetched but not drawn."""
 
@@ -41,18 +47,27 @@ class Expr:
     """A metric math expression over the `Line`s of its widget that have an `id`."""
 
     id: str
+    """The expression's own id."""
     expression: str
+    """e.g. `100 * FILL(errors, 0) / requests`."""
     label: str
+    """The legend's text."""
 
 
 @dataclass(frozen=True)
 class Widget:
+    """A time-series graph."""
+
     title: str
+    """Shown above the graph."""
     metrics: Sequence[Line | Expr]
+    """What is drawn, in legend order."""
     period: int = 300
+    """Seconds per datapoint (default 300)."""
     region: str | None = None
     """Region of the metrics when not the stack's (CloudFront and Route 53: us-east-1)."""
     stacked: bool = False
+    """Stack the lines as areas (default false: separate lines)."""
     alarm_threshold: float | None = None
     """Drawn as a horizontal line: where the alarm on this metric fires."""
 
@@ -62,14 +77,21 @@ class LogWidget:
     """A CloudWatch Logs Insights query over one log group."""
 
     title: str
+    """Shown above the table."""
     log_group: pulumi.Input[str]
+    """The log group queried."""
     query: str
+    """The Logs Insights query after `SOURCE '<group>' |`."""
 
 
 @dataclass(frozen=True)
 class Dashboard:
+    """One CloudWatch dashboard."""
+
     name: str
+    """The dashboard's name, e.g. `socialclub-production-application-overview`."""
     widgets: Sequence[Widget | LogWidget] = field(default_factory=list)
+    """Laid out two to a row, in this order (default none)."""
 
 
 def _metric_row(series: Line | Expr) -> list[Any]:
@@ -129,7 +151,7 @@ def render_dashboard(dashboard: Dashboard, region: str) -> dict[str, Any]:
 def stack_dashboards(
     name_prefix: str, r: MonitoredResources, t: AlarmThresholds, db_max_connections: int | None = None
 ) -> list[Dashboard]:
-    """The seed's five dashboards, bound to this stack's resources."""
+    """The five dashboards (docs/requirements.md §7.1), bound to this stack's resources."""
     alarm = {s.key: s.threshold for s in alarm_specs(r, t, db_max_connections)}
     elb = "AWS/ApplicationELB"
     lb = {"LoadBalancer": r.load_balancer_arn_suffix}

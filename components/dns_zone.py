@@ -22,6 +22,7 @@ class AliasTarget:
     """What an alias record points at: a CloudFront distribution, a load balancer..."""
 
     dns_name: pulumi.Input[str]
+    """The target's DNS name, e.g. the distribution's `d111.cloudfront.net` or the ALB's DNS name."""
     hosted_zone_id: pulumi.Input[str]
     """The target's own hosted zone id (CloudFront's Z2FDTNDATAQYW2, an ALB's regional zone)."""
     evaluate_target_health: bool = False

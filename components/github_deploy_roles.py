@@ -132,12 +132,23 @@ def service_rollout_statements(
     ]
 
 
+@dataclass(frozen=True)
+class IamScope:
+    """Where the stack's IAM lives: its account, partition, role path and the boundary its roles carry."""
+
+    account_id: str
+    """The 12-digit account."""
+    partition: str
+    """`aws`, `aws-cn` or `aws-us-gov`."""
+    role_path: str
+    """The stack's role path, e.g. `/socialclub-production/`."""
+    boundary_arn: str
+    """The account's workload permissions boundary (the bootstrap's)."""
+
+
 def infra_iam_statements(
+    scope: IamScope,
     *,
-    account_id: str,
-    partition: str,
-    role_path: str,
-    boundary_arn: str,
     self_arn: pulumi.Input[str],
     attachable_policy_arns: Sequence[str],
     owned_policy_names: Sequence[str] = (),
@@ -151,8 +162,10 @@ def infra_iam_statements(
     - PassRole only to the stack's services; never itself; never assume another role.
     """
 
+    boundary_arn, role_path = scope.boundary_arn, scope.role_path
+
     def iam_arn(resource: str) -> str:
-        return f"arn:{partition}:iam::{account_id}:{resource}"
+        return f"arn:{scope.partition}:iam::{scope.account_id}:{resource}"
 
     roles = iam_arn(f"role{role_path}*")
     bounded = {"StringEquals": {"iam:PermissionsBoundary": boundary_arn}}
@@ -297,6 +310,7 @@ class StackFence:
     """What tells this stack's resources from another's in a shared account."""
 
     stack: str
+    """The Pulumi stack's name, e.g. `production`: the value of the stack tag and a level of its state keys."""
     tag_key: str
     """The provider default tag whose value is the stack name (e.g. `Stack`)."""
     project: str
@@ -368,6 +382,7 @@ def isolation_statements(fence: StackFence, partition: str) -> list[Statement]:
 @dataclass(frozen=True)
 class GithubDeployRolesArgs:
     context: AwsContext
+    """The stack's account, region, partition, role path and permissions boundary (AwsContext.lookup); no default."""
     name_prefix: str
     """Leads the role names, e.g. `socialclub-production` -> `socialclub-production-app-deploy`."""
     settings: GithubDeployRolesSettings
@@ -443,10 +458,9 @@ class GithubDeployRoles(pulumi.ComponentResource):
         infra_iam: pulumi.Output[str] = pulumi.Output.all(ctx.account_id, boundary).apply(
             lambda values: document(
                 *infra_iam_statements(
-                    account_id=values[0],
-                    partition=ctx.partition,
-                    role_path=ctx.role_path,
-                    boundary_arn=values[1],
+                    IamScope(
+                        account_id=values[0], partition=ctx.partition, role_path=ctx.role_path, boundary_arn=values[1]
+                    ),
                     self_arn=self.infra_role.arn,
                     attachable_policy_arns=attachable,
                     owned_policy_names=args.owned_policy_names,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import pulumi
 
@@ -12,17 +12,27 @@ VERSION = "2012-10-17"
 Statement = dict[str, Any]
 
 
+class StatementOptions(TypedDict, total=False):
+    """What a statement may carry besides its actions and resources."""
+
+    sid: str | None
+    """The statement's id (default none)."""
+    effect: str
+    """`Allow` (default) or `Deny`."""
+    principal: Mapping[str, Any] | None
+    """Who, in a resource, key or trust policy (default none: an identity policy)."""
+    conditions: Mapping[str, Mapping[str, Any]] | None
+    """Condition operators and their keys (default none)."""
+
+
 def statement(
     actions: Sequence[str],
     resources: Sequence[pulumi.Input[str]] | None = None,
-    *,
-    sid: str | None = None,
-    effect: str = "Allow",
-    principal: Mapping[str, Any] | None = None,
-    conditions: Mapping[str, Mapping[str, Any]] | None = None,
+    **options: Unpack[StatementOptions],
 ) -> Statement:
     """One statement; `resources` None means a key policy or trust policy (which have no Resource)."""
-    out: Statement = {"Effect": effect, "Action": sorted(set(actions))}
+    out: Statement = {"Effect": options.get("effect", "Allow"), "Action": sorted(set(actions))}
+    sid, principal, conditions = options.get("sid"), options.get("principal"), options.get("conditions")
     if sid:
         out["Sid"] = sid
     if principal is not None:

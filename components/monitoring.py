@@ -64,21 +64,29 @@ class MonitoredResources:
     """Names and ids of the resources watched, as plain values (Outputs of the other components)."""
 
     cluster_name: pulumi.Input[str]
+    """The ECS cluster's name: the `ClusterName` dimension of the service's metrics."""
     service_name: pulumi.Input[str]
+    """The ECS service's name: the `ServiceName` dimension."""
     service_arn: pulumi.Input[str]
+    """The ECS service's ARN, which the deployment-rollback rule matches."""
     load_balancer_arn_suffix: pulumi.Input[str]
     """`app/<name>/<id>`: the ALB's CloudWatch dimension value."""
     target_group_arn_suffix: pulumi.Input[str]
     """`targetgroup/<name>/<id>`."""
     service_log_group_name: pulumi.Input[str]
+    """The backend's log group, which the error-tracking dashboard queries."""
     db_instance_identifier: pulumi.Input[str]
+    """The RDS instance's identifier: the `DBInstanceIdentifier` dimension."""
     db_instance_class: str
+    """The RDS instance class, e.g. `db.t3.small`: its memory gives max_connections."""
     db_allocated_storage_gb: int
+    """The configured storage in GiB, against which free storage is judged."""
     cache_node_ids: Sequence[pulumi.Input[str]]
     """The member cluster ids (ElastiCache publishes engine metrics per node)."""
     table_names: Mapping[str, pulumi.Input[str]]
     """DynamoDB tables by role, e.g. {"messages": "socialclub-production-messages"}."""
     distribution_id: pulumi.Input[str]
+    """The CloudFront distribution's id: the `DistributionId` dimension (with `Region: Global`)."""
     health_check_ids: Mapping[str, pulumi.Input[str]]
     """Route 53 health checks by what they probe, e.g. {"api": ..., "frontend": ...}."""
 
@@ -93,12 +101,18 @@ MissingData = Literal["missing", "notBreaching", "breaching", "ignore"]
 
 @dataclass(frozen=True)
 class Metric:
+    """One CloudWatch metric, as AWS names it."""
+
     namespace: str
+    """e.g. `AWS/ECS`."""
     name: str
+    """e.g. `CPUUtilization`."""
     dimensions: Mapping[str, pulumi.Input[str]]
+    """The dimensions AWS publishes it under, e.g. {"ClusterName": ..., "ServiceName": ...}."""
     stat: str
     """`Average`, `Sum`, `Maximum`, `Minimum` or a percentile such as `p99`."""
     period: int = 60
+    """Seconds per datapoint (default 60)."""
 
 
 @dataclass(frozen=True)
@@ -106,8 +120,11 @@ class MathQuery:
     """A metric math expression over named metrics: `expression` refers to the keys of `metrics`."""
 
     expression: str
+    """e.g. `100 * errors / requests`; its value is what the alarm compares."""
     label: str
+    """The expression's label on graphs and in the alarm's history."""
     metrics: Mapping[str, Metric]
+    """The metrics fetched, by the id the expression uses."""
 
 
 @dataclass(frozen=True)
@@ -117,11 +134,17 @@ class AlarmSpec:
     description: str
     """What it means, then the first thing on-call checks."""
     signal: Metric | MathQuery
+    """What is compared: one metric, or metric math over several."""
     comparison: Comparison
+    """How the signal is compared with the threshold."""
     threshold: float
+    """The value, in the signal's unit."""
     evaluation_periods: int
+    """Periods looked at, the most recent ones."""
     datapoints_to_alarm: int
+    """Breaching periods among them that fire the alarm ("M out of N")."""
     treat_missing_data: MissingData
+    """What a period without data counts as."""
     missing_data_reason: str
     """Why this treatment: each metric goes silent for different reasons."""
     region: str | None = None
@@ -459,6 +482,7 @@ class MonitoringArgs:
     name_prefix: str
     """e.g. `socialclub-production`; alarm and rule names start with it (the topic policy relies on that)."""
     resources: MonitoredResources
+    """The names and ids of what is watched; no default."""
     topic_arn: pulumi.Input[str]
     """Alert topic in the stack's region."""
     global_topic_arn: pulumi.Input[str]

@@ -65,7 +65,8 @@ class CostAssumptions(ConfigModel):
     """GB/month processed by each interface VPC endpoint."""
 
     cloudfront_data_out_gb: float = Field(default=100, ge=0)
-    """GB/month each distribution sends to viewers (the seed's production CloudFront figure implies ~2 TB)."""
+    """GB/month each distribution sends to viewers (production's CloudFront figure in docs/requirements.md §9
+    implies ~2 TB)."""
     cloudfront_requests_millions: float = Field(default=5, ge=0)
     """Million HTTPS requests/month each distribution answers."""
     cloudfront_viewer_share: dict[ViewerRegion, float] = Field(default_factory=lambda: dict(NORTH_AMERICA_ONLY))
@@ -98,7 +99,8 @@ class CostAssumptions(ConfigModel):
     dynamodb_write_request_units_millions: float = Field(default=2, ge=0)
     """Million write request units/month per on-demand table (one write of <= 1 KB is 1)."""
     dynamodb_storage_gb: float = Field(default=1, ge=0)
-    """GB stored per table (TTLs keep the seed's tables small); PITR is priced on the same size."""
+    """GB stored per table (TTLs keep the real-time tables small, docs/requirements.md §4.2); PITR is priced on
+    the same size."""
 
     route53_queries_millions: float = Field(default=1, ge=0)
     """Million standard queries/month per hosted zone (alias queries to CloudFront and the ALB are free)."""
@@ -133,7 +135,7 @@ class CostAssumptions(ConfigModel):
 
     rds_backup_storage_ratio: float = Field(default=1.3, ge=0)
     """Backup storage as a multiple of the allocated storage: a full snapshot plus ~1%/day of changes over the
-    seed's 30-day retention. AWS bills only what exceeds 1.0 (100% of the storage)."""
+    30-day retention of docs/requirements.md §4.1. AWS bills only what exceeds 1.0 (100% of the storage)."""
     elasticache_snapshot_gb: float = Field(default=1, ge=0)
     """GB per ElastiCache snapshot; AWS keeps one free snapshot per cluster and bills the others."""
 
