@@ -255,8 +255,8 @@ def load_balancer_alarms(r: MonitoredResources, t: AlarmThresholds) -> list[Alar
         ),
         AlarmSpec(
             "latency-p99-high",
-            f"p99 backend response time above {t.p99_latency_seconds:g} s for 15 minutes (the seed's ALB response "
-            "time). Check database CPU and connections, Redis latency, and slow endpoints in Sentry performance.",
+            f"p99 backend response time above {t.p99_latency_seconds:g} s for 15 minutes (the ALB response time "
+            "alarm). Check database CPU and connections, Redis latency, and slow endpoints in Sentry performance.",
             Metric(elb, "TargetResponseTime", tg, "p99", 300),
             "GreaterThanThreshold",
             t.p99_latency_seconds,
