@@ -23,6 +23,8 @@ def test_in_us_east_1_one_certificate_serves_alb_and_cloudfront() -> None:
     assert inputs(cert)["domainName"] == DOMAIN
     assert inputs(cert)["subjectAlternativeNames"] == [f"*.{DOMAIN}"]
     assert inputs(cert)["validationMethod"] == "DNS"
+    # Browsers refuse a certificate missing from the Certificate Transparency logs.
+    assert inputs(cert)["options"] == {"certificateTransparencyLoggingPreference": "ENABLED"}
     validation = plan.one(VALIDATION)
     assert inputs(validation)["certificateArn"] == cert.outputs["arn"]
 

@@ -128,6 +128,46 @@ def test_alarm_thresholds_are_drawn_where_the_alarms_fire() -> None:
     assert drawn["CPU utilization (%)"] == specs["ecs-cpu-high"] == 80
     assert drawn["Memory utilization (%)"] == specs["ecs-memory-high"] == 85
     assert drawn["Backend 5xx (% of requests)"] == specs["error-rate-high"] == 1
+    # docs/requirements.md §7.1 and the on-call additions, on the 100 GiB db.t3.small of resources().
+    assert drawn == {
+        "CPU utilization (%)": 80,
+        "Memory utilization (%)": 85,
+        "Backend 5xx (% of requests)": 1,
+        "Backend response time (s)": 2.0,
+        "HTTP errors by source": 10,
+        "RDS CPU (%)": 80,
+        "RDS connections": 161,
+        "RDS free storage (bytes)": 20 * 1024**3,
+        "Redis engine CPU (%)": 90,
+        "Redis memory used (% of maxmemory)": 80,
+        "Redis evictions": 0,
+    }
+
+
+# Counters are summed over the period; an average or maximum of a count hides how many there were.
+COUNTERS = {
+    "RequestCount",
+    "HTTPCode_Target_5XX_Count",
+    "HTTPCode_Target_4XX_Count",
+    "HTTPCode_ELB_5XX_Count",
+    "Evictions",
+    "CacheHits",
+    "CacheMisses",
+    "ReadThrottleEvents",
+    "WriteThrottleEvents",
+    "Requests",
+}
+
+
+def test_counters_are_summed() -> None:
+    stats = {
+        (row[1], row[-1]["stat"])
+        for body in planned_bodies().values()
+        for _, row in metric_rows(body)
+        if not isinstance(row[0], dict) and row[1] in COUNTERS
+    }
+    assert {name for name, _ in stats} == COUNTERS
+    assert {stat for _, stat in stats} == {"Sum"}
 
 
 def test_error_tracking_queries_the_backend_log_group() -> None:
