@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
+from pulumi.runtime import config as runtime_config
 
 from catalog import SENTRY_DSN
 from components.alerting import AlertTopic, AlertTopicArgs, chatbot_policy_name
@@ -34,43 +35,24 @@ from components.security_groups import connect
 from components.task_definition import ContainerSecret
 from components.vpc import Vpc, VpcArgs
 from components.web_acl import API_RULE_GROUPS, EDGE_RULE_GROUPS, WebAcl, WebAclArgs
-from stackconfig import ConfigError, read_pulumi_config
-from stackconfig.aws_facts import CLOUDFRONT_REGION, GLOBAL_METRICS_REGION, WAF_LOG_GROUP_PREFIX
+from stackconfig import ConfigError, load_settings
+from stackconfig.aws_facts import CLOUDFRONT_REGION, GLOBAL_METRICS_REGION
 from stackconfig.iam import boundary_arn, role_path, state_bucket_name
 
 try:
-    config = read_pulumi_config()
+    config = load_settings({**runtime_config.get_config_env(), **runtime_config.CONFIG.get()})
 except ConfigError as error:
     # RunError ends the program with the message alone: one line per problem, no traceback.
     raise pulumi.RunError(f"invalid stack config ({len(error.lines)} problems):\n" + str(error)) from None
-
 stack = pulumi.get_stack()
-env_name = f"{config.name_prefix}-{stack}"
-# Every log group of the stack is named under one of these roots (RDS's is fixed by AWS: /aws/rds/instance/<id>/),
-# and the KMS key lets CloudWatch Logs encrypt with it for these names only.
-log_roots = {
-    "vpc": f"/aws/vpc/{env_name}",
-    "ecs": f"/aws/ecs/{env_name}",
-    "rds": f"/aws/rds/instance/{env_name}",
-    "elasticache": f"/aws/elasticache/{env_name}",
-    # AWS WAF logs only to groups named aws-waf-logs-*.
-    "waf": f"{WAF_LOG_GROUP_PREFIX}{env_name}",
-}
+env_name, log_roots = config.env_name(stack), config.log_roots(stack)
 
+# --- foundation: provider, account context, key, network, secrets (docs/requirements.md §5.1, §6.3, §6.4) -----
 provider = aws.Provider(
     "aws",
     region=config.region,
     allowed_account_ids=[config.account_id],
-    default_tags=aws.ProviderDefaultTagsArgs(
-        tags={
-            **config.tags,
-            "Project": config.name_prefix,
-            "Environment": config.environment,
-            "Stack": stack,
-            "Owner": config.owner,
-            "ManagedBy": "pulumi",
-        }
-    ),
+    default_tags=aws.ProviderDefaultTagsArgs(tags=config.default_tags(stack)),
 )
 opts = pulumi.ResourceOptions(providers=[provider])
 # Every role of the stack lives under its path and carries the account's boundary (the bootstrap's), so the
@@ -81,12 +63,10 @@ context = AwsContext.lookup(
     role_path=role_path(config.name_prefix, stack),
     permissions_boundary=lambda partition, account: boundary_arn(partition, account, config.name_prefix),
 )
-
-# --- foundation: key, network, secrets ---------------------------------------------------------------------
 kms = KmsKey(
     "kms",
     KmsKeyArgs(
-        context=context,
+        context,
         alias=env_name,
         log_group_prefixes=list(log_roots.values()),
         alarm_prefix=f"{env_name}-",
@@ -95,52 +75,31 @@ kms = KmsKey(
     ),
     opts,
 )
-
-network = Vpc(
-    "network",
-    VpcArgs(
-        context=context,
-        kms_key_arn=kms.arn,
-        flow_log_group_name=f"{log_roots['vpc']}/flow-logs",
-        settings=config.network,
-    ),
-    opts,
-)
-
+network = Vpc("network", VpcArgs(context, kms.arn, f"{log_roots['vpc']}/flow-logs", settings=config.network), opts)
 secrets = SecretSet(
     "secrets",
-    SecretSetArgs(
-        context=context,
-        path_prefix=f"{config.name_prefix}/{stack}",
-        kms_key_arn=kms.arn,
-        specs=config.secret_specs,
-        settings=config.secrets,
-    ),
+    SecretSetArgs(context, f"{config.name_prefix}/{stack}", kms.arn, config.secret_specs, settings=config.secrets),
     opts,
 )
 
-# --- data tier: PostgresDb, RedisCluster, RealtimeTables (issue 3) ------------------------------------------
-db_config = config.database
+# --- data: PostgreSQL, Redis, the real-time DynamoDB tables (docs/requirements.md §4) ---------------------------
 database = PostgresDb(
     "db",
     PostgresDbArgs(
-        context=context,
-        identifier=f"{env_name}-postgres",
-        vpc_id=network.vpc_id,
-        db_subnet_group_name=network.db_subnet_group_name,
+        context,
+        f"{env_name}-postgres",
+        network=network,
         kms_key_arn=kms.arn,
         secrets=secrets,
         settings=config.database,
     ),
     opts,
 )
-
 cache = RedisCluster(
     "cache",
     RedisClusterArgs(
-        replication_group_id=f"{env_name}-redis",
-        vpc_id=network.vpc_id,
-        subnet_group_name=network.cache_subnet_group_name,
+        f"{env_name}-redis",
+        network=network,
         kms_key_arn=kms.arn,
         secrets=secrets,
         log_group_prefix=log_roots["elasticache"],
@@ -148,22 +107,12 @@ cache = RedisCluster(
     ),
     opts,
 )
-
-tables = RealtimeTables(
-    "tables",
-    RealtimeTablesArgs(
-        context=context,
-        name_prefix=env_name,
-        kms_key_arn=kms.arn,
-        settings=config.tables,
-    ),
-    opts,
-)
+tables = RealtimeTables("tables", RealtimeTablesArgs(context, env_name, kms.arn, settings=config.tables), opts)
 pulumi.export("databaseEndpoint", database.endpoint)
 pulumi.export("databaseMasterSecretArn", database.master_secret_arn)
 # The one task that holds the master secret: the deploy flow runs it after `pulumi up` to create and grant the
 # API's login role (docs/first-deploy.md step 7 for the first time). It needs no image of ours.
-if db_config.migration_image is None:
+if config.database.migration_image is None:
     raise pulumi.RunError(
         "invalid stack config: socialclub:database.migrationImage: not set; a PostgreSQL client image pinned by "
         "digest, e.g. public.ecr.aws/docker/library/postgres:15-alpine@sha256:<digest of `crane digest "
@@ -176,7 +125,7 @@ migration = DatabaseMigration(
         vpc_id=network.vpc_id,
         subnet_ids=network.private_subnet_ids,
         family=f"{env_name}-db-migrate",
-        image=db_config.migration_image,
+        image=config.database.migration_image,
         log_group_name=f"{log_roots['ecs']}-db-migrate",
         kms_key_arn=kms.arn,
         master_secret_arn=database.master_secret_arn,
@@ -185,7 +134,7 @@ migration = DatabaseMigration(
         database_name=database.database_name,
         master_username=database.master_username,
         app_username=database.app_username,
-        # An ECS task's log: the seed's ECS retention, like the backend's.
+        # An ECS task's log, kept as long as the backend's (docs/requirements.md §7.1).
         log_retention_days=config.service.log_retention_days,
         protect=config.is_production,
     ),
@@ -211,6 +160,44 @@ certificates = EdgeCertificates(
 pulumi.export("hostedZoneId", zone.zone_id)
 pulumi.export("hostedZoneNameServers", zone.name_servers)
 
+# --- storage: the log bucket, the Assets and Backend buckets (docs/requirements.md §2.1; Frontend is CdnSite's) ---
+# One log bucket: ALB, CloudFront and S3 access logs under their prefixes, each kept as its source's config says.
+storage = config.storage
+logs = LogBucket(
+    "logs",
+    LogBucketArgs(
+        context,
+        env_name,
+        {ALB_PREFIX: config.service.access_log_retention_days, CLOUDFRONT_PREFIX: config.frontend.log_retention_days},
+        settings=storage.logs,
+    ),
+    opts,
+)
+# User media: browsers upload with URLs the API presigns, from the app's origin only; viewers read it through the
+# distribution under `storage.mediaPath`.
+assets = ObjectStore(
+    "assets",
+    ObjectStoreArgs(
+        context,
+        f"{env_name}-assets-",
+        kms.arn,
+        logs,
+        upload_origins=[f"https://{zone.fqdn(config.dns.hosts.app)}"],
+        served_by_cdn=True,
+        settings=storage.assets,
+    ),
+    opts,
+)
+objects = ObjectStore(
+    "backend-objects", ObjectStoreArgs(context, f"{env_name}-backend-", kms.arn, logs, settings=storage.backend), opts
+)
+media_prefix = storage.media_path.removesuffix("/*")
+# The distribution forwards the whole path, so media keys start with the path's first segment (`media/`).
+media_keys = f"{media_prefix.lstrip('/')}/"
+pulumi.export("logBucketName", logs.bucket_name)
+pulumi.export("assetsBucketName", assets.bucket_name)
+pulumi.export("backendBucketName", objects.bucket_name)
+
 # --- backend: FargateService with ECR and the ALB (docs/requirements.md §3) ---------------------------------
 # One ECR repository per account (socialclub/backend, §3.2), the bootstrap's: named here (a stack with
 # `repository.create` creates its own instead). Secrets reach the container only as ECS secrets. The API logs in
@@ -222,52 +209,6 @@ repository = (
     if svc.repository.create
     else repository_ref(context.account_id, config.region, context.partition, svc.repository.name)
 )
-# --- storage: the seed's Logs, Assets and Backend buckets (Frontend is CdnSite's) ------------------------------
-# One log bucket: ALB, CloudFront and S3 access logs under their prefixes, each kept as its source's config says.
-storage = config.storage
-logs = LogBucket(
-    "logs",
-    LogBucketArgs(
-        context=context,
-        name_prefix=env_name,
-        expiry_days={ALB_PREFIX: svc.access_log_retention_days, CLOUDFRONT_PREFIX: config.frontend.log_retention_days},
-        settings=storage.logs,
-    ),
-    opts,
-)
-# User media: browsers upload with URLs the API presigns, from the app's origin only; viewers read it through the
-# distribution under `storage.mediaPath`.
-app_origin = f"https://{zone.fqdn(config.dns.hosts.app)}"
-assets = ObjectStore(
-    "assets",
-    ObjectStoreArgs(
-        context=context,
-        bucket_prefix=f"{env_name}-assets-",
-        kms_key_arn=kms.arn,
-        log_bucket=logs,
-        upload_origins=[app_origin],
-        served_by_cdn=True,
-        settings=storage.assets,
-    ),
-    opts,
-)
-objects = ObjectStore(
-    "backend-objects",
-    ObjectStoreArgs(
-        context=context,
-        bucket_prefix=f"{env_name}-backend-",
-        kms_key_arn=kms.arn,
-        log_bucket=logs,
-        settings=storage.backend,
-    ),
-    opts,
-)
-media_prefix = storage.media_path.removesuffix("/*")
-# The distribution forwards the whole path, so media keys start with the path's first segment (`media/`).
-media_keys = f"{media_prefix.lstrip('/')}/"
-pulumi.export("logBucketName", logs.bucket_name)
-pulumi.export("assetsBucketName", assets.bucket_name)
-pulumi.export("backendBucketName", objects.bucket_name)
 
 alb = LoadBalancer(
     "api",

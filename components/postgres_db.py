@@ -20,6 +20,7 @@ from components.security_groups import (
     closed_security_group,
     ingress_from_group,
 )
+from components.vpc import DataSubnets
 from stackconfig.data import PostgresDbSettings
 
 PORT = 5432
@@ -74,10 +75,9 @@ class PostgresDbArgs:
     identifier: str
     """Physical instance name, e.g. `socialclub-production-postgres` (at most 63 characters); it also names the
     log groups."""
-    vpc_id: pulumi.Input[str]
-    """The VPC of the instance's security group."""
-    db_subnet_group_name: pulumi.Input[str]
-    """The Vpc's subnet group on the data subnets (no route to the internet)."""
+    network: DataSubnets
+    """The `Vpc`: the instance's security group is in its VPC, the instance in its RDS subnet group on the data
+    subnets."""
     kms_key_arn: pulumi.Input[str]
     """Encrypts storage, snapshots, the master secret, Performance Insights and the log groups."""
     secrets: SecretSet
@@ -132,7 +132,7 @@ class PostgresDb(pulumi.ComponentResource):
         settings = args.settings
 
         group = closed_security_group(
-            f"{name}-sg", args.vpc_id, f"{identifier}: PostgreSQL, reachable only from allowed groups", self
+            f"{name}-sg", args.network.vpc_id, f"{identifier}: PostgreSQL, reachable only from allowed groups", self
         )
         parameters = aws.rds.ParameterGroup(
             f"{name}-params",
@@ -190,7 +190,7 @@ class PostgresDb(pulumi.ComponentResource):
             master_user_secret_kms_key_id=args.kms_key_arn,
             iam_database_authentication_enabled=True,
             parameter_group_name=parameters.name,
-            db_subnet_group_name=args.db_subnet_group_name,
+            db_subnet_group_name=args.network.db_subnet_group_name,
             vpc_security_group_ids=[group.id],
             publicly_accessible=False,
             port=PORT,

@@ -17,6 +17,7 @@ from components.security_groups import (
     closed_security_group,
     ingress_from_group,
 )
+from components.vpc import DataSubnets
 from stackconfig.data import CacheEngine, RedisClusterSettings
 
 PORT = 6379
@@ -49,10 +50,9 @@ def redis_url(token: str, host: str, port: int) -> str:
 class RedisClusterArgs:
     replication_group_id: str
     """Physical name (at most 40 characters), e.g. `socialclub-production-redis`."""
-    vpc_id: pulumi.Input[str]
-    """The VPC of the cache's security group."""
-    subnet_group_name: pulumi.Input[str]
-    """The Vpc's ElastiCache subnet group on the data subnets."""
+    network: DataSubnets
+    """The `Vpc`: the cache's security group is in its VPC, the nodes in its ElastiCache subnet group on the data
+    subnets."""
     kms_key_arn: pulumi.Input[str]
     """Encrypts the data at rest, snapshots and the log groups."""
     secrets: SecretSet
@@ -102,7 +102,10 @@ class RedisCluster(pulumi.ComponentResource):
         replicated = settings.nodes >= 2
 
         security_group = closed_security_group(
-            f"{name}-sg", args.vpc_id, f"{group_id}: {settings.engine}, reachable only from allowed groups", self
+            f"{name}-sg",
+            args.network.vpc_id,
+            f"{group_id}: {settings.engine}, reachable only from allowed groups",
+            self,
         )
         log_groups = {
             log: aws.cloudwatch.LogGroup(
@@ -127,7 +130,7 @@ class RedisCluster(pulumi.ComponentResource):
             multi_az_enabled=replicated,
             automatic_failover_enabled=replicated,
             port=PORT,
-            subnet_group_name=args.subnet_group_name,
+            subnet_group_name=args.network.cache_subnet_group_name,
             security_group_ids=[security_group.id],
             at_rest_encryption_enabled=True,
             kms_key_id=args.kms_key_arn,

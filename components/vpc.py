@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Network
+from typing import Protocol
 
 import pulumi
 import pulumi_aws as aws
@@ -22,6 +23,20 @@ def nat_azs(azs: Sequence[str], strategy: NatStrategy) -> list[str]:
 def nat_for_az(az: str, azs: Sequence[str], strategy: NatStrategy) -> str:
     """The AZ whose NAT gateway a private subnet in `az` routes through (its own, or the single one)."""
     return az if strategy == "one-per-az" else azs[0]
+
+
+class DataSubnets(Protocol):
+    """What a data store needs of the network (a `Vpc`): the VPC of its security group and the subnet groups on the
+    data subnets, which have no route to the internet."""
+
+    @property
+    def vpc_id(self) -> pulumi.Input[str]: ...
+
+    @property
+    def db_subnet_group_name(self) -> pulumi.Input[str]: ...
+
+    @property
+    def cache_subnet_group_name(self) -> pulumi.Input[str]: ...
 
 
 @dataclass(frozen=True)

@@ -92,10 +92,3 @@ def load_settings(every: Mapping[str, Any]) -> StackConfig:
     prefix = f"{NAMESPACE}:"
     settings = {key.removeprefix(prefix): value for key, value in every.items() if key.startswith(prefix)}
     return load_stack_config(settings, every.get("aws:region"))
-
-
-def read_pulumi_config() -> StackConfig:
-    """Read this stack's config from the Pulumi runtime and validate it."""
-    from pulumi.runtime import config as runtime_config
-
-    return load_settings({**runtime_config.get_config_env(), **runtime_config.CONFIG.get()})

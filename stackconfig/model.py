@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from catalog import secret_catalog
+from stackconfig.aws_facts import WAF_LOG_GROUP_PREFIX
 from stackconfig.base import ConfigModel, Problem, raise_problems
 from stackconfig.cost import CostAssumptions
 from stackconfig.data import DatabaseConfig, RealtimeTablesSettings, RedisClusterSettings, production_data_problems
@@ -68,6 +69,35 @@ class StackConfig(ConfigModel):
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    def env_name(self, stack: str) -> str:
+        """`<namePrefix>-<stack>`, e.g. `socialclub-production`: leads the physical name of every resource."""
+        return f"{self.name_prefix}-{stack}"
+
+    def default_tags(self, stack: str) -> dict[str, str]:
+        """The tags the provider puts on every taggable resource: `tags`, then the stack's own (`Stack` fences
+        the deploy role when stacks share an account)."""
+        return {
+            **self.tags,
+            "Project": self.name_prefix,
+            "Environment": self.environment,
+            "Stack": stack,
+            "Owner": self.owner,
+            "ManagedBy": "pulumi",
+        }
+
+    def log_roots(self, stack: str) -> dict[str, str]:
+        """The name prefix of every log group of the stack, by service; the stack key lets CloudWatch Logs encrypt
+        for these names only. RDS's is fixed by AWS (`/aws/rds/instance/<id>/`); WAF logs only to groups named
+        `aws-waf-logs-*`."""
+        env = self.env_name(stack)
+        return {
+            "vpc": f"/aws/vpc/{env}",
+            "ecs": f"/aws/ecs/{env}",
+            "rds": f"/aws/rds/instance/{env}",
+            "elasticache": f"/aws/elasticache/{env}",
+            "waf": f"{WAF_LOG_GROUP_PREFIX}{env}",
+        }
 
     @property
     def secret_specs(self) -> tuple[SecretSpec, ...]:

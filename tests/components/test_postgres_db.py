@@ -19,6 +19,7 @@ from tests.support.data import (
     EGRESS,
     INGRESS,
     KEY_ARN,
+    NETWORK,
     SECRET_VERSION,
     VPC_ID,
     secret_set,
@@ -35,8 +36,7 @@ def build(**overrides: Any) -> Callable[[], None]:
             PostgresDbArgs(
                 context=context,
                 identifier="socialclub-test-postgres",
-                vpc_id=VPC_ID,
-                db_subnet_group_name="data-subnets",
+                network=NETWORK,
                 kms_key_arn=KEY_ARN,
                 secrets=secret_set(context),
                 settings=PostgresDbSettings(**overrides),
@@ -190,8 +190,7 @@ def test_no_rules_without_allow_from() -> None:
             PostgresDbArgs(
                 context=context,
                 identifier="db1",
-                vpc_id=VPC_ID,
-                db_subnet_group_name="data",
+                network=NETWORK,
                 kms_key_arn=KEY_ARN,
                 secrets=secret_set(context),
             ),

@@ -20,6 +20,7 @@ from tests.support.data import (
     EGRESS,
     INGRESS,
     KEY_ARN,
+    NETWORK,
     SECRET_VERSION,
     VPC_ID,
     is_secret,
@@ -35,8 +36,7 @@ def build(**overrides: Any) -> Callable[[], None]:
             "cache",
             RedisClusterArgs(
                 replication_group_id="socialclub-test-redis",
-                vpc_id=VPC_ID,
-                subnet_group_name="cache-subnets",
+                network=NETWORK,
                 kms_key_arn=KEY_ARN,
                 secrets=secret_set(aws_context()),
                 log_group_prefix="/aws/elasticache/socialclub-test",

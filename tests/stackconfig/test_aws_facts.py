@@ -227,7 +227,7 @@ def test_malformed_image_references_are_refused(text: str) -> None:
 
 PULUMI_FREE = [
     "aws_facts", "edge", "observability", "waf", "sentry", "github", "iam", "cost",
-    "base", "data", "network", "security", "storage", "model", "__init__", "service",
+    "base", "data", "network", "security", "storage", "model", "loader", "__init__", "service",
 ]  # fmt: skip
 
 

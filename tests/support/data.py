@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from components.aws_context import AwsContext
@@ -13,6 +14,18 @@ from stackconfig.security import SecretSpec
 
 KEY_ARN = f"arn:aws:kms:{fakes.REGION}:{fakes.ACCOUNT}:key/test-key"
 VPC_ID = "vpc-0123456789abcdef0"
+
+
+@dataclass(frozen=True)
+class StandInNetwork:
+    """What the data stores take from a `Vpc`, without building one."""
+
+    vpc_id: str = VPC_ID
+    db_subnet_group_name: str = "data-subnets"
+    cache_subnet_group_name: str = "cache-subnets"
+
+
+NETWORK = StandInNetwork()
 
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
