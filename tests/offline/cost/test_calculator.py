@@ -305,3 +305,16 @@ def test_the_dnssec_signing_key_costs_its_month_and_its_few_asymmetric_requests_
         ("KMS", 1.00 + 1 * 0.15, 1.00 + 1 * 0.15)
     ]
     assert report.not_priced == {}
+
+
+def test_a_replicated_secret_is_billed_once_per_region_it_lives_in() -> None:
+    secret = res("aws:secretsmanager/secret:Secret", "jwt", {"replicas": [{"region": "eu-west-1"}]})
+    report = estimate([secret], CostAssumptions(secrets_api_calls_per_secret=10_000))
+    assert total(report) == (round(2 * 0.40 + 1 * 0.05, 4),) * 2  # two copies x $0.40 + 10k calls x $0.05
+
+
+def test_a_lambda_is_billed_per_request_and_per_gb_second_of_its_memory() -> None:
+    function = res("aws:lambda/function:Function", "fn", {"memorySize": 1024.0, "architectures": ["x86_64"]})
+    report = estimate([function], CostAssumptions(lambda_invocations=1_000_000, lambda_duration_ms=500))
+    # 1M calls x $0.20/M + 1M x 0.5 s x 1 GB (1,024 MB) x $0.0000166667/GB-s
+    assert total(report) == (round(0.20 + 500_000 * 0.0000166667, 4),) * 2
