@@ -181,16 +181,25 @@ class CdnSiteSettings(ConfigModel):
 
     @model_validator(mode="after")
     def _ttl_order(self) -> CdnSiteSettings:
+        # CloudFront refuses a cache policy unless MinTTL <= DefaultTTL <= MaxTTL.
+        problems = []
         if self.default_ttl_seconds > self.max_ttl_seconds:
-            raise_problems(
-                [
-                    Problem(
-                        ("defaultTtlSeconds",),
-                        self.default_ttl_seconds,
-                        f"accepted: at most maxTtlSeconds ({self.max_ttl_seconds})",
-                    )
-                ]
+            problems.append(
+                Problem(
+                    ("defaultTtlSeconds",),
+                    self.default_ttl_seconds,
+                    f"accepted: at most maxTtlSeconds ({self.max_ttl_seconds})",
+                )
             )
+        if self.min_ttl_seconds > self.default_ttl_seconds:
+            problems.append(
+                Problem(
+                    ("minTtlSeconds",),
+                    self.min_ttl_seconds,
+                    f"accepted: at most defaultTtlSeconds ({self.default_ttl_seconds})",
+                )
+            )
+        raise_problems(problems)
         return self
 
 

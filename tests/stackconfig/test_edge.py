@@ -40,6 +40,11 @@ BAD = [
         "socialclub:frontend.defaultTtlSeconds = 7200: accepted: at most maxTtlSeconds (3600)",
     ),
     (
+        "minimum TTL above the default",
+        set_path("frontend", {"defaultTtlSeconds": 3600, "minTtlSeconds": 7200}),
+        "socialclub:frontend.minTtlSeconds = 7200: accepted: at most defaultTtlSeconds (3600)",
+    ),
+    (
         "geo whitelist without countries",
         set_path("frontend.geoRestriction", {"type": "whitelist"}),
         "socialclub:frontend.geoRestriction.locations = []: accepted: at least one code for whitelist",
