@@ -74,6 +74,8 @@ def test_task_is_fargate_awsvpc_with_the_requested_size_and_architecture() -> No
     assert task["networkMode"] == "awsvpc"
     assert (task["cpu"], task["memory"]) == ("512", "1024")
     assert task["runtimePlatform"] == {"operatingSystemFamily": "LINUX", "cpuArchitecture": "X86_64"}
+    # Old revisions stay registered, so a rollback can start them.
+    assert task["skipDestroy"] is True
     arm_plan = run_component(build(settings={"cpu": 1024, "memory": 2048, "cpu_architecture": "ARM64"}))
     arm = inputs(arm_plan.one(TASK_DEFINITION))
     assert (arm["cpu"], arm["memory"]) == ("1024", "2048")
@@ -86,7 +88,8 @@ def test_container_is_read_only_non_root_without_capabilities() -> None:
     assert c["readonlyRootFilesystem"] is True
     assert c["user"] == "1000:1000"
     assert c["privileged"] is False
-    assert c["linuxParameters"]["capabilities"] == {"drop": ["ALL"]}
+    # An init process reaps zombie processes (node children, ECS Exec sessions).
+    assert c["linuxParameters"] == {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}}
     assert c["portMappings"] == [{"containerPort": 3001, "hostPort": 3001, "protocol": "tcp"}]
     # The only writable path is /tmp, a task volume.
     assert c["mountPoints"] == [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}]
@@ -128,10 +131,23 @@ def test_logs_and_health_check() -> None:
     assert group == {"name": "/aws/ecs/sc-test-backend", "retentionInDays": 30, "kmsKeyId": KEY_ARN}
     options = c["logConfiguration"]["options"]
     assert c["logConfiguration"]["logDriver"] == "awslogs"
-    assert (options["awslogs-group"], options["awslogs-region"]) == ("/aws/ecs/sc-test-backend", "us-east-1")
+    assert options == {
+        "awslogs-group": "/aws/ecs/sc-test-backend",
+        "awslogs-region": "us-east-1",
+        "awslogs-stream-prefix": "backend",
+        # A slow CloudWatch Logs never blocks the API: non-blocking mode with a 25 MB buffer.
+        "mode": "non-blocking",
+        "max-buffer-size": "25m",
+    }
     check = c["healthCheck"]
-    assert check["command"][:3] == ["CMD", "node", "-e"]
-    assert "http://127.0.0.1:3001/api/health" in check["command"][3]
+    # Healthy on HTTP 200 only; any other status or a connection error is unhealthy.
+    assert check["command"] == [
+        "CMD",
+        "node",
+        "-e",
+        "require('http').get('http://127.0.0.1:3001/api/health',"
+        "r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))",
+    ]
     assert (check["interval"], check["timeout"], check["retries"], check["startPeriod"]) == (30, 5, 3, 60)
 
 
@@ -213,11 +229,14 @@ def test_scaling_realises_the_required_thresholds_and_cooldown(
         m["dimensions"] == {"ClusterName": "sc-test", "ServiceName": "backend-service"} for m in metrics.values()
     )
     assert (alarm["comparisonOperator"], alarm["threshold"]) == ("GreaterThanOrEqualToThreshold", 1)
+    # No data (a service being created) never scales.
+    assert alarm["treatMissingData"] == "notBreaching"
     assert alarm["evaluationPeriods"] == alarm["datapointsToAlarm"] == periods
     assert alarm["alarmActions"] == [policy_arn]
     config = policy["stepScalingPolicyConfiguration"]
     assert policy["policyType"] == "StepScaling"
     assert config["adjustmentType"] == "ChangeInCapacity"
+    assert config["metricAggregationType"] == "Maximum"
     assert config["cooldown"] == 300
     assert config["stepAdjustments"] == [{"metricIntervalLowerBound": "0", "scalingAdjustment": adjustment}]
 

@@ -184,3 +184,36 @@ def test_scale_in_equal_to_scale_out_is_refused_naming_the_key(scaling: dict[str
 def test_scale_in_just_below_scale_out_is_accepted() -> None:
     scaling = service(scaling={"scaleOutCpuPercent": 70, "scaleInCpuPercent": 69.9, "scaleInMemoryPercent": 74.9})
     assert (scaling.scaling.scale_in_cpu_percent, scaling.scaling.scale_in_memory_percent) == (69.9, 74.9)
+
+
+@pytest.mark.parametrize(
+    ("changes", "key"),
+    [
+        ({"minTasks": 0}, "minTasks"),
+        ({"containerPort": 1023}, "containerPort"),
+        ({"scaling": {"cooldownSeconds": 59}}, "scaling.cooldownSeconds"),
+        ({"loadBalancer": {"idleTimeoutSeconds": 4001}}, "loadBalancer.idleTimeoutSeconds"),
+        ({"loadBalancer": {"idleTimeoutSeconds": 0}}, "loadBalancer.idleTimeoutSeconds"),
+        ({"loadBalancer": {"ingressCidrs": []}}, "loadBalancer.ingressCidrs"),
+        ({"loadBalancer": {"sslPolicy": "TLS13-1-2"}}, "loadBalancer.sslPolicy"),
+    ],
+)
+def test_out_of_range_settings_are_refused_naming_the_key(changes: dict[str, Any], key: str) -> None:
+    """The bounds AWS or the image set: at least one task, a port the non-root user may bind (>= 1024), a
+    cooldown of at least a minute, an ALB idle timeout of 1-4000 s, someone allowed in, an ELB security policy."""
+    (line,) = errors(**changes)
+    assert line.startswith(f"socialclub:service.{key} = ")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"minTasks": 5, "maxTasks": 5},
+        {"minTasks": 1, "containerPort": 1024},
+        {"scaling": {"cooldownSeconds": 60}},
+        {"loadBalancer": {"idleTimeoutSeconds": 4000}},
+        {"loadBalancer": {"idleTimeoutSeconds": 1, "sslPolicy": "ELBSecurityPolicy-TLS13-1-3-2021-06"}},
+    ],
+)
+def test_settings_at_their_bounds_are_accepted(changes: dict[str, Any]) -> None:
+    service(**changes)
