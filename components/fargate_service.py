@@ -59,6 +59,8 @@ class FargateServiceArgs:
     """e.g. `/aws/ecs/socialclub-production-backend`; must match a KMS key log-group prefix."""
     metrics_namespace: str
     """The only CloudWatch namespace the task may put metrics in, e.g. `SocialClub/production`."""
+    environment_name: str
+    """The stack's environment (`staging`, `production`): SENTRY_ENVIRONMENT."""
     service_name: str = "backend-service"
     """The ECS service's name (default `backend-service`, docs/requirements.md §3.1)."""
     container_name: str = "backend"
@@ -67,8 +69,6 @@ class FargateServiceArgs:
     """Plain, non-secret variables (NODE_ENV, PORT, SENTRY_RELEASE are set by the component); default none."""
     secrets: Mapping[str, ContainerSecret] = field(default_factory=dict)
     """Variable -> secret, injected by ECS at start; the execution role may read exactly these (default none)."""
-    environment_name: str = "production"
-    """SENTRY_ENVIRONMENT (default `production`)."""
     path_patterns: Sequence[str] = ("/api/*",)
     """Paths the ALB forwards to the service (default `/api/*`)."""
     listener_rule_priority: int = 100

@@ -75,12 +75,13 @@ class ContainerSpec:
     """Variable name -> ECS `valueFrom`."""
     writable_paths: Mapping[str, str]
     """Task volume name -> mount path: the only writable places in the container."""
+    health_check_path: str
+    """The path the container health check requests on localhost (the target group's)."""
+    health_check_start_seconds: int
+    """Seconds of start-up during which failed container health checks do not count (the service's grace
+    period)."""
     user: str = "1000:1000"
     """uid:gid the process runs as (default 1000:1000, not root)."""
-    health_check_path: str = "/api/health"
-    """The path the container health check requests on localhost (default `/api/health`)."""
-    health_check_start_seconds: int = 60
-    """Seconds of start-up during which failed container health checks do not count (default 60)."""
 
 
 def container_definitions(spec: ContainerSpec) -> list[dict[str, Any]]:

@@ -373,6 +373,8 @@ def spec(**changes: object) -> ContainerSpec:
         "environment": {"NODE_ENV": "production"},
         "secrets": {"JWT_SECRET": ARN},
         "writable_paths": {"tmp": "/tmp"},
+        "health_check_path": "/api/health",
+        "health_check_start_seconds": 60,
     }
     base.update(changes)
     return ContainerSpec(**base)  # type: ignore[arg-type]

@@ -76,6 +76,7 @@ def service_args(
         family="sc-test-backend",
         log_group_name="/aws/ecs/sc-test-backend",
         metrics_namespace="SocialClub/test",
+        environment_name="production",
         environment={"FEATURE_FLAGS": "on"},
         secrets={
             "JWT_SECRET": ContainerSecret(JWT_ARN),
