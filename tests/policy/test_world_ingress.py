@@ -82,6 +82,10 @@ OPEN: dict[str, tuple[Change, str]] = {
     "the ALB's group, ssh as an ec2 SecurityGroupRule": (_ec2_rule("api-sg", 22, 22), "api-sg"),
     "the ALB's group, ssh from a prefix list that is the internet": (_prefix_list("api-sg", 22), "api-sg"),
     "the ALB's group, ports 0-1024 (with 22)": (_rule("api-sg", "0.0.0.0/0", 0, 1024), "api-sg"),
+    "the ALB's group, 80-443 as one range (its listeners serve only the ends)": (
+        _rule("api-sg", "0.0.0.0/0", 80, 443),
+        "api-sg",
+    ),
     "the ALB's group, 20-25 from ::/0": (_rule("api-sg", "::/0", 20, 25), "api-sg"),
     "the ALB's group, RDP 3389": (_ec2_rule("api-sg", 3389, 3389), "api-sg"),
     "the ALB's group, 5432 and 6379 in one range": (_rule("api-sg", "0.0.0.0/0", 5000, 7000), "api-sg"),
