@@ -29,7 +29,9 @@ class TableSpec:
     name: str
     """The name in docs/requirements.md §4.2; the physical table is `<name_prefix>-<name>`."""
     partition_key: str
+    """Attribute name of the partition (hash) key, e.g. `userId`."""
     sort_key: str
+    """Attribute name of the sort (range) key, e.g. `sessionId`."""
     default_ttl: timedelta
     """How long the backend keeps an item by default (the TTL of docs/requirements.md §4.2): recorded, not
     enforced by DynamoDB."""

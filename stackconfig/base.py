@@ -43,7 +43,9 @@ class Problem:
     """One cross-field problem, located relative to the model that found it."""
 
     path: Path
+    """The key path from the model that found it, as written in YAML (camelCase keys, list indexes)."""
     value: object
+    """The value as written, for the error line."""
     message: str
     """What is wrong and what is accepted."""
 

@@ -52,11 +52,15 @@ class StackConfig(ConfigModel):
     tables: RealtimeTablesSettings = RealtimeTablesSettings()
     """The real-time DynamoDB tables (section `socialclub:tables`, stackconfig/data.py)."""
     dns: DnsZoneSettings
+    """The domain, host names, certificates and health checks (section `socialclub:dns`, stackconfig/edge.py)."""
     frontend: CdnSiteSettings
+    """The CloudFront distribution of the app (section `socialclub:frontend`, stackconfig/edge.py)."""
     deploy: GithubDeployRolesSettings
+    """Who may deploy from GitHub (section `socialclub:deploy`, stackconfig/edge.py)."""
     service: ServiceConfig
+    """The backend API on ECS Fargate and its load balancer (section `socialclub:service`, stackconfig/service.py)."""
     storage: StorageConfig = StorageConfig()
-    """The Assets and Backend buckets and the S3 access logs (section `socialclub:storage`)."""
+    """The log bucket and the Assets and Backend buckets (section `socialclub:storage`, stackconfig/storage.py)."""
     waf: WebAclSettings = WebAclSettings()
     """AWS WAF in front of CloudFront and the ALB (section `socialclub:waf`); production must turn it on."""
     observability: ObservabilityConfig

@@ -20,6 +20,7 @@ class SecretSpec:
     key: str
     """`<group>/<name>`, e.g. `integration/stripe-key`; the secret is named `<path_prefix>/<key>`."""
     description: str
+    """What the secret holds, shown in the Secrets Manager console."""
     rotation: RotationMode = "manual"
     """managed: AWS rotates it (RDS-managed password); manual: a third-party credential a person rotates on the
     reminder schedule; none: not a credential (a URL or an ARN kept beside the credentials for the app)."""
