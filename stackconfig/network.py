@@ -22,8 +22,8 @@ class VpcSettings(ConfigModel):
     they depend on the region and on the addresses the account already uses."""
 
     cidr: IPv4Network = IPv4Network("10.0.0.0/16")
-    """The VPC's IPv4 block (default 10.0.0.0/16, docs/requirements.md §5.1); between /16 and /24, as VPCs
-    allow."""
+    """The VPC's IPv4 block (default 10.0.0.0/16, docs/requirements.md §5.1); between /16 and /24 (AWS allows
+    down to /28; the program keeps room for three tiers of subnets)."""
     availability_zones: list[str] = Field(min_length=2, max_length=6)
     """AZ names of `aws:region`, in subnet order, 2-6 of them (docs/requirements.md §5.1: us-east-1a, us-east-1b,
     us-east-1c)."""

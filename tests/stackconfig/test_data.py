@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from stackconfig import ConfigError, StackConfig, load_stack_config
-from stackconfig.data import daily_overlaps_weekly, parse_daily_window, parse_weekly_window
+from stackconfig.data import daily_overlaps_weekly, parse_daily_window, parse_weekly_window, window_problems
 from tests.support.config import stack_settings
 
 
@@ -159,6 +159,34 @@ def test_bad_values_name_key_value_and_what_is_accepted(section: str, key: str, 
 def test_capacity_range_must_be_ordered() -> None:
     [line] = errors("production", tables={"readCapacity": {"min": 50, "max": 10}})
     assert line == "socialclub:tables.readCapacity.min = 50: must not exceed max (10)"
+
+
+def test_a_fixed_capacity_is_a_range_of_one_value() -> None:
+    config = load("production", tables={"readCapacity": {"min": 10, "max": 10}})
+    assert (config.tables.read_capacity.min, config.tables.read_capacity.max) == (10, 10)
+
+
+def test_the_autoscaling_ceiling_may_be_exactly_10_percent_above_the_allocation() -> None:
+    # RDS: the maximum storage threshold must be at least 10% more than the allocated storage (100 GiB -> 110).
+    assert load("staging", database={"maxAllocatedStorageGb": 110}).database.max_allocated_storage_gb == 110
+    [line] = errors("staging", database={"maxAllocatedStorageGb": 109})
+    assert line.startswith("socialclub:database.maxAllocatedStorageGb = 109:")
+
+
+def test_a_maintenance_window_may_last_a_whole_day_but_not_longer() -> None:
+    # RDS and ElastiCache accept a weekly maintenance window of up to 24 hours. Every 24-hour window meets a daily
+    # one, so the length is checked apart from the overlap: with a malformed daily window there is no overlap.
+    def maintenance_problems(weekly: str) -> list[str]:
+        found = window_problems(("backupWindow", "x"), ("maintenanceWindow", weekly), min_minutes=30, daily_label="b")
+        return [p.message for p in found if p.path == ("maintenanceWindow",)]
+
+    assert maintenance_problems("sun:04:30-mon:04:30") == []
+    assert maintenance_problems("sun:04:30-mon:04:31") == [
+        "the maintenance window must last between 30 minutes and 24 hours"
+    ]
+    assert maintenance_problems("sun:04:30-sun:04:59") == [
+        "the maintenance window must last between 30 minutes and 24 hours"
+    ]
 
 
 def test_capacity_is_refused_for_on_demand_tables() -> None:
