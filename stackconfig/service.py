@@ -267,6 +267,7 @@ def production_service_problems(service: ServiceConfig) -> Iterator[Problem]:
             "ECS Exec opens a shell in production tasks; set service.allowExecuteCommandInProduction: true "
             "as well to mean it (break-glass), or leave it off",
         )
+    yield from _production_safeguard_problems(service)
     ref = service.image_ref
     if ref is not None and ref.digest is None and ref.tag in service.repository.moving_tags:
         yield Problem(
@@ -274,3 +275,23 @@ def production_service_problems(service: ServiceConfig) -> Iterator[Problem]:
             service.image,
             f"'{ref.tag}' is a moving tag: production must name an immutable tag (e.g. a release) or a digest",
         )
+
+
+def _production_safeguard_problems(service: ServiceConfig) -> Iterator[Problem]:
+    """Production keeps the defaults on: Pulumi `protect` on the log groups and the ALB, the ALB's deletion
+    protection, and `protect` on the repository when the stack creates it."""
+    switches: dict[tuple[str, ...], bool] = {
+        ("service", "protect"): service.protect,
+        ("service", "loadBalancer", "deletionProtection"): service.load_balancer.deletion_protection,
+        ("service", "loadBalancer", "protect"): service.load_balancer.protect,
+    }
+    if service.repository.create:
+        switches["service", "repository", "protect"] = service.repository.protect
+    for path, on in switches.items():
+        if not on:
+            yield Problem(
+                path,
+                on,
+                "production keeps it on: a destroy or replacement would delete production's logs, entry point or "
+                "images",
+            )

@@ -24,7 +24,15 @@ def stack_section(stack: str) -> dict[str, Any]:
 
 
 def service(**changes: Any) -> ServiceConfig:
-    data = stack_section("staging")
+    return section_of("staging", changes)
+
+
+def production_service(**changes: Any) -> ServiceConfig:
+    return section_of("production", changes)
+
+
+def section_of(stack: str, changes: dict[str, Any]) -> ServiceConfig:
+    data = stack_section(stack)
     data.update(changes)
     return ServiceConfig.model_validate(data, by_alias=True)
 
@@ -138,20 +146,20 @@ def test_every_fargate_size_is_accepted_and_its_neighbours_are_not() -> None:
 
 
 def test_exec_in_production_needs_the_explicit_override() -> None:
-    on = service(image=DIGEST, enableExecuteCommand=True)
+    on = production_service(image=DIGEST, enableExecuteCommand=True)
     (problem,) = production_service_problems(on)
     assert problem.path == ("service", "enableExecuteCommand")
     assert "allowExecuteCommandInProduction" in problem.message
-    override = service(image=DIGEST, enableExecuteCommand=True, allowExecuteCommandInProduction=True)
+    override = production_service(image=DIGEST, enableExecuteCommand=True, allowExecuteCommandInProduction=True)
     assert list(production_service_problems(override)) == []
 
 
 def test_production_refuses_moving_tags_but_takes_releases_and_digests() -> None:
     for moving in ("latest", "staging", "production"):
-        (problem,) = production_service_problems(service(image=moving))
+        (problem,) = production_service_problems(production_service(image=moving))
         assert problem.path == ("service", "image")
     for pinned in ("v1.0.0", DIGEST, f"production@{DIGEST}"):
-        assert list(production_service_problems(service(image=pinned))) == []
+        assert list(production_service_problems(production_service(image=pinned))) == []
 
 
 def test_production_rules_reach_the_stack_loader() -> None:
@@ -217,3 +225,26 @@ def test_out_of_range_settings_are_refused_naming_the_key(changes: dict[str, Any
 )
 def test_settings_at_their_bounds_are_accepted(changes: dict[str, Any]) -> None:
     service(**changes)
+
+
+@pytest.mark.parametrize(
+    ("changes", "key"),
+    [
+        ({"protect": False}, "protect"),
+        ({"loadBalancer": {"deletionProtection": False}}, "loadBalancer.deletionProtection"),
+        ({"loadBalancer": {"protect": False}}, "loadBalancer.protect"),
+        (
+            {"repository": {"name": "socialclub/backend", "movingTags": ["latest", "staging", "production"],
+                            "create": True, "protect": False}},
+            "repository.protect",
+        ),
+    ],
+)  # fmt: skip
+def test_production_keeps_the_service_safeguards_on(changes: dict[str, Any], key: str) -> None:
+    """Production's ALB keeps deletion protection, and its log groups, ALB and own repository Pulumi `protect`
+    (the settings' defaults); staging turns them off in its stack file."""
+    lines = loader_lines("production", changes)
+    assert lines == [f"socialclub:service.{key} = false: production keeps it on: a destroy or replacement would "
+                     "delete production's logs, entry point or images"]  # fmt: skip
+    staging = service(**changes)
+    assert staging is not None
