@@ -10,7 +10,8 @@ import pulumi
 
 from components.aws_context import AwsContext
 from offline import fakes
-from offline.harness import Plan, Resource, read_stack_settings, run_callable, run_stack
+from offline.harness import Plan, Resource, read_stack_settings, run_callable
+from offline.permissions import plans
 from offline.wire import unwrapped
 from stackconfig import StackConfig
 from stackconfig.loader import load_settings
@@ -21,10 +22,10 @@ def run_component(build: Callable[[], object], stack: str = "test") -> Plan:
     return run_callable(build, stack)
 
 
-@cache
 def stack_plan(stack: str) -> Plan:
-    """The whole program for a real stack file; cached because each run costs about a second."""
-    return run_stack(stack)
+    """The whole program for a real stack file. The permission checker's run of the same stack (cached, with the
+    invokes recorded) serves both, so each stack runs once per test process."""
+    return plans.stack(stack).plan
 
 
 @cache

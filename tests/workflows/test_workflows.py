@@ -13,10 +13,9 @@ import pytest
 import yaml
 
 from components.db_migration import CONTAINER_NAME
-from offline.harness import run_stack
 from stackconfig.aws_facts import ImageRef, parse_image
 from stackconfig.service import ServiceConfig
-from tests.support import stack_config
+from tests.support import stack_config, stack_plan
 from tests.support.workflows import (
     CONFIGURE_AWS,
     GITHUB,
@@ -345,7 +344,7 @@ def test_slack_is_told_the_outcome_whatever_happened() -> None:
 def test_the_stack_outputs_the_deploy_reads_exist(stack: str) -> None:
     wanted = {value for key, value in workflow("deploy.yml")["env"].items() if key.startswith("OUTPUT_")}
     assert {"ecrRepositoryUrl", "frontendBucketName", "frontendDistributionId", "appUrl", "apiUrl"} <= wanted
-    missing = wanted - set(run_stack(stack).outputs)
+    missing = wanted - set(stack_plan(stack).outputs)
     assert not missing, f"{stack} does not export {sorted(missing)}"
 
 

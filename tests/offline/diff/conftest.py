@@ -9,6 +9,7 @@ import pytest
 
 from offline.diff.sources import git, plans, resolve
 from offline.harness import ROOT
+from tests.support.diff import left_behind, scratch_worktrees
 
 
 @pytest.fixture(scope="session")
@@ -27,5 +28,7 @@ def real_diff() -> tuple[str, dict[str, Any], dict[str, Any]]:
         if subprocess.run(["git", "diff", "--quiet", c, "--", "uv.lock"], cwd=ROOT, check=False).returncode == 0
     ]
     commit = (same_lock or candidates)[0]
-    base, head = plans(resolve(commit), "production", cached=False)
+    with scratch_worktrees() as made:
+        base, head = plans(resolve(commit), "production", cached=False)
+    assert made and left_behind(made) == [], "the temporary worktree of BASE must be removed"
     return commit, base, head

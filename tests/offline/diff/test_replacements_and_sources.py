@@ -14,7 +14,8 @@ from offline.diff import sources
 from offline.diff.__main__ import EXIT_ERROR, main
 from offline.diff.compare import compare
 from offline.diff.replacements import FORCE_NEW, STATEFUL, forced_by
-from offline.diff.sources import SourceError, git, plans, resolve
+from offline.diff.sources import SourceError, plans, resolve
+from tests.support.diff import left_behind, scratch_worktrees
 
 # Besides the stateful types: the ones whose replacement interrupts traffic or access.
 DISRUPTIVE = {
@@ -87,16 +88,15 @@ def test_make_diff_against_a_real_earlier_commit(real_diff: tuple[str, dict[str,
     new = {r["urn"] for r in head["resources"] if r["custom"]}
     assert {r.urn for r in diff.of_action("create")} == new - old
     assert {r.urn for r in diff.of_action("delete")} == old - new
-    # The temporary worktree is gone.
-    assert "socialclub-diff-" not in git("worktree", "list")
 
 
 def test_a_bad_base_or_stack_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--stack", "production", "--base", "no-such-ref-anywhere"]) == EXIT_ERROR
-    assert "BASE 'no-such-ref-anywhere' is not a commit of this repository" in capsys.readouterr().err
-    with pytest.raises(SourceError, match="has no stack nonexistent"):
-        plans(resolve("HEAD"), "nonexistent", cached=False)
-    assert "socialclub-diff-" not in git("worktree", "list")
+    with scratch_worktrees() as made:
+        assert main(["--stack", "production", "--base", "no-such-ref-anywhere"]) == EXIT_ERROR
+        assert "BASE 'no-such-ref-anywhere' is not a commit of this repository" in capsys.readouterr().err
+        with pytest.raises(SourceError, match="has no stack nonexistent"):
+            plans(resolve("HEAD"), "nonexistent", cached=False)
+    assert left_behind(made) == []
 
 
 def test_a_revision_whose_plan_fails_is_reported_with_its_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -106,6 +106,9 @@ def test_a_revision_whose_plan_fails_is_reported_with_its_error(monkeypatch: pyt
         return [str(python), "-c", f"import sys; sys.exit('{stack}: invalid stack config')"]
 
     monkeypatch.setattr(sources, "_plan_command", failing)
-    with pytest.raises(SourceError, match=r"BASE `[0-9a-f]{7}` \(HEAD\): `make plan` failed \(exit 1\):\nproduction"):
+    with (
+        scratch_worktrees() as made,
+        pytest.raises(SourceError, match=r"BASE `[0-9a-f]{7}` \(HEAD\): `make plan` failed \(exit 1\):\nproduction"),
+    ):
         plans(resolve("HEAD"), "production", cached=False)
-    assert "socialclub-diff-" not in git("worktree", "list")
+    assert made and left_behind(made) == []
