@@ -134,9 +134,8 @@ migration = DatabaseMigration(
         database_name=database.database_name,
         master_username=database.master_username,
         app_username=database.app_username,
-        # An ECS task's log, kept as long as the backend's (docs/requirements.md §7.1).
-        log_retention_days=config.service.log_retention_days,
-        protect=config.is_production,
+        # An ECS task: its log is kept and protected like the backend's (docs/requirements.md §7.1).
+        service=config.service,
     ),
     opts,
 )

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -31,6 +31,7 @@ from components.security_groups import GroupRule, Server, closed_security_group,
 from components.task_definition import ContainerSecret
 from components.task_roles import task_trust
 from stackconfig.aws_facts import POSTGRES_IDENTIFIER
+from stackconfig.service import ServiceSettings
 
 CONTAINER_NAME = "migrate"
 IAM_ROLE = "rds_iam"
@@ -186,13 +187,12 @@ class DatabaseMigrationArgs:
     """Task CPU units (default 256, Fargate's smallest): psql runs a dozen statements and exits."""
     memory: int = 512
     """Task memory in MiB (default 512, the smallest Fargate pairs with 256 CPU units)."""
-    log_retention_days: int = 30
-    """Days the task's log group is kept (default 30, the ECS log retention of docs/requirements.md §7.1)."""
     connect_timeout_seconds: int = 15
     """PGCONNECT_TIMEOUT in seconds (default 15): an unreachable database fails the task in seconds, not at the
     waiter's 10 minutes."""
-    protect: bool = True
-    """Pulumi `protect` on the log group (default true)."""
+    service: ServiceSettings = field(default_factory=ServiceSettings)
+    """The backend's settings: the task's log group is kept (`log_retention_days`, default 30,
+    docs/requirements.md §7.1) and protected (`protect`, default on) like the backend's."""
 
 
 class DatabaseMigration(pulumi.ComponentResource):
@@ -234,9 +234,9 @@ class DatabaseMigration(pulumi.ComponentResource):
         logs = aws.cloudwatch.LogGroup(
             f"{name}-logs",
             name=args.log_group_name,
-            retention_in_days=args.log_retention_days,
+            retention_in_days=args.service.log_retention_days,
             kms_key_id=args.kms_key_arn,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.service.protect),
         )
 
         execution = ctx.role(
