@@ -498,6 +498,23 @@ CASES: dict[str, tuple[Change, set[tuple[str, str]]]] = {
     ),
     "bucket ACL resource public-read-write": (_bucket_acl, {("s3-no-public-acl", M)}),
     "bucket ACL V2 grant to AllUsers": (_bucket_acl_grant, {("s3-no-public-acl", M)}),
+    "bucket ACL authenticated-read (any AWS account)": (
+        lambda b: b.add(
+            "aws:s3/bucketAclV2:BucketAclV2",
+            "site-acl",
+            {"bucket": Ref(b.get(*SITE_BUCKET)), "acl": "authenticated-read"},
+        ),
+        {("s3-no-public-acl", M)},
+    ),
+    "an Allow of everything but a few actions (NotAction)": (
+        lambda b: _role_policy(
+            b,
+            "task-not-action",
+            {"Effect": "Allow", "NotAction": ["iam:*"], "Resource": "arn:aws:s3:::socialclub-production-backend-*/*"},
+        ),
+        # Everything but IAM includes sts:AssumeRole and lambda:CreateFunction: an escalation path too.
+        {("iam-no-wildcard-actions", M), ("iam-no-privilege-escalation", M)},
+    ),
     "public object ACL": (_object_acl, {("s3-no-public-acl", M)}),
     "ec2 securityGroupRule ssh from anywhere": (
         lambda b: _sg_rule(b, "db-sg", "db-ssh", ["0.0.0.0/0"], (22, 22)),

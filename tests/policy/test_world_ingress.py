@@ -94,6 +94,14 @@ OPEN: dict[str, tuple[Change, str]] = {
     # The listeners decide, not a fixed list: 80 and 443 are open to the world, but nothing listens there.
     "the ALB's group, 80 open while the HTTP listener is on 8080": (_listener_port("api-http", 8080), "api-sg"),
     "the ALB's group, 443 open while the HTTPS listener is on 8443": (_listener_port("api-https", 8443), "api-sg"),
+    "the ALB made internal, its group still open on 80 and 443": (
+        lambda b: b.set("lb/loadBalancer", "api-alb", "internal", True),
+        "api-sg",
+    ),
+    "the ALB's group, 443 open while that listener takes UDP": (
+        lambda b: b.set("lb/listener", "api-https", "protocol", "UDP"),
+        "api-sg",
+    ),
     "the database's group, a range with 5432": (_ec2_rule("db-sg", 5000, 6000), "db-sg"),
     "the database's group, ssh inline": (_inline("db-sg", 22, 22), "db-sg"),
     "the cache's group, 6379 from ::/0": (_rule("cache-sg", "::/0", 6379, 6379), "cache-sg"),
