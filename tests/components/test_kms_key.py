@@ -87,7 +87,8 @@ def test_the_key_is_symmetric_rotates_yearly_and_waits_30_days_before_deletion()
     assert key.protect is True
     alias = inputs(plan.one("aws:kms/alias:Alias"))
     assert (alias["name"], alias["targetKeyId"]) == ("alias/socialclub-test", key.outputs["keyId"])
-    assert key_plan(protect=False, deletion_window_days=7).one("aws:kms/key:Key").protect is False
+    short = key_plan(protect=False, deletion_window_days=7).one("aws:kms/key:Key")
+    assert (short.protect, inputs(short)["deletionWindowInDays"]) == (False, 7)
 
 
 def test_the_account_administers_the_key_and_uses_it_only_through_iam() -> None:

@@ -24,6 +24,8 @@ def test_the_log_bucket_is_sse_s3_because_alb_and_s3_access_logs_accept_nothing_
     assert inputs(plan.one(BUCKET, "logs-bucket"))["bucketPrefix"] == "sc-test-logs-"
     (rule,) = setting(plan, SSE, "logs-bucket")["rules"]
     assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
+    # An S3 bucket key is a KMS feature: it has no meaning for SSE-S3.
+    assert rule["bucketKeyEnabled"] is False
     assert setting(plan, "aws:s3/bucketVersioning:BucketVersioning", "logs-bucket")["versioningConfiguration"] == {
         "status": "Enabled"
     }

@@ -9,6 +9,7 @@ import pytest
 from components.log_bucket import LogBucket, LogBucketArgs
 from components.object_store import ObjectStore, ObjectStoreArgs
 from offline.harness import Plan
+from stackconfig.storage import ObjectStoreSettings
 from tests.support import aws_context, inputs, run_component
 from tests.support.edge import BUCKET, BUCKET_POLICY, KEY_ARN
 from tests.support.iam import ROLE, policy, role_policies, statement_by_sid
@@ -100,3 +101,11 @@ def test_a_key_prefix_without_its_slash_is_refused() -> None:
 @pytest.fixture(scope="module")
 def plan() -> Plan:
     return stores()
+
+
+def test_upload_cleanup_and_the_cors_cache_time_follow_the_settings() -> None:
+    plan = stores(settings=ObjectStoreSettings(abort_incomplete_upload_days=3, cors_max_age_seconds=600))
+    (lifecycle,) = setting(plan, LIFECYCLE, "assets-bucket")["rules"]
+    assert lifecycle["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 3}
+    (cors,) = [inputs(r) for r in plan.of_type(CORS)]
+    assert cors["corsRules"][0]["maxAgeSeconds"] == 600

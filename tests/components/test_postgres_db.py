@@ -235,3 +235,7 @@ def test_identifier_accepts_the_stacks_names() -> None:
 def test_a_missing_master_secret_fails_loudly_instead_of_rotating_nothing() -> None:
     with pytest.raises(ValueError, match="no master user secret"):
         master_secret_arn([])
+
+
+def test_a_single_az_instance_is_what_the_settings_ask_for() -> None:
+    assert inputs(run_component(build(multi_az=False)).one(INSTANCE))["multiAz"] is False

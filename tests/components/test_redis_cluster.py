@@ -168,3 +168,9 @@ def test_replication_group_ids_are_limited_to_40_characters() -> None:
     check_identifier("socialclub-production-redis", 40, "x")
     with pytest.raises(ValueError, match="1-40"):
         check_identifier("a" * 41, 40, "ElastiCache replication group id")
+
+
+def test_two_nodes_are_enough_for_multi_az_with_failover() -> None:
+    # ElastiCache: Multi-AZ and automatic failover need one replica, so a primary and one replica (2 nodes).
+    group = inputs(run_component(build(nodes=2)).one(GROUP))
+    assert (group["numCacheClusters"], group["multiAzEnabled"], group["automaticFailoverEnabled"]) == (2, True, True)
