@@ -80,7 +80,8 @@ def test_cache_nodes_and_multi_az(stack: str, nodes: int, node_type: str) -> Non
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_four_seed_tables_with_pitr_and_the_key(stack: str) -> None:
+def test_four_required_tables_with_pitr_and_the_key(stack: str) -> None:
+    """docs/requirements.md §4.2: user-sessions, real-time-presence, message-cache, activity-log."""
     plan = stack_plan(stack)
     tables = {inputs(t)["name"]: inputs(t) for t in plan.of_type(TABLE)}
     assert set(tables) == {

@@ -46,7 +46,8 @@ def test_hosts_resolve_app_and_cdn_to_cloudfront_api_to_the_alb(stack: str) -> N
 
 
 @pytest.mark.parametrize(("stack", "ttl"), [("staging", 3600), ("production", 86400)])
-def test_default_ttl_follows_the_seed(stack: str, ttl: int) -> None:
+def test_default_ttl_is_the_required_one(stack: str, ttl: int) -> None:
+    """docs/requirements.md §2.2: 3,600 s in staging, 86,400 s in production."""
     assert inputs(stack_plan(stack).one("aws:cloudfront/cachePolicy:CachePolicy"))["defaultTtl"] == ttl
 
 

@@ -9,7 +9,7 @@ from offline.harness import Plan, Resource
 from tests.support import inputs, stack_plan
 
 AZS = ["us-east-1a", "us-east-1b", "us-east-1c"]
-SEED_SUBNETS = {
+SUBNETS = {
     "public": ["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"],
     "private": ["10.0.11.0/24", "10.0.12.0/24", "10.0.13.0/24"],
     "data": ["10.0.21.0/24", "10.0.22.0/24", "10.0.23.0/24"],
@@ -21,11 +21,11 @@ def by_id(plan: Plan, type_token: str) -> dict[str, Resource]:
 
 
 @pytest.mark.parametrize("stack", ["staging", "production"])
-def test_nine_subnets_with_the_seed_cidrs_across_three_azs(stack: str) -> None:
+def test_nine_subnets_with_the_required_cidrs_across_three_azs(stack: str) -> None:
     plan = stack_plan(stack)
     subnets = plan.of_type("aws:ec2/subnet:Subnet")
     assert len(subnets) == 9
-    for tier, cidrs in SEED_SUBNETS.items():
+    for tier, cidrs in SUBNETS.items():
         tier_subnets = sorted(
             (inputs(s)["availabilityZone"], inputs(s)["cidrBlock"])
             for s in subnets

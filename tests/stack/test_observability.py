@@ -1,5 +1,6 @@
-"""Observability in both real stacks: the seed's log retentions, the alert topic, the alarms wired to it, the five
-dashboards bound to resources that exist, the rotation reminder, and Sentry's settings in the backend."""
+"""Observability in both real stacks: the log retentions of docs/requirements.md §7.1, the alert topic, the alarms
+wired to it, the five dashboards bound to resources that exist, the rotation reminder, and Sentry's settings in the
+backend."""
 
 from __future__ import annotations
 
@@ -70,22 +71,23 @@ def known_values(plan: Plan, dimension: str) -> set[str]:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_every_seed_log_retention_whichever_component_owns_the_group(stack: str) -> None:
+def test_every_required_log_retention_whichever_component_owns_the_group(stack: str) -> None:
+    """docs/requirements.md §7.1: ECS 30 days, RDS 7, ElastiCache 3 (group names: §10.9)."""
     plan = stack_plan(stack)
     groups = {inputs(g)["name"]: inputs(g) for g in plan.of_type(LOG_GROUP)}
-    seed = {
+    required = {
         f"/aws/ecs/{env(stack)}": 30,
         f"/aws/rds/instance/{env(stack)}": 7,
         f"/aws/elasticache/{env(stack)}": 3,
         f"/aws/vpc/{env(stack)}/": 30 if stack == "staging" else 90,
     }
-    for prefix, days in seed.items():
+    for prefix, days in required.items():
         matching = {name: g["retentionInDays"] for name, g in groups.items() if name.startswith(prefix)}
         assert matching, f"no log group under {prefix}"
         assert set(matching.values()) == {days}, matching
-    # The seed's RDS group is the engine log: RDS writes it under the instance's name.
+    # The RDS group of §7.1 is the engine log: RDS writes it under the instance's name.
     assert f"/aws/rds/instance/{env(stack)}-postgres/postgresql" in groups
-    # Lambda (seed: 14 days) only for functions the stack has: RDS-managed rotation needs none, so none exist.
+    # Lambda (§7.1: 14 days) only for functions the stack has: RDS-managed rotation needs none, so none exist.
     assert not [r for r in plan.resources if r.type.startswith("aws:lambda/")]
     assert not [name for name in groups if name.startswith("/aws/lambda/")]
 
@@ -121,7 +123,7 @@ CONNECTIONS_CEILING = {"staging": 161, "production": 2595}
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_the_six_seed_alarms_notify_the_topic_on_alarm_and_recovery(stack: str) -> None:
+def test_the_six_required_alarms_notify_the_topic_on_alarm_and_recovery(stack: str) -> None:
     """docs/requirements.md §7.1: CPU > 80 %, memory > 85 %, database connections > 80 %, error rate > 1 %,
     unhealthy ALB targets, RDS storage > 80 % used (of the 100 GB allocated in §4.1, so under 20 GiB free)."""
     plan = stack_plan(stack)
@@ -286,7 +288,7 @@ def test_thresholds_and_slack_from_config_reach_the_alarms_dashboards_and_chatbo
     found = alarms(plan)
     assert found["ecs-cpu-high"]["threshold"] == 70
     assert found["error-rate-high"]["threshold"] == 2.5
-    assert found["ecs-memory-high"]["threshold"] == 85  # untouched: the seed's default
+    assert found["ecs-memory-high"]["threshold"] == 85  # untouched: the §7.1 default
     backend = next(
         json.loads(inputs(d)["dashboardBody"])
         for d in plan.of_type(DASHBOARD)

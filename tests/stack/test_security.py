@@ -28,7 +28,7 @@ def test_key_policy_in_the_stack_is_that_document() -> None:
     assert inputs(plan.one("aws:kms/alias:Alias"))["name"] == "alias/socialclub-production"
 
 
-# docs/requirements.md §6.4: 16 secrets, nine of them named there (aws/role-arn, aws/ecr-registry,
+# docs/requirements.md §6.4 and §10.2: 16 secrets, nine of them named there (aws/role-arn, aws/ecr-registry,
 # database/database-url, database/redis-url, api/vite-api-url, api/backend-url, integration/stripe-key,
 # integration/twilio-key, integration/sendgrid-key); the other seven are this program's reading of "and 8 more".
 SECRET_KEYS = (

@@ -1,5 +1,5 @@
-"""The seed's four buckets in both real stacks: Frontend, Assets, Backend and Logs, their settings, who writes to
-them, what the API's task role may do with them, and how viewers reach the media."""
+"""The four buckets of docs/requirements.md §2.1 in both real stacks: Frontend, Assets, Backend and Logs, their
+settings, who writes to them, what the API's task role may do with them, and how viewers reach the media."""
 
 from __future__ import annotations
 
@@ -144,7 +144,7 @@ def test_the_task_role_has_exactly_these_s3_actions(stack: str) -> None:
     }
     read_write = {"s3:DeleteObject", "s3:GetObject", "s3:PutObject"}
     assert granted == {
-        # The seed's "s3:GetObject (frontend assets)".
+        # docs/requirements.md §6.1: "s3:GetObject (frontend assets)".
         ("s3:GetObject", f"{arn['frontend-assets']}/*"),
         ("s3:ListBucket", arn["frontend-assets"]),
         # Media only under the key prefix the distribution serves.

@@ -74,7 +74,8 @@ def test_three_cache_r6g_xlarge_nodes_and_the_valkey_discount() -> None:
         "cache",
         {"engine": "redis", "nodeType": "cache.r6g.xlarge", "numCacheClusters": 3.0},
     )
-    assert total(estimate([redis], NO_TRAFFIC)) == (round(3 * 0.411 * H, 4),) * 2  # $900.09, seed says $150
+    # $900.09; docs/requirements.md §9 says $150
+    assert total(estimate([redis], NO_TRAFFIC)) == (round(3 * 0.411 * H, 4),) * 2
     valkey = res("aws:elasticache/replicationGroup:ReplicationGroup", "cache", {**redis["inputs"], "engine": "valkey"})
     assert total(estimate([valkey], NO_TRAFFIC)) == (round(3 * 0.411 * 0.8 * H, 4),) * 2  # 20% lower per node
 
@@ -95,7 +96,8 @@ def test_fargate_min_is_the_desired_count_and_max_the_autoscaling_maximum() -> N
 
 def test_fargate_cpu_and_memory_strings_are_task_units() -> None:
     report = estimate(fargate_service("X86_64", 2, cpu="512", memory="1024"), NO_TRAFFIC)
-    assert total(report)[0] == round(2 * (0.5 * 0.04048 + 1 * 0.004445) * H, 4)  # the seed's staging task
+    # the staging task of docs/requirements.md §3.1
+    assert total(report)[0] == round(2 * (0.5 * 0.04048 + 1 * 0.004445) * H, 4)
 
 
 def test_one_nat_gateway_with_100_gb() -> None:

@@ -1,5 +1,5 @@
 """Savings are priced by re-pricing the same plan with one change, and never applied; the report shows them
-beside the seed's table, whose own arithmetic it checks.
+beside the cost table of docs/requirements.md §9, whose own arithmetic it checks.
 """
 
 from __future__ import annotations
@@ -78,12 +78,12 @@ def test_gateway_endpoints_in_place_are_shown_as_already_saving_the_nat_data_cha
     assert not offer.in_place and round(offer.monthly_min, 4) == round(200 * 0.045, 4)
 
 
-def test_report_puts_the_seed_beside_each_row_and_checks_the_seed_totals() -> None:
+def test_report_puts_the_required_figures_beside_each_row_and_checks_their_totals() -> None:
     staging = cost_stack("staging", small_stack(), NO_TRAFFIC, production=False)
     production = cost_stack("production", small_stack(), NO_TRAFFIC, production=True)
     text = report(staging, production)
     fargate_row = next(line for line in text.splitlines() if line.startswith("ECS Fargate"))
-    assert "$45" in fargate_row and "$200" in fargate_row  # the seed's staging and production figures
+    assert "$45" in fargate_row and "$200" in fargate_row  # the staging and production figures of §9
     assert "staging: the rows add up to $256, but its Total row says $251 (off by $5)" in text
     assert "production: the rows add up to $1,206, matches" in text
     assert "One NAT gateway (staging only): would save" in text

@@ -122,7 +122,7 @@ def test_every_resource_is_priced_or_known_free(stack: str) -> None:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_stack_has_the_seed_services_priced(stack: str) -> None:
+def test_stack_has_the_required_services_priced(stack: str) -> None:
     assumptions, _ = stack_inputs(stack)
     by_service = estimate(stack_plan(stack).resources, assumptions).by_service()
     missing = [s for s in ("ECS Fargate", "RDS PostgreSQL", "ElastiCache Redis", "DynamoDB", "S3", "CloudFront",
