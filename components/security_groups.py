@@ -136,5 +136,6 @@ def allow_tcp_from_group(
     description: str,
     parent: pulumi.Resource,
 ) -> aws.vpc.SecurityGroupIngressRule:
-    """The data stores' `allow_from` until they implement `Server` (then this goes)."""
+    """What PostgresDb.allow_from and RedisCluster.allow_from still call; it goes with them (their `ingress_rule`
+    is the `Server` half `connect` uses)."""
     return ingress_from_group(GroupRule(name, port, description), security_group_id, source_group_id, parent)

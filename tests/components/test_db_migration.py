@@ -210,7 +210,7 @@ def test_the_role_lives_under_the_stack_path_with_the_boundary(plan: Plan) -> No
     assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
 
 
-def test_no_inbound_https_out_and_only_the_port_connect_to_opens(plan: Plan) -> None:
+def test_no_inbound_https_out_and_only_the_port_connect_opens(plan: Plan) -> None:
     group = plan.one("aws:ec2/securityGroup:SecurityGroup", "db-migrate-sg").outputs["id"]
     database = plan.one("aws:ec2/securityGroup:SecurityGroup", "database").outputs["id"]
     assert matrix(plan, group) == {"in": set(), "out": {(443, "0.0.0.0/0"), (5432, database)}}
