@@ -127,6 +127,39 @@ def test_if_exists_and_null_follow_iam_when_the_key_is_known_absent() -> None:
     assert verdict(null, modelled=tags, context={"aws:RequestTag/Stack": ["x"]}).outcome is Outcome.NOT_ALLOWED
 
 
+def test_arn_parts_match_one_by_one_and_the_resource_part_keeps_its_colons() -> None:
+    """IAM matches an ARN part by part; the last part, the resource, may itself hold colons."""
+    group = {"Effect": "Allow", "Action": "logs:*", "Resource": "arn:aws:logs:us-east-1:1:log-group:/app:*"}
+    stream = "arn:aws:logs:us-east-1:1:log-group:/app:log-stream:x"
+    assert verdict(group, action="logs:PutLogEvents", resource=stream).outcome is Outcome.ALLOWED
+    # A request on no particular resource ("*", as for actions without resource-level permissions) is not one of
+    # a statement's ARNs.
+    bucket = {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*"}
+    assert verdict(bucket, action="s3:ListAllMyBuckets", resource="*").outcome is Outcome.NOT_ALLOWED
+
+
+@pytest.mark.parametrize(
+    ("operator", "wanted", "sent", "outcome"),
+    [
+        ("StringEqualsIgnoreCase", "PROD", "prod", Outcome.ALLOWED),
+        ("StringEquals", "PROD", "prod", Outcome.NOT_ALLOWED),
+        ("Bool", "True", "true", Outcome.ALLOWED),
+        ("Bool", "false", "true", Outcome.NOT_ALLOWED),
+    ],
+)
+def test_condition_operators_compare_as_iam_does(operator: str, wanted: str, sent: str, outcome: Outcome) -> None:
+    allow = {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {operator: {"aws:x": wanted}}}
+    assert verdict(allow, context={"aws:x": [sent]}).outcome is outcome
+
+
+def test_a_known_absent_key_fails_a_positive_operator_and_passes_a_negated_one() -> None:
+    known = frozenset({"aws:x"})
+    positive = {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"aws:x": "a"}}}
+    negated = {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringNotEquals": {"aws:x": "a"}}}
+    assert verdict(positive, modelled=known).outcome is Outcome.NOT_ALLOWED
+    assert verdict(negated, modelled=known).outcome is Outcome.ALLOWED
+
+
 def test_a_statement_with_both_action_and_not_action_is_refused() -> None:
     with pytest.raises(PolicyError, match="exactly one of Action and NotAction"):
         verdict({"Effect": "Allow", "Action": "*", "NotAction": "iam:*", "Resource": "*"})
