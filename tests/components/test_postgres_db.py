@@ -55,7 +55,7 @@ def plan() -> Plan:
     return run_component(build())
 
 
-def test_defaults_are_the_secure_seed_database(plan: Plan) -> None:
+def test_defaults_are_the_secure_staging_database(plan: Plan) -> None:
     db = inputs(plan.one(INSTANCE))
     assert db["engine"] == "postgres"
     assert db["engineVersion"] == "15"
@@ -209,7 +209,7 @@ def test_production_safeguards_can_be_turned_off_for_staging() -> None:
     assert inputs(instance)["skipFinalSnapshot"] is False
 
 
-def test_seed_production_size_and_provisioned_gp3_from_400_gib() -> None:
+def test_production_size_and_provisioned_gp3_from_400_gib() -> None:
     plan = run_component(
         build(instance_class="db.r6g.xlarge", allocated_storage_gb=400, iops=12000, storage_throughput_mibps=500)
     )

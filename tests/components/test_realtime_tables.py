@@ -1,4 +1,4 @@
-"""RealtimeTables under mocks: the seed's four tables, both billing modes, and grant_read_write."""
+"""RealtimeTables under mocks: the four tables of docs/requirements.md §4.2, both billing modes, grant_read_write."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ TABLE = "aws:dynamodb/table:Table"
 TARGET = "aws:appautoscaling/target:Target"
 POLICY = "aws:appautoscaling/policy:Policy"
 
-SEED = {
+REQUIRED = {
     "user-sessions": ("userId", "sessionId", "24h", 86_400),
     "real-time-presence": ("venueId", "userId", "1h", 3_600),
     "message-cache": ("conversationId", "timestamp", "7d", 604_800),
@@ -70,14 +70,14 @@ def provisioned() -> Plan:
     )
 
 
-def tables_by_seed_name(plan: Plan) -> dict[str, dict[str, Any]]:
+def tables_by_name(plan: Plan) -> dict[str, dict[str, Any]]:
     return {inputs(t)["name"].removeprefix("socialclub-test-"): inputs(t) for t in plan.of_type(TABLE)}
 
 
-def test_the_seed_tables_with_their_keys_and_ttl(on_demand: Plan) -> None:
-    tables = tables_by_seed_name(on_demand)
-    assert set(tables) == set(SEED)
-    for name, (partition, sort, label, _) in SEED.items():
+def test_the_required_tables_with_their_keys_and_ttl(on_demand: Plan) -> None:
+    tables = tables_by_name(on_demand)
+    assert set(tables) == set(REQUIRED)
+    for name, (partition, sort, label, _) in REQUIRED.items():
         table = tables[name]
         assert (table["hashKey"], table["rangeKey"]) == (partition, sort)
         assert sorted(a["name"] for a in table["attributes"]) == sorted({partition, sort})
@@ -86,7 +86,7 @@ def test_the_seed_tables_with_their_keys_and_ttl(on_demand: Plan) -> None:
 
 
 def test_default_lifetimes_are_exposed_for_the_backend(on_demand: Plan) -> None:
-    assert on_demand.outputs["ttlSeconds"] == {name: seed[3] for name, seed in SEED.items()}
+    assert on_demand.outputs["ttlSeconds"] == {name: table[3] for name, table in REQUIRED.items()}
     assert [ttl_label(t.default_ttl) for t in REALTIME_TABLES] == ["24h", "1h", "7d", "30d"]
 
 
@@ -102,14 +102,14 @@ def test_pitr_kms_and_deletion_protection_by_default(fixture: str, request: pyte
 
 
 def test_on_demand_has_no_capacity_and_no_autoscaling(on_demand: Plan) -> None:
-    for table in tables_by_seed_name(on_demand).values():
+    for table in tables_by_name(on_demand).values():
         assert table["billingMode"] == "PAY_PER_REQUEST"
         assert "readCapacity" not in table and "writeCapacity" not in table
     assert on_demand.of_type(TARGET) == [] and on_demand.of_type(POLICY) == []
 
 
 def test_provisioned_tables_start_at_the_floor_and_track_70_percent(provisioned: Plan) -> None:
-    tables = tables_by_seed_name(provisioned)
+    tables = tables_by_name(provisioned)
     for table in tables.values():
         assert (table["billingMode"], table["readCapacity"], table["writeCapacity"]) == ("PROVISIONED", 10, 20)
     targets = {
@@ -119,7 +119,7 @@ def test_provisioned_tables_start_at_the_floor_and_track_70_percent(provisioned:
         (inputs(p)["resourceId"], inputs(p)["scalableDimension"]): inputs(p) for p in provisioned.of_type(POLICY)
     }
     assert len(targets) == len(policies) == 8
-    for name in SEED:
+    for name in REQUIRED:
         for kind, (low, high) in (("Read", (10, 500)), ("Write", (20, 400))):
             key = (f"table/socialclub-test-{name}", f"dynamodb:table:{kind}CapacityUnits")
             assert (targets[key]["serviceNamespace"], targets[key]["minCapacity"], targets[key]["maxCapacity"]) == (

@@ -59,7 +59,7 @@ def replicated() -> Plan:
     return run_component(build(node_type="cache.r6g.xlarge", nodes=3, snapshot_retention_days=7))
 
 
-def test_defaults_are_the_seed_staging_cache(single: Plan) -> None:
+def test_defaults_are_the_staging_cache(single: Plan) -> None:
     group = inputs(single.one(GROUP))
     assert (group["engine"], group["engineVersion"], group["parameterGroupName"]) == ("redis", "7.1", "default.redis7")
     assert (group["nodeType"], group["numCacheClusters"], group["port"]) == ("cache.t3.small", 1, 6379)
@@ -116,7 +116,7 @@ def test_auth_token_is_generated_secret_and_lands_only_in_the_url_secret(single:
     assert token not in json.dumps(single.to_document())
 
 
-def test_logs_go_to_encrypted_groups_with_the_seed_retention(single: Plan) -> None:
+def test_logs_go_to_encrypted_groups_with_the_required_retention(single: Plan) -> None:
     groups = {inputs(g)["name"]: inputs(g) for g in single.of_type("aws:cloudwatch/logGroup:LogGroup")}
     assert set(groups) == {"/aws/elasticache/socialclub-test/slow-log", "/aws/elasticache/socialclub-test/engine-log"}
     for group in groups.values():
