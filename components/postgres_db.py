@@ -16,7 +16,6 @@ from components.secret_set import SecretSet
 from components.security_groups import (
     Client,
     GroupRule,
-    allow_tcp_from_group,
     closed_security_group,
     ingress_from_group,
 )
@@ -90,7 +89,7 @@ class PostgresDbArgs:
 
 
 class PostgresDb(pulumi.ComponentResource):
-    """A private PostgreSQL instance that only the groups passed to `allow_from` can reach, on 5432.
+    """A private PostgreSQL instance that only clients given to `connect(client, database)` reach, on 5432.
 
     Credentials: RDS creates the master password, keeps it in a Secrets Manager secret encrypted with the stack
     key (`master_secret_arn`, JSON with `username` and `password`) and rotates it on the SecretSet's schedule;
@@ -101,7 +100,7 @@ class PostgresDb(pulumi.ComponentResource):
     the RDS CA bundle (`sslmode=verify-full`; RDS refuses a token without TLS). The `database/database-url` secret
     holds `postgresql://<app user>@<host>:5432/<db>?sslmode=verify-full` and no password at all.
 
-    Security group: inbound only through `allow_from`; no outbound rule at all (docs/requirements.md §5.2 says
+    Security group: inbound only through `connect`; no outbound rule at all (docs/requirements.md §5.2 says
     "All"). A database never opens connections: replies to inbound connections pass because groups are stateful,
     and Multi-AZ replication, backups, enhanced monitoring and log export run on AWS's side, not through this ENI.
     """
@@ -254,17 +253,6 @@ class PostgresDb(pulumi.ComponentResource):
         """`Server` half of `connect(client, self)`: 5432 from the client's group, and nothing else."""
         rule = GroupRule(f"{self._name}-from-{client.peer_name}", PORT, f"PostgreSQL from {client.peer_title}")
         return ingress_from_group(rule, self.security_group_id, client.security_group_id, self)
-
-    def allow_from(self, security_group_id: pulumi.Input[str], label: str) -> aws.vpc.SecurityGroupIngressRule:
-        """Let members of `security_group_id` connect on 5432, and nothing else."""
-        return allow_tcp_from_group(
-            f"{self._name}-from-{label}",
-            self.security_group_id,
-            source_group_id=security_group_id,
-            port=PORT,
-            description=f"PostgreSQL from {label}",
-            parent=self,
-        )
 
     def grant_connect(self, role: aws.iam.Role, label: str) -> aws.iam.RolePolicy:
         """Let `role` log in as the application user with an IAM token, and as no other user."""

@@ -22,6 +22,7 @@ from tests.support.data import (
     NETWORK,
     SECRET_VERSION,
     VPC_ID,
+    StandInClient,
     secret_set,
 )
 
@@ -43,7 +44,7 @@ def build(**overrides: Any) -> Callable[[], None]:
             ),
         )
         backend = aws.ec2.SecurityGroup("backend", vpc_id=VPC_ID, description="the API tasks")
-        db.allow_from(backend.id, "backend")
+        db.ingress_rule(StandInClient(backend.id))
         api = aws.iam.Role("api-task", assume_role_policy="{}")
         db.grant_connect(api, "backend")
 

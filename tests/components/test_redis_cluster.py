@@ -23,6 +23,7 @@ from tests.support.data import (
     NETWORK,
     SECRET_VERSION,
     VPC_ID,
+    StandInClient,
     is_secret,
     secret_set,
 )
@@ -44,7 +45,7 @@ def build(**overrides: Any) -> Callable[[], None]:
             ),
         )
         backend = aws.ec2.SecurityGroup("backend", vpc_id=VPC_ID, description="the API tasks")
-        cache.allow_from(backend.id, "backend")
+        cache.ingress_rule(StandInClient(backend.id))
 
     return program
 

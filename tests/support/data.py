@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pulumi
+import pulumi_aws as aws
+
 from components.aws_context import AwsContext
 from components.secret_set import SecretSet, SecretSetArgs
+from components.security_groups import Server
 from offline import fakes
 from offline.harness import Plan, Resource
 from offline.wire import SECRET_SIG, SIG_KEY
@@ -26,6 +30,20 @@ class StandInNetwork:
 
 
 NETWORK = StandInNetwork()
+
+
+@dataclass(frozen=True)
+class StandInClient:
+    """The client end of a security-group pair (a `Client` of components/security_groups.py), for the server's
+    half alone: `server.ingress_rule(StandInClient(group.id))`."""
+
+    security_group_id: pulumi.Output[str]
+    peer_name: str = "backend"
+    peer_title: str = "backend"
+
+    def egress_rule(self, server: Server) -> aws.vpc.SecurityGroupEgressRule:
+        raise AssertionError("only the server's half is under test")
+
 
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
