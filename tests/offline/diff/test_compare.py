@@ -141,6 +141,48 @@ def test_a_changed_resource_option_is_a_change() -> None:
     assert (change.path, change.old, change.new) == ("(customTimeouts)", None, {"update": "120m"})
 
 
+def test_unprotecting_is_a_change_and_the_protect_recorded_at_base_still_refuses_the_replacement() -> None:
+    """Pulumi checks the protect flag in the state (BASE's): a replacement is refused in the same `up` that
+    unprotects; the flag has to be turned off in an `up` of its own first."""
+    head = pair.base()
+    db = by_name(head)["db-instance"]
+    db["protect"] = False
+    db["inputs"]["kmsKeyId"] = "arn:aws:kms:us-east-1:123456789012:key/other"
+    found = changed(pair.base(), head)["db-instance"]
+    assert ("(protect)", True, False) in [(c.path, c.old, c.new) for c in found.changes]
+    assert (found.action, found.refused) == (REPLACE, True)
+
+
+def test_whole_numbers_show_without_a_decimal_point() -> None:
+    """The plan document carries numbers as floats (100.0); the report shows 100 -> 200."""
+    head = pair.base()
+    by_name(head)["db-instance"]["inputs"]["allocatedStorage"] = 200.0
+    (change,) = changed(pair.base(), head)["db-instance"].changes
+    assert json.dumps([change.path, change.old, change.new]) == '["allocatedStorage", 100, 200]'
+
+
+def test_an_input_fed_by_a_new_resource_is_known_after_apply() -> None:
+    """A created resource's id is unknown during preview, like a replaced one's: the input that takes it changes,
+    and a ForceNew input replaces its resource."""
+    head = pair.base()
+    new_key = pair.urn("socialclub:security:KmsKey", "aws:kms/key:Key", "kms-key-2")
+    head["resources"].append(pair.resource(new_key, {"description": "second key"}))
+    cache = by_name(head)["cache-group"]
+    cache["propertyDependencies"], cache["dependencies"] = {"kmsKeyId": [new_key]}, [new_key]
+    found = changed(pair.base(), head)
+    assert found["kms-key-2"].action == CREATE
+    assert found["cache-group"].action == REPLACE
+    assert [(c.path, c.new) for c in found["cache-group"].changes] == [("kmsKeyId", KNOWN_AFTER_APPLY)]
+
+
+def test_component_resources_are_not_compared() -> None:
+    """Only custom resources exist in AWS; a component (custom false) has no inputs of its own to change."""
+    head = pair.base()
+    component = pair.resource(pair.urn("socialclub:data:PostgresDb", "socialclub:data:Thing", "db"), {"a": 1})
+    head["resources"].append({**component, "custom": False})
+    assert changed(pair.base(), head) == {}
+
+
 def test_policy_violations_added_and_resolved() -> None:
     diff = compare(pair.base(), pair.head())
     assert [(v.policy, v.urn) for v in diff.policy_added or []] == [("alarm-actions", pair.ALARM)]
