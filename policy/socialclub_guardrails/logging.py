@@ -11,6 +11,7 @@ from .helpers import (
     ECS_CLUSTER,
     FLOW_LOG,
     LOAD_BALANCERS,
+    LOG_DELIVERY,
     LOG_DELIVERY_SOURCE,
     LOG_GROUP,
     RDS_INSTANCE,
@@ -25,6 +26,7 @@ from .helpers import (
     get,
     is_set,
     items,
+    known,
     resource_rule,
     stack_rule,
 )
@@ -81,18 +83,31 @@ def _alb_logs(args: ResourceValidationArgs, _: Config) -> Iterator[str]:
 CLOUDFRONT_LOGS = Rule(
     name="cloudfront-access-logs",
     control="CloudFront.5",
-    description="CloudFront distributions log requests (standard logging to S3, or a CloudWatch log delivery source).",
+    description="CloudFront distributions log requests (standard logging to S3, or a CloudWatch log delivery source "
+    "with a delivery).",
     fix="set logging_config=DistributionLoggingConfigArgs(bucket=<log bucket>.bucket_domain_name, prefix=...), "
-    "or declare an aws.cloudwatch.LogDeliverySource for the distribution.",
+    "or declare an aws.cloudwatch.LogDeliverySource for the distribution and an aws.cloudwatch.LogDelivery from it.",
 )
 
 
 def _cloudfront_logs(distribution: PolicyResource, stack: Stack, _: Config) -> Iterator[str]:
     if is_set(get(distribution.props, "loggingConfig", default={}), "bucket"):
         return
-    if stack.referencing(distribution, "resourceArn", LOG_DELIVERY_SOURCE):
+    sources = stack.referencing(distribution, "resourceArn", LOG_DELIVERY_SOURCE)
+    if any(_delivered(source, stack) for source in sources):
         return
-    yield "neither loggingConfig.bucket nor a LogDeliverySource for this distribution."
+    if sources:
+        yield "its LogDeliverySource has no LogDelivery: the logs go nowhere."
+    else:
+        yield "neither loggingConfig.bucket nor a LogDeliverySource for this distribution."
+
+
+def _delivered(source: PolicyResource, stack: Stack) -> bool:
+    """Whether a LogDelivery sends `source` somewhere (built from the source, or naming it)."""
+    if stack.referencing(source, "deliverySourceName", LOG_DELIVERY):
+        return True
+    name = known(source.props, "name")
+    return name is not None and any(known(d.props, "deliverySourceName") == name for d in stack.of_type(LOG_DELIVERY))
 
 
 RDS_LOG_EXPORTS = Rule(

@@ -377,7 +377,17 @@ def _multitenant(b: PlannedStack, **change: Any) -> None:
         },
     }
     cdn = b.add("aws:cloudfront/multitenantDistribution:MultitenantDistribution", "tenants", {**inputs, **change})
-    b.add("aws:cloudwatch/logDeliverySource:LogDeliverySource", "tenants-logs", {"resourceArn": Ref(cdn, "arn")})
+    source = b.add(
+        "aws:cloudwatch/logDeliverySource:LogDeliverySource",
+        "tenants-logs",
+        {"name": "tenants", "logType": "ACCESS_LOGS", "resourceArn": Ref(cdn, "arn")},
+    )
+    destination = b.get("cloudwatch/logDeliveryDestination", "frontend-access-logs")
+    b.add(
+        "aws:cloudwatch/logDelivery:LogDelivery",
+        "tenants-logs",
+        {"deliverySourceName": Ref(source, "name"), "deliveryDestinationArn": Ref(destination, "arn")},
+    )
 
 
 def _env(name: str, value: str) -> Change:
@@ -495,6 +505,10 @@ CASES: dict[str, tuple[Change, set[tuple[str, str]]]] = {
             ("s3-versioning", M),
             ("s3-deny-insecure-transport", M),
         },
+    ),
+    "a log delivery source for the distribution that delivers nowhere": (
+        lambda b: b.remove("cloudwatch/logDelivery", "frontend-access-logs"),
+        {("cloudfront-access-logs", M)},
     ),
     "bucket ACL resource public-read-write": (_bucket_acl, {("s3-no-public-acl", M)}),
     "bucket ACL V2 grant to AllUsers": (_bucket_acl_grant, {("s3-no-public-acl", M)}),
@@ -829,6 +843,9 @@ COMPLIANT: dict[str, Change] = {
         },
     ),
     "multi-tenant distribution": _multitenant,
+    "a log delivery naming its source by a literal name": lambda b: b.set(
+        "cloudwatch/logDelivery", "frontend-access-logs", "deliverySourceName", "socialclub-production-frontend-cdn"
+    ),
     "classic load balancer on HTTPS only": lambda b: b.add(
         "aws:elb/loadBalancer:LoadBalancer",
         "legacy-web",
