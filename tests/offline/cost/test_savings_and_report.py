@@ -13,6 +13,7 @@ import pytest
 
 from offline.cost import cost_stack, find_savings, report
 from offline.cost.cli import main
+from offline.cost.report import signed, usd
 from stackconfig.cost import CostAssumptions
 from tests.support.cost import H, fargate_service, res
 
@@ -97,3 +98,74 @@ def test_the_cli_prices_a_saved_plan_file(tmp_path: Path, capsys: pytest.Capture
     assert "ElastiCache Redis" in capsys.readouterr().out
     document = json.loads(cost_file.read_text())["staging"]
     assert document["monthly"]["min"] > 0 and document["notPriced"] == []
+
+
+def test_a_task_definition_without_a_platform_is_x86_64_and_gets_the_arm64_offer() -> None:
+    stated, implicit = fargate_service("X86_64", 2), fargate_service("X86_64", 2)
+    del implicit[0]["inputs"]["runtimePlatform"]  # Fargate's default is X86_64
+    title = "ARM64 (Graviton) Fargate tasks"
+    assert by_title(implicit, production=True)[title] == by_title(stated, production=True)[title]
+
+
+def test_one_nat_gateway_is_offered_only_where_there_are_several() -> None:
+    nat = res("aws:ec2/natGateway:NatGateway", "nat-a", {})
+    assert "One NAT gateway (staging only)" not in by_title([nat], production=False)
+
+
+S3_TRAFFIC = CostAssumptions(nat_data_gb=0, s3_traffic_from_vpc_gb=200, dynamodb_traffic_from_vpc_gb=0)
+
+
+def test_an_interface_endpoint_is_not_a_gateway_endpoint_and_without_nat_there_is_nothing_to_save() -> None:
+    nat = res("aws:ec2/natGateway:NatGateway", "nat-a", {})
+    interface = res(
+        "aws:ec2/vpcEndpoint:VpcEndpoint",
+        "s3",
+        {"vpcEndpointType": "Interface", "serviceName": "com.amazonaws.us-east-1.s3"},
+    )
+    # The interface endpoint carries S3 at its own rate: no gateway endpoint "already saves", none is offered.
+    assert find_savings([nat, interface], S3_TRAFFIC, production=True) == []
+    assert find_savings([], S3_TRAFFIC, production=True) == []  # no NAT gateway, no NAT data charge to save
+
+
+def test_a_saving_in_place_reads_already_saves() -> None:
+    plan = [
+        res("aws:ec2/natGateway:NatGateway", "nat-a", {}),
+        res("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", {"vpcEndpointType": "Gateway", "serviceName": "x.s3"}),
+    ]
+    text = report(cost_stack("production", plan, S3_TRAFFIC, production=True))
+    assert "already saves $9.00/month" in text  # 200 GB x $0.045 of NAT data processing
+    assert "would save" not in text
+
+
+@pytest.mark.parametrize(
+    ("amount", "plain", "with_sign"),
+    [
+        (3.456, "$3.46", "+$3.46"),  # cents below $10, so small services do not read as free
+        (1234.4, "$1,234", "+$1,234"),
+        (-5.0, "-$5.00", "-$5.00"),
+        (-0.001, "$0.00", "$0.00"),  # nothing to sign
+        (0.001, "$0.00", "$0.00"),
+    ],
+)
+def test_amounts_read_as_whole_dollars_or_cents_with_a_sign_only_when_not_zero(
+    amount: float, plain: str, with_sign: str
+) -> None:
+    assert (usd(amount), signed(amount)) == (plain, with_sign)
+
+
+def test_the_largest_items_are_ranked_by_their_maximum() -> None:
+    """Storage that may autoscale to 1,000 GB ($23-$230) ranks above a fixed $53 instance."""
+    db = res(
+        "aws:rds/instance:Instance",
+        "db",
+        {
+            "instanceClass": "db.t3.small",
+            "multiAz": True,
+            "allocatedStorage": 100.0,
+            "maxAllocatedStorage": 1000.0,
+            "storageType": "gp3",
+        },
+    )
+    text = report(cost_stack("production", [db], CostAssumptions(rds_backup_storage_ratio=1.0), production=True))
+    largest = text.split("largest items (by max):\n", 1)[1].splitlines()[:2]
+    assert [line.split("  ")[1] for line in largest] == ["1. $23-$230", "2. $53"]
