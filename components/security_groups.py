@@ -125,17 +125,3 @@ def egress_to_group(
         description=rule.description,
         opts=pulumi.ResourceOptions(parent=parent),
     )
-
-
-def allow_tcp_from_group(
-    name: str,
-    security_group_id: pulumi.Input[str],
-    *,
-    source_group_id: pulumi.Input[str],
-    port: int,
-    description: str,
-    parent: pulumi.Resource,
-) -> aws.vpc.SecurityGroupIngressRule:
-    """What PostgresDb.allow_from and RedisCluster.allow_from still call; it goes with them (their `ingress_rule`
-    is the `Server` half `connect` uses)."""
-    return ingress_from_group(GroupRule(name, port, description), security_group_id, source_group_id, parent)
