@@ -175,6 +175,9 @@ def wildcard_resource_problems(
     if "*" not in statement.resources:
         return []
     problems: list[str] = []
+    if statement.not_actions:
+        # Every action but a few: nearly all of them can be scoped to a resource.
+        problems.append(f"{statement.label()} allows every action except {list(statement.not_actions)} on '*'")
     for action in statement.actions:
         key = action.lower()
         if key not in allowed:

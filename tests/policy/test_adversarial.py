@@ -510,6 +510,10 @@ CASES: dict[str, tuple[Change, set[tuple[str, str]]]] = {
         lambda b: b.remove("cloudwatch/logDelivery", "frontend-access-logs"),
         {("cloudfront-access-logs", M)},
     ),
+    "an Allow of everything but IAM on every resource (NotAction, '*')": (
+        lambda b: _role_policy(b, "task-not-iam", {"Effect": "Allow", "NotAction": ["iam:*"], "Resource": "*"}),
+        {("iam-no-wildcard-actions", M), ("iam-wildcard-resource-justified", M), ("iam-no-privilege-escalation", M)},
+    ),
     "bucket ACL resource public-read-write": (_bucket_acl, {("s3-no-public-acl", M)}),
     "bucket ACL V2 grant to AllUsers": (_bucket_acl_grant, {("s3-no-public-acl", M)}),
     "bucket ACL authenticated-read (any AWS account)": (
