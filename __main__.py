@@ -128,12 +128,7 @@ migration = DatabaseMigration(
         image=config.database.migration_image,
         log_group_name=f"{log_roots['ecs']}-db-migrate",
         kms_key_arn=kms.arn,
-        master_secret_arn=database.master_secret_arn,
-        host=database.address,
-        port=database.port,
-        database_name=database.database_name,
-        master_username=database.master_username,
-        app_username=database.app_username,
+        database=database,
         # An ECS task: its log is kept and protected like the backend's (docs/requirements.md §7.1).
         service=config.service,
     ),

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import pulumi
 import pulumi_aws as aws
@@ -153,6 +153,40 @@ def migration_container(spec: MigrationSpec) -> list[dict[str, Any]]:
     ]
 
 
+class MigratedDatabase(Protocol):
+    """What the migration needs of the database; PostgresDb has it."""
+
+    @property
+    def address(self) -> pulumi.Output[str]:
+        """The host name (PGHOST)."""
+        ...
+
+    @property
+    def port(self) -> pulumi.Output[int]:
+        """The TCP port (PGPORT)."""
+        ...
+
+    @property
+    def master_secret_arn(self) -> pulumi.Output[str]:
+        """The RDS-managed master secret (JSON `username`, `password`)."""
+        ...
+
+    @property
+    def database_name(self) -> str:
+        """The database the API uses (PGDATABASE), where its role gets CONNECT."""
+        ...
+
+    @property
+    def master_username(self) -> str:
+        """The master user, whose future tables and sequences the API's role is granted by default."""
+        ...
+
+    @property
+    def app_username(self) -> str:
+        """The API's login role the script creates (IAM authentication only)."""
+        ...
+
+
 @dataclass(frozen=True)
 class DatabaseMigrationArgs:
     context: AwsContext
@@ -169,18 +203,9 @@ class DatabaseMigrationArgs:
     """e.g. `/aws/ecs/socialclub-production-db-migrate`; must match a KMS key log-group prefix."""
     kms_key_arn: pulumi.Input[str]
     """Encrypts the log group; Secrets Manager decrypts the master secret with it."""
-    master_secret_arn: pulumi.Input[str]
-    """The RDS-managed master secret (JSON `username`, `password`): injected, read by nothing else here."""
-    host: pulumi.Input[str]
-    """The database's address (PGHOST)."""
-    port: pulumi.Input[int]
-    """The database's TCP port (PGPORT)."""
-    database_name: str
-    """The database the API uses (PGDATABASE), where the role gets CONNECT."""
-    master_username: str
-    """The RDS master user, whose future tables and sequences the API's role is granted by default."""
-    app_username: str
-    """The API's login role the script creates (IAM authentication only)."""
+    database: MigratedDatabase
+    """The database to prepare (the stack's PostgresDb): its address, port, names and RDS-managed master secret
+    (JSON `username`, `password`), injected here and read by nothing else."""
     schema: str = "public"
     """Where the API's tables live (default `public`, Prisma's default schema)."""
     cpu: int = 256
@@ -217,6 +242,7 @@ class DatabaseMigration(pulumi.ComponentResource):
         self._name = name
         child = pulumi.ResourceOptions(parent=self)
         ctx = args.context
+        db = args.database
 
         group = closed_security_group(
             f"{name}-sg", args.vpc_id, f"{name} task: no inbound; HTTPS out and the database's port", self
@@ -251,23 +277,23 @@ class DatabaseMigration(pulumi.ComponentResource):
                 [pulumi.Output.concat(logs.arn, ":log-stream:*")],
                 sid="WriteOwnLogGroup",
             ),
-            *read_secrets_statements([args.master_secret_arn], args.kms_key_arn, ctx.region),
+            *read_secrets_statements([db.master_secret_arn], args.kms_key_arn, ctx.region),
         ]
         aws.iam.RolePolicy(f"{name}-execution", role=execution.id, policy=document(*statements), opts=child)
 
-        self.sql = app_role_sql(args.app_username, args.master_username, args.database_name, args.schema)
+        self.sql = app_role_sql(db.app_username, db.master_username, db.database_name, args.schema)
         environment = {
-            "PGHOST": args.host,
-            "PGPORT": pulumi.Output.from_input(args.port).apply(str),
-            "PGDATABASE": args.database_name,
+            "PGHOST": db.address,
+            "PGPORT": db.port.apply(str),
+            "PGDATABASE": db.database_name,
             "PGSSLMODE": "require",
             "PGCHANNELBINDING": "require",
             "PGCONNECT_TIMEOUT": str(args.connect_timeout_seconds),
             "PGAPPNAME": args.family,
         }
         secrets = {
-            "PGUSER": ContainerSecret(args.master_secret_arn, json_key="username").value_from(),
-            "PGPASSWORD": ContainerSecret(args.master_secret_arn, json_key="password").value_from(),
+            "PGUSER": ContainerSecret(db.master_secret_arn, json_key="username").value_from(),
+            "PGPASSWORD": ContainerSecret(db.master_secret_arn, json_key="password").value_from(),
         }
         definitions = pulumi.Output.all(
             log_group=logs.name,

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+import pulumi
 import pulumi_aws as aws
 import pytest
 
@@ -28,6 +30,18 @@ IMAGE = "public.ecr.aws/docker/library/postgres:15-alpine@sha256:" + "ab" * 32
 STACKS = ["staging", "production"]
 
 
+@dataclass(frozen=True)
+class StandInDatabase:
+    """What DatabaseMigration reads of a PostgresDb."""
+
+    address: pulumi.Output[str]
+    port: pulumi.Output[int]
+    master_secret_arn: pulumi.Output[str]
+    database_name: str
+    master_username: str
+    app_username: str
+
+
 def build(**overrides: Any) -> Callable[[], None]:
     def program() -> None:
         migration = DatabaseMigration(
@@ -40,12 +54,14 @@ def build(**overrides: Any) -> Callable[[], None]:
                 image=IMAGE,
                 log_group_name="/aws/ecs/sc-test-db-migrate",
                 kms_key_arn=KEY_ARN,
-                master_secret_arn=MASTER_ARN,
-                host="db.example.internal",
-                port=5432,
-                database_name="socialclub",
-                master_username="socialclub_admin",
-                app_username="socialclub_app",
+                database=StandInDatabase(
+                    address=pulumi.Output.from_input("db.example.internal"),
+                    port=pulumi.Output.from_input(5432),
+                    master_secret_arn=pulumi.Output.from_input(MASTER_ARN),
+                    database_name="socialclub",
+                    master_username="socialclub_admin",
+                    app_username="socialclub_app",
+                ),
                 **overrides,
             ),
         )
