@@ -131,6 +131,8 @@ def test_deploy_branches_require_the_pull_request_checks_and_an_approval(plan: P
         assert protection["repositoryId"] == "socialclub-infra"
         assert protection["enforceAdmins"] is True and protection["allowsForcePushes"] is False
         assert protection["allowsDeletions"] is False
+        # An open review conversation blocks the merge like a failed check.
+        assert protection["requireConversationResolution"] is True
         (checks,) = protection["requiredStatusChecks"]
         assert checks["strict"] is True
         assert checks["contexts"] == [
@@ -145,6 +147,8 @@ def test_deploy_branches_require_the_pull_request_checks_and_an_approval(plan: P
         ]
         (reviews,) = protection["requiredPullRequestReviews"]
         assert reviews["requiredApprovingReviewCount"] == 1 and reviews["dismissStaleReviews"] is True
+        # Whoever pushed last cannot be the one approval: a reviewer's own late commit needs another reviewer.
+        assert reviews["requireLastPushApproval"] is True
 
 
 def test_required_checks_follow_the_pull_request_workflow(tmp_path: Path) -> None:
@@ -164,6 +168,10 @@ def test_required_checks_follow_the_pull_request_workflow(tmp_path: Path) -> Non
     workflow.write_text(
         yaml.safe_dump({"jobs": {"x": {"name": "x (${{ matrix.a }})", "strategy": {"matrix": {"a": [1], "b": [2]}}}}})
     )
+    with pytest.raises(ValueError, match="one-key matrix"):
+        required_checks(workflow)
+    two = {"name": "x (${{ matrix.a }}, ${{ matrix.a }})", "strategy": {"matrix": {"a": [1]}}}
+    workflow.write_text(yaml.safe_dump({"jobs": {"x": two}}))
     with pytest.raises(ValueError, match="one-key matrix"):
         required_checks(workflow)
 
