@@ -6,15 +6,22 @@ import json
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 import pytest
 import yaml
 
 from bootstrap.config import NAMESPACE, BootstrapConfigError, load_bootstrap_config
-from bootstrap.state_backend import TLS_ONLY_SID, state_bucket_policy, state_reader_policy
+from bootstrap.state_backend import (
+    TLS_ONLY_SID,
+    StateBackend,
+    StateBackendArgs,
+    state_bucket_policy,
+    state_reader_policy,
+)
 from offline.fakes import ACCOUNT
 from offline.harness import Plan, Resource
 from stackconfig.github import trust_policy
-from tests.support import stack_config
+from tests.support import run_component, stack_config
 from tests.support.bootstrap import BOOTSTRAP, run
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -55,8 +62,11 @@ def test_the_state_bucket_is_private(plan: Plan) -> None:
     ownership = targeting_bucket(plan, "aws:s3/bucketOwnershipControls:BucketOwnershipControls")
     assert ownership.inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
     assert "acl" not in bucket(plan).inputs
-    statements = policy(targeting_bucket(plan, "aws:s3/bucketPolicy:BucketPolicy"))["Statement"]
+    bucket_policy = targeting_bucket(plan, "aws:s3/bucketPolicy:BucketPolicy")
+    statements = policy(bucket_policy)["Statement"]
     assert all(s["Effect"] == "Deny" for s in statements), "the bucket policy grants nothing"
+    # S3 rejects a bucket policy while the public access block or the ownership controls are being written.
+    assert {block.urn, ownership.urn} <= set(bucket_policy.dependencies)
 
 
 def test_the_state_bucket_is_versioned_and_old_versions_expire(plan: Plan) -> None:
@@ -71,6 +81,8 @@ def test_the_state_bucket_is_versioned_and_old_versions_expire(plan: Plan) -> No
         "newerNoncurrentVersions": state["newerNoncurrentVersions"],
     }
     assert rule["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 7}
+    # A deleted stack leaves delete markers over expired versions: they go too.
+    assert rule["expiration"] == {"expiredObjectDeleteMarker": True}
 
 
 def test_the_state_bucket_is_encrypted_with_the_secrets_key(plan: Plan) -> None:
@@ -425,3 +437,12 @@ def test_the_bootstrap_and_the_stacks_agree_on_the_repository_and_the_oidc_provi
         if deploy.get("createOidcProvider", False):
             creators.append(stack)
     assert len(creators) == 1, f"the account has one GitHub OIDC provider; created by {creators}"
+
+
+def test_reading_the_state_of_a_stack_without_its_own_key_is_refused() -> None:
+    def program() -> None:
+        backend = StateBackend("state", StateBackendArgs("b", "alias/sc", "us-east-1", stacks=["staging"]))
+        backend.grant_read(aws.iam.Role("preview", assume_role_policy="{}"), "socialclub", ["staging", "qa"])
+
+    with pytest.raises(Exception, match=r"StateBackend: no secrets key for \['qa'\]"):
+        run_component(program)
