@@ -112,12 +112,6 @@ pulumi.export("databaseEndpoint", database.endpoint)
 pulumi.export("databaseMasterSecretArn", database.master_secret_arn)
 # The one task that holds the master secret: the deploy flow runs it after `pulumi up` to create and grant the
 # API's login role (docs/first-deploy.md step 7 for the first time). It needs no image of ours.
-if config.database.migration_image is None:
-    raise pulumi.RunError(
-        "invalid stack config: socialclub:database.migrationImage: not set; a PostgreSQL client image pinned by "
-        "digest, e.g. public.ecr.aws/docker/library/postgres:15-alpine@sha256:<digest of `crane digest "
-        "public.ecr.aws/docker/library/postgres:15-alpine`>"
-    )
 migration = DatabaseMigration(
     "db-migrate",
     DatabaseMigrationArgs(

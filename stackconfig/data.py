@@ -218,15 +218,15 @@ class PostgresDbSettings(ConfigModel):
 class DatabaseConfig(PostgresDbSettings):
     """The `socialclub:database` section: the database's settings and the image of its migration task."""
 
-    migration_image: str | None = None
+    migration_image: str
     """PostgreSQL client image of the migration task, pinned by digest:
-    `public.ecr.aws/docker/library/postgres:15-alpine@sha256:<64 hex>`. Required (the program stops without it);
+    `public.ecr.aws/docker/library/postgres:15-alpine@sha256:<64 hex>`. Required, no default;
     get the digest with `crane digest public.ecr.aws/docker/library/postgres:15-alpine` or
     `docker buildx imagetools inspect public.ecr.aws/docker/library/postgres:15-alpine` (the `Digest:` line)."""
 
     def _problems(self) -> Iterator[Problem]:
         yield from super()._problems()
-        if self.migration_image is not None and not PINNED_IMAGE.match(self.migration_image):
+        if not PINNED_IMAGE.match(self.migration_image):
             yield Problem(
                 ("migrationImage",),
                 self.migration_image,

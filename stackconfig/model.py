@@ -45,8 +45,9 @@ class StackConfig(ConfigModel):
     """The stack key (section `socialclub:kms`, stackconfig/security.py)."""
     secrets: SecretSetSettings = SecretSetSettings()
     """The platform's secrets (section `socialclub:secrets`, stackconfig/security.py)."""
-    database: DatabaseConfig = DatabaseConfig()
-    """The PostgreSQL database and its migration task (section `socialclub:database`, stackconfig/data.py)."""
+    database: DatabaseConfig
+    """The PostgreSQL database and its migration task (section `socialclub:database`, stackconfig/data.py);
+    required for the migration task's image."""
     cache: RedisClusterSettings = RedisClusterSettings()
     """The Redis cache (section `socialclub:cache`, stackconfig/data.py)."""
     tables: RealtimeTablesSettings = RealtimeTablesSettings()

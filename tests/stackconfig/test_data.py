@@ -47,8 +47,10 @@ def test_stack_files_carry_the_required_sizes() -> None:
 
 def test_sections_may_be_left_out_and_get_the_staging_sizes() -> None:
     settings, region = stack_settings("staging")
-    for section in ("database", "cache", "tables"):
+    for section in ("cache", "tables"):
         settings.pop(section)
+    # The migration task's image is the one database key without a default.
+    settings["database"] = {"migrationImage": settings["database"]["migrationImage"]}
     config = load_stack_config(settings, region)
     assert (config.database.instance_class, config.cache.nodes, config.tables.billing_mode) == (
         "db.t3.small",
@@ -262,6 +264,18 @@ def test_a_bad_app_username_is_named_by_its_key(value: str, message: str) -> Non
 def test_the_app_username_follows_the_identifier_rules() -> None:
     assert load("staging", database={"appUsername": "_api_rw2"}).database.app_username == "_api_rw2"
     assert load("staging", database={"appUsername": "a" * 63}).database.app_username == "a" * 63
+
+
+@pytest.mark.parametrize("stack", ["staging", "production"])
+def test_a_stack_without_a_migration_image_is_refused_before_any_resource(stack: str) -> None:
+    assert errors(stack, database={"migrationImage": None}) == [
+        "socialclub:database.migrationImage: required key is missing"
+    ]
+    settings, region = stack_settings(stack)
+    del settings["database"]
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config(settings, region)
+    assert caught.value.lines == ["socialclub:database: required key is missing"]
 
 
 @pytest.mark.parametrize(
