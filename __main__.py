@@ -1,6 +1,8 @@
 """SocialClub infrastructure: validated stack config in, components wired together, outputs exported.
 
-Components never read config; this file turns the validated StackConfig into their typed arguments.
+The tiers in the order of the architecture (docs/requirements.md): foundation (provider, key, network, secrets),
+data, DNS and certificates, storage, backend, edge, observability. Components never read config: each takes its
+stack-config section as its `settings` (stackconfig/) and the components it builds on.
 """
 
 from __future__ import annotations
