@@ -28,13 +28,14 @@ DIFF_TARGET = 2.5
 # `make diff` exits 4 when the working tree would replace or delete a stateful production resource: still a run.
 DIFF_RAN = (0, 4)
 
-# Prints the pulumi_aws service packages a stack's program loads. pulumi_aws registers every package as a lazy
+# Prints the pulumi_aws service packages `make plan` loads for a stack. pulumi_aws registers every package as a lazy
 # module at import; one the program touched has become a real module.
 _USED_MODULES = """
 import sys
 from pulumi._utils import _LazyModule
-from offline.harness import run_stack
-run_stack(sys.argv[1])
+from offline.harness import read_stack_settings
+from offline.plan import plan_stack
+plan_stack(sys.argv[1], *read_stack_settings(sys.argv[1]))
 print(" ".join(sorted(
     name for name, module in sys.modules.items()
     if name.startswith("pulumi_aws.") and name.count(".") == 1 and not name.startswith("pulumi_aws._")
