@@ -1,4 +1,4 @@
-"""Monthly cost estimate of a plan's resources from us-east-1 list prices (issue 7).
+"""Monthly cost estimate of a plan's resources from us-east-1 list prices.
 
 `estimate(resources, assumptions)` prices plan-document resources; `CostReport.to_document()` is the plan
 JSON's "cost" key; `cost_stack(...)` adds the savings and `report(...)` renders the readable report.

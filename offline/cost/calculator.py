@@ -20,7 +20,7 @@ from stackconfig.cost import CostAssumptions
 
 PlanResource = Mapping[str, Any]
 
-# The seed's rows, in its order, plus what it has no row for.
+# The rows of the requirements' cost table (docs/requirements.md §9), in its order, plus what it has no row for.
 SERVICES = (
     "ECS Fargate",
     "RDS PostgreSQL",

@@ -1,5 +1,6 @@
-"""The readable cost report: a table by service like the seed's, with the seed's figure and the difference
-beside each row, totals at minimum and maximum scale, the largest items, the savings, and the caveats.
+"""The readable cost report: a table by service like the cost table of docs/requirements.md §9, with its figure
+and the difference beside each row, totals at minimum and maximum scale, the largest items, the savings, and the
+caveats.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ class StackCost:
 
     @property
     def seed_column(self) -> str | None:
-        """The seed column this stack is compared with (the seed only knows staging and production)."""
+        """The column of the requirements' cost table this stack is compared with (it has staging and production)."""
         if self.stack in SEED_COLUMNS:
             return self.stack
         return "production" if self.production else None
@@ -49,13 +50,13 @@ def cost_stack(
 
 
 def usd(amount: float) -> str:
-    """Whole dollars, like the seed's table; cents below $10 so small services do not read as free."""
+    """Whole dollars, like the requirements' cost table; cents below $10 so small services do not read as free."""
     digits = f"{abs(amount):,.2f}" if abs(amount) < 10 else f"{abs(amount):,.0f}"
     return f"-${digits}" if amount < 0 and digits.strip("0.,") else f"${digits}"
 
 
 def dollars(amount: float) -> str:
-    """The seed's own figures are whole dollars."""
+    """The requirements' own figures are whole dollars."""
     return f"${amount:,.0f}"
 
 
@@ -80,7 +81,7 @@ def table(rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def seed_check(seed: Seed) -> list[str]:
-    """Do the seed's rows add up to its Total row? One sentence per column."""
+    """Do the rows of the requirements' cost table add up to its Total row? One sentence per column."""
     lines = []
     for column in (*SEED_COLUMNS, "total"):
         rows = sum(getattr(row, column) for row in seed.rows.values())
@@ -97,7 +98,7 @@ def seed_check(seed: Seed) -> list[str]:
 def _service_rows(stacks: Sequence[StackCost], seed: Seed) -> list[list[str]]:
     header = ["Service"]
     for s in stacks:
-        header += [f"{s.stack} min-max", "seed", "vs seed"]
+        header += [f"{s.stack} min-max", "§9", "vs §9"]
     rows = [header]
     totals = [s.cost.by_service() for s in stacks]
     for service in SERVICES:
@@ -166,7 +167,7 @@ def report(*stacks: StackCost, prices: PriceBook | None = None) -> str:
         "",
         *table(_service_rows(stacks, book.seed)),
         "",
-        f"Seed table check ({book.seed.source}):",
+        f"Cost table check ({book.seed.source}):",
         *seed_check(book.seed),
     ]
     for stack in stacks:
