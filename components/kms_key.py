@@ -1,4 +1,5 @@
-"""KmsKey: the stack's customer-managed key, with a key policy scoped to the services that use it."""
+"""KmsKey: the stack's customer-managed key (docs/requirements.md §6.3, one per stack: §10.12), with a key policy
+scoped to the services that use it."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""LogBucket: the stack's one log bucket. ALB access logs, CloudFront standard logs (v2) and the S3 server access
-logs of the stack's other buckets land under their own prefixes, each prefix with its own expiry.
+"""LogBucket: the stack's one log bucket (the Logs bucket of docs/requirements.md §2.1). ALB access logs, CloudFront
+standard logs (v2) and the S3 server access logs of the stack's other buckets land under their own prefixes, each prefix
+with its own expiry.
 
 It is the one bucket of the stack that cannot use the stack's KMS key: it is encrypted with SSE-S3 (AES256).
 - ALB access logs decide it: "The only server-side encryption option that's supported is Amazon S3-managed keys

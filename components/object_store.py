@@ -1,5 +1,6 @@
-"""ObjectStore: a private, versioned bucket encrypted with the stack key, for the API's objects (Backend) or user
-media (Assets), with its access logs in the stack's log bucket and verbs that grant object access.
+"""ObjectStore: a private, versioned bucket (docs/requirements.md §2.1) encrypted with the stack key, for the API's
+objects (Backend) or user media (Assets), with its access logs in the stack's log bucket and verbs that grant object
+access.
 
 User media is uploaded by browsers with URLs the API presigns: the upload carries the API task role's own
 permission, so the role needs `s3:PutObject` itself and the bucket a CORS rule for the app's origin. Viewers read

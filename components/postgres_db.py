@@ -1,5 +1,5 @@
-"""PostgresDb: RDS for PostgreSQL 15, encrypted, TLS-only, Multi-AZ, with its master password managed and rotated by
-AWS and an application user that logs in with IAM database authentication."""
+"""PostgresDb: RDS for PostgreSQL 15 (docs/requirements.md §4.1), encrypted, TLS-only, Multi-AZ, with its master
+password managed and rotated by AWS and an application user that logs in with IAM database authentication."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""A private, versioned, encrypted S3 bucket whose policy the owner writes once it knows its readers.
+"""A private, versioned, encrypted S3 bucket (docs/requirements.md §2.1) whose policy the owner writes once it knows
+its readers.
 
 S3 bucket policies are one document per bucket, and the statements often name a resource that itself needs
 the bucket (a CloudFront distribution, a log delivery): so the bucket and its settings come first

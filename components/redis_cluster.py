@@ -1,4 +1,5 @@
-"""RedisCluster: an ElastiCache (Redis OSS or Valkey) replication group, encrypted both ways, behind an AUTH token."""
+"""RedisCluster: an ElastiCache (Redis OSS or Valkey) replication group (docs/requirements.md §4.3), encrypted both
+ways, behind an AUTH token."""
 
 from __future__ import annotations
 

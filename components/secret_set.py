@@ -1,4 +1,5 @@
-"""SecretSet: the platform's Secrets Manager secrets, encrypted with the stack key, with rotation made real."""
+"""SecretSet: the platform's Secrets Manager secrets (docs/requirements.md §6.4), encrypted with the stack key, with
+rotation made real."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Vpc: a three-tier network (public, private, data) across several AZs, with NAT, flow logs and endpoints."""
+"""Vpc: the three-tier network of docs/requirements.md §5.1 (public, private, data) across several AZs, with NAT,
+flow logs and gateway endpoints."""
 
 from __future__ import annotations
 
