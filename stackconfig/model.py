@@ -32,7 +32,9 @@ class StackConfig(ConfigModel):
     other account (`allowed_account_ids`), so a mistyped profile cannot deploy production into staging's account.
     One account per stack is the recommended layout; stacks sharing one are fenced from each other."""
     environment: Environment
-    """`production` turns on the production-only safeguards (deletion protection, protect, Multi-AZ checks)."""
+    """`development`, `staging` or `production`; becomes the `Environment` tag. `production` adds the rules only
+    production enforces: deletion protection and `protect` may not be turned off, Multi-AZ data stores, one NAT
+    gateway per AZ, 30-day backups, WAF on, immutable image tags."""
     name_prefix: str = Field(default="socialclub", pattern=r"^[a-z][a-z0-9-]{1,19}$")
     """Leads every resource name, so several stacks can share one account."""
     owner: str = Field(min_length=1, max_length=256)
