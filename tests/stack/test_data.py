@@ -7,17 +7,13 @@ import json
 import pytest
 
 from offline.harness import Plan
-from tests.support import group_id, inputs, rules_of, stack_plan
+from tests.support import group_id, inputs, key_arn, rules_of, stack_plan
 from tests.support.data import EGRESS, INGRESS, SECRET_VERSION, is_secret
 
 INSTANCE = "aws:rds/instance:Instance"
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 TABLE = "aws:dynamodb/table:Table"
 STACKS = ["staging", "production"]
-
-
-def key_arn(plan: Plan) -> str:
-    return str(plan.one("aws:kms/key:Key").outputs["arn"])
 
 
 def component_of(plan: Plan, resource_type: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from offline.harness import Plan, Resource
-from tests.support import inputs, stack_plan
+from tests.support import inputs, key_arn, stack_plan
 from tests.support.config import run_with, stack_settings
 
 STACKS = ["staging", "production"]
@@ -37,11 +37,6 @@ DIMENSION_SOURCES: dict[str, tuple[str, str]] = {
 
 def env(stack: str) -> str:
     return f"socialclub-{stack}"
-
-
-def key_arn(plan: Plan) -> str:
-    arn: str = plan.one("aws:kms/key:Key").outputs["arn"]
-    return arn
 
 
 def topic(plan: Plan) -> Resource:

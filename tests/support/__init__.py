@@ -41,6 +41,11 @@ def inputs(resource: Resource) -> dict[str, Any]:
     return value
 
 
+def key_arn(plan: Plan) -> str:
+    """The ARN of the stack's one KMS key."""
+    return str(plan.one("aws:kms/key:Key").outputs["arn"])
+
+
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 
 
