@@ -77,14 +77,14 @@ def test_the_stack_key_lets_alarms_and_events_encrypt_for_the_topic() -> None:
     for policy in (statements, topic):
         alarms = by_sid(policy)["AlarmsPublishToEncryptedTopics"]
         assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
-        assert {"kms:Decrypt", "kms:GenerateDataKey"} <= set(alarms["Action"])
+        assert alarms["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
         assert alarms["Condition"] == {
             "StringEquals": {"aws:SourceAccount": ACCOUNT},
             "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:sc-*"},
         }
         events = by_sid(policy)["EventBridgePublishesToEncryptedTopics"]
         assert events["Principal"] == {"Service": "events.amazonaws.com"}
-        assert {"kms:Decrypt", "kms:GenerateDataKey"} <= set(events["Action"])
+        assert events["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
         # SNS does not support aws:SourceAccount/SourceArn for EventBridge to an encrypted topic: with any
         # condition on the source, the rule's deliveries fail.
         assert "Condition" not in events

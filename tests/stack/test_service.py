@@ -82,7 +82,21 @@ def test_every_secret_is_injected_from_the_stacks_secrets_and_none_is_the_master
     secret_arns = {r.outputs["arn"] for r in plan.of_type("aws:secretsmanager/secret:Secret")}
     master = plan.outputs["databaseMasterSecretArn"]
     assert set(secrets.values()) <= secret_arns
-    assert {"DATABASE_URL", "REDIS_URL", "JWT_SECRET", "SENTRY_DSN", "STRIPE_SECRET_KEY"} <= set(secrets)
+    # The API's configuration secrets (docs/requirements.md §6.4): connection URLs, its signing keys, the third-party
+    # credentials; the database password is not one of them (the API logs in with an IAM token).
+    assert sorted(secrets) == [
+        "DATABASE_URL",
+        "GOOGLE_MAPS_API_KEY",
+        "JWT_REFRESH_SECRET",
+        "JWT_SECRET",
+        "REDIS_URL",
+        "SENDGRID_API_KEY",
+        "SENTRY_DSN",
+        "STRIPE_SECRET_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+        "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN",
+    ]
     assert "DATABASE_PASSWORD" not in secrets
     env = {e["name"]: e["value"] for e in c["environment"]}
     assert "DATABASE_CREDENTIAL_ARN" not in env

@@ -39,12 +39,16 @@ def test_cloudfront_and_the_alb_are_each_behind_their_own_acl(stack: str) -> Non
     for acl in (edge, api):
         (rate,) = [r for r in acl["inputs"]["rules"] if "rateBasedStatement" in r["statement"]]
         assert rate["statement"]["rateBasedStatement"]["limit"] == limit
-    groups = {
-        r["statement"]["managedRuleGroupStatement"]["name"]
-        for r in api["inputs"]["rules"]
-        if "managedRuleGroupStatement" in r["statement"]
-    }
-    assert {"AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesAmazonIpReputationList"} <= groups
+    # The rate limit first, then AWS's managed groups; the API's ACL adds SQL injection (the database is behind it).
+    edge_groups = [
+        "AWSManagedRulesAmazonIpReputationList",
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+    ]
+    for acl, groups in ((edge, edge_groups), (api, [*edge_groups, "AWSManagedRulesSQLiRuleSet"])):
+        rules = sorted(acl["inputs"]["rules"], key=lambda r: r["priority"])
+        assert [r["statement"].get("managedRuleGroupStatement", {}).get("name") for r in rules] == [None, *groups]
+        assert [r["priority"] for r in rules] == list(range(len(groups) + 1))
 
 
 @pytest.mark.parametrize("stack", STACKS)
