@@ -30,7 +30,7 @@ class SecretSetArgs:
     kms_key_arn: pulumi.Input[str]
     """The stack key: encrypts every secret and the reminder's payload."""
     specs: Sequence[SecretSpec]
-    """The secrets to create (catalog.py), with who provides each value and how it rotates."""
+    """The secrets to create (stackconfig/catalog.py), with who provides each value and how it rotates."""
     settings: SecretSetSettings = field(default_factory=SecretSetSettings)
     """Recovery window, rotation periods and owner, and the values from secret stack config
     (stackconfig/security.py, section `socialclub:secrets`); keys without a value are filled out of band."""

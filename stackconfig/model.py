@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from catalog import secret_catalog
+from stackconfig.catalog import secret_catalog
 from stackconfig.aws_facts import WAF_LOG_GROUP_PREFIX
 from stackconfig.base import ConfigModel, Problem, raise_problems
 from stackconfig.cost import CostAssumptions

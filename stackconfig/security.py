@@ -58,7 +58,7 @@ class SecretSetSettings(ConfigModel):
     the reminder (default `platform-team`)."""
     values: dict[str, str] = Field(default_factory=dict)
     """Secret values by secret name, set only with `pulumi config set --secret --path`. Only secrets a person
-    provides (catalog.py: source operator or generated) take one; those the program writes refuse it."""
+    provides (stackconfig/catalog.py: source operator or generated) take one; those the program writes refuse it."""
     set_out_of_band: list[str] = Field(default_factory=list)
     """Secrets whose value is put with `aws secretsmanager put-secret-value` instead of `values`: declaring
     them tells `make plan` the value exists, so it stops warning that the tasks would not start."""
@@ -74,6 +74,6 @@ def secret_key_problems(secrets: SecretSetSettings, specs: Sequence[SecretSpec])
     given += [(("secrets", "setOutOfBand", i), key, key) for i, key in enumerate(secrets.set_out_of_band)]
     for path, key, shown in given:
         if key not in sources:
-            yield Problem(path, shown, f"not a secret of catalog.py; accepted keys: {settable}")
+            yield Problem(path, shown, f"not a secret of stackconfig/catalog.py; accepted keys: {settable}")
         elif sources[key] == "program":
             yield Problem(path, shown, f"the program writes {key}; accepted keys: {settable}")

@@ -11,13 +11,13 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from catalog import SECRETS
+from stackconfig.catalog import SECRETS
 from stackconfig.aws_facts import FARGATE_MEMORY, IMAGE_TAG, ImageRef, parse_image
 from stackconfig.base import ConfigModel, Problem, RetentionDays, raise_problems
 
 ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
-# What the NestJS API reads from its environment, and the SecretSet key behind each (catalog.py).
+# What the NestJS API reads from its environment, and the SecretSet key behind each (stackconfig/catalog.py).
 DEFAULT_SECRET_ENVIRONMENT: dict[str, str] = {
     "DATABASE_URL": "database/database-url",
     "REDIS_URL": "database/redis-url",
@@ -208,7 +208,7 @@ class ServiceConfig(ServiceSettings):
     access_log_retention_days: int = Field(default=90, ge=1, le=3650)
     """Days the ALB access logs are kept in their bucket (default 90)."""
     secret_environment: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SECRET_ENVIRONMENT))
-    """Environment variable -> SecretSet key (catalog.py) injected as an ECS secret; never plain environment."""
+    """Environment variable -> SecretSet key (stackconfig/catalog.py) injected as an ECS secret; never plain environment."""
     repository: RepositoryConfig = RepositoryConfig()
     """The ECR repository the image comes from (the bootstrap's unless `create`)."""
     load_balancer: LoadBalancerSettings = LoadBalancerSettings()

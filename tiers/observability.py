@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from catalog import SENTRY_DSN
+from stackconfig.catalog import SENTRY_DSN
 from components.alerting import AlertTopic, AlertTopicArgs
 from components.dashboards import Dashboards, DashboardsArgs
 from components.error_tracking import ErrorTracking, ErrorTrackingArgs

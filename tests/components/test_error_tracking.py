@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from catalog import SECRETS, SENTRY_DSN, secret_catalog
+from stackconfig.catalog import SECRETS, SENTRY_DSN, secret_catalog
 from components.error_tracking import ErrorTracking, ErrorTrackingArgs
 from offline import fakes
 from offline.cost.calculator import FREE_TYPES

@@ -3,7 +3,6 @@ config modules that use them free of Pulumi and of the components."""
 
 from __future__ import annotations
 
-import ast
 import itertools
 from pathlib import Path
 from typing import get_args
@@ -221,32 +220,3 @@ def test_image_references_parse_and_prefer_the_digest(text: str, ref: aws_facts.
 def test_malformed_image_references_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match=r"digest|tag"):
         aws_facts.parse_image(text)
-
-
-# --- imports point one way -----------------------------------------------------------------------------------------
-
-PULUMI_FREE = [
-    "aws_facts", "edge", "observability", "waf", "sentry", "github", "iam", "cost",
-    "base", "data", "network", "security", "storage", "model", "loader", "__init__", "service",
-]  # fmt: skip
-
-
-def _imported_roots(path: Path) -> set[str]:
-    roots: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            roots |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            roots.add(node.module.split(".")[0])
-    return roots
-
-
-@pytest.mark.parametrize("module", PULUMI_FREE)
-def test_config_module_imports_neither_pulumi_nor_components(module: str) -> None:
-    roots = _imported_roots(ROOT / "stackconfig" / f"{module}.py")
-    assert not roots & {"pulumi", "pulumi_aws", "pulumiverse_sentry", "components"}, roots
-
-
-def test_the_secret_catalog_imports_neither_pulumi_nor_components() -> None:
-    roots = _imported_roots(ROOT / "catalog.py")
-    assert not roots & {"pulumi", "pulumi_aws", "components"}, roots

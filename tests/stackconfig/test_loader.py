@@ -150,7 +150,7 @@ BAD_CONFIGS = [
         "out-of-band secret that does not exist",
         set_path("secrets.setOutOfBand", ["integration/stripe-key", "integration/paypal-key"]),
         [
-            "socialclub:secrets.setOutOfBand[1] = 'integration/paypal-key': not a secret of catalog.py; "
+            "socialclub:secrets.setOutOfBand[1] = 'integration/paypal-key': not a secret of stackconfig/catalog.py; "
             "accepted keys: auth/jwt-refresh-secret, auth/jwt-secret, "
             "integration/google-maps-key, integration/sendgrid-key, integration/stripe-key, "
             # Not monitoring/sentry-dsn: production manages Sentry, so the program writes the DSN.
