@@ -82,3 +82,22 @@ def test_docs_stand_on_their_own(doc: Path) -> None:
     for target in LINK.findall(text):
         if "://" not in target:
             assert (doc.parent / target).resolve().exists(), f"{doc.name}: broken link {target}"
+
+
+def layout_entries() -> list[str]:
+    section = README.split("## Repository layout", 1)[1].split("\n## ", 1)[0]
+    return [
+        entry for cell in re.findall(r"^\| (`[^|]*`) \|", section, re.M) for entry in re.findall(r"`([^`]+)`", cell)
+    ]
+
+
+def test_the_layout_names_every_top_level_folder_and_every_component_module() -> None:
+    entries = layout_entries()
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    folders = {name.split("/", 1)[0] for name in tracked.splitlines() if "/" in name}
+    assert folders <= {entry.split("/", 1)[0] for entry in entries}, folders
+    modules = {path.name for path in (ROOT / "components").glob("*.py")} - {"__init__.py"}
+    assert modules <= set(entries), modules - set(entries)
+    for entry in entries:
+        if "<" not in entry:
+            assert (ROOT / entry).exists() or (ROOT / "components" / entry).exists(), entry
