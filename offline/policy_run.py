@@ -306,7 +306,6 @@ class PackProcess:
         self,
         stack: str,
         *,
-        project: str = PROJECT,
         pack_dir: Path = PACK_DIR,
         stack_config: Mapping[str, str] | None = None,
         secret_keys: Sequence[str] = (),
@@ -315,7 +314,7 @@ class PackProcess:
         """`dry_run`: the pack serves a preview (default) or the update phase of `pulumi up`."""
         self.stack = stack
         self.dry_run = dry_run
-        self.project = project
+        self.project = PROJECT
         self.pack_dir = pack_dir
         self.stack_config = dict(stack_config or {})
         self.secret_keys = list(secret_keys)

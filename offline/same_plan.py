@@ -63,30 +63,39 @@ def normalized(document: dict[str, Any]) -> dict[str, Any]:
 def differences(base: Any, head: Any, path: str = "") -> Iterator[tuple[str, Any, Any]]:
     """(path, BASE value, working-tree value) for every place the two differ; `<absent>` for a missing key."""
     if isinstance(base, dict) and isinstance(head, dict):
-        for key in sorted(set(base) | set(head), key=str):
-            where = f"{path}.{key}" if path else str(key)
-            if key not in base:
-                yield where, "<absent>", head[key]
-            elif key not in head:
-                yield where, base[key], "<absent>"
-            else:
-                yield from differences(base[key], head[key], where)
-    elif isinstance(base, list) and isinstance(head, list) and len(base) == len(head):
-        for index, (old, new) in enumerate(zip(base, head, strict=True)):
-            yield from differences(old, new, f"{path}[{index}]")
+        yield from _object_differences(base, head, path)
     elif isinstance(base, list) and isinstance(head, list):
-        # Lengths differ: name the elements one side lacks rather than every shifted index.
-        old_items, new_items = [_canonical(v) for v in base], [_canonical(v) for v in head]
-        for value in base:
-            if _canonical(value) not in new_items:
-                yield f"{path}[]", value, "<absent>"
-        for value in head:
-            if _canonical(value) not in old_items:
-                yield f"{path}[]", "<absent>", value
-        if sorted(old_items) != sorted(new_items) and set(old_items) == set(new_items):
-            yield f"{path}.length", len(base), len(head)
+        yield from _list_differences(base, head, path)
     elif type(base) is not type(head) or base != head:
         yield path, base, head
+
+
+def _object_differences(base: dict[Any, Any], head: dict[Any, Any], path: str) -> Iterator[tuple[str, Any, Any]]:
+    for key in sorted(set(base) | set(head), key=str):
+        where = f"{path}.{key}" if path else str(key)
+        if key not in base:
+            yield where, "<absent>", head[key]
+        elif key not in head:
+            yield where, base[key], "<absent>"
+        else:
+            yield from differences(base[key], head[key], where)
+
+
+def _list_differences(base: list[Any], head: list[Any], path: str) -> Iterator[tuple[str, Any, Any]]:
+    if len(base) == len(head):
+        for index, (old, new) in enumerate(zip(base, head, strict=True)):
+            yield from differences(old, new, f"{path}[{index}]")
+        return
+    # Lengths differ: name the elements one side lacks rather than every shifted index.
+    old_items, new_items = [_canonical(v) for v in base], [_canonical(v) for v in head]
+    for value in base:
+        if _canonical(value) not in new_items:
+            yield f"{path}[]", value, "<absent>"
+    for value in head:
+        if _canonical(value) not in old_items:
+            yield f"{path}[]", "<absent>", value
+    if sorted(old_items) != sorted(new_items) and set(old_items) == set(new_items):
+        yield f"{path}.length", len(base), len(head)
 
 
 def _short(value: Any) -> str:

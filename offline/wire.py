@@ -15,20 +15,25 @@ REDACTED = "[secret]"
 
 def _view(value: Any, *, redact: bool) -> Any:
     if isinstance(value, dict):
-        sig = value.get(SIG_KEY)
-        if sig == SECRET_SIG:
-            return REDACTED if redact else _view(value.get("value"), redact=redact)
-        if sig == RESOURCE_REF_SIG:
-            # A pack and a plan reader want the reference, not the object: its id when known, else its URN.
-            return value.get("id") or value.get("urn")
-        if sig == OUTPUT_SIG:
-            if value.get("secret") and redact:
-                return REDACTED
-            return _view(value.get("value", UNKNOWN), redact=redact)
-        return {k: _view(v, redact=redact) for k, v in value.items()}
+        return _view_object(value, redact=redact)
     if isinstance(value, list):
         return [_view(v, redact=redact) for v in value]
     return value
+
+
+def _view_object(value: dict[str, Any], *, redact: bool) -> Any:
+    """A JSON object: one of the wire format's signed values (secret, resource reference, output) or a plain map."""
+    sig = value.get(SIG_KEY)
+    if sig == SECRET_SIG:
+        return REDACTED if redact else _view(value.get("value"), redact=redact)
+    if sig == RESOURCE_REF_SIG:
+        # A pack and a plan reader want the reference, not the object: its id when known, else its URN.
+        return value.get("id") or value.get("urn")
+    if sig == OUTPUT_SIG:
+        if value.get("secret") and redact:
+            return REDACTED
+        return _view(value.get("value", UNKNOWN), redact=redact)
+    return {k: _view(v, redact=redact) for k, v in value.items()}
 
 
 def redacted(value: Any) -> Any:

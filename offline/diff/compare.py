@@ -237,29 +237,33 @@ def value_changes(old: Any, new: Any, path: str) -> Iterator[tuple[str, Any, Any
     old_doc, new_doc = _as_json_document(old), _as_json_document(new)
     if old_doc is not None and new_doc is not None:
         yield from value_changes(old_doc, new_doc, f"{path}<json>")
-        return
-    if isinstance(old, dict) and isinstance(new, dict):
+    elif isinstance(old, dict) and isinstance(new, dict):
         for key in sorted(set(old) | set(new)):
             yield from value_changes(old.get(key), new.get(key), f"{path}.{key}" if path else key)
-        return
-    if isinstance(old, list) and isinstance(new, list):
-        key = _element_key(old, new)
-        if key is not None:
-            old_by = {i[key]: i for i in old}
-            new_by = {i[key]: i for i in new}
-            for name in [*old_by, *(n for n in new_by if n not in old_by)]:
-                yield from value_changes(old_by.get(name), new_by.get(name), f"{path}[{key}={name}]")
-            return
-        if _scalars(old) and _scalars(new) and set(old) != set(new):
-            # Action lists, ARN lists, subnet ids: what left and what came, not two long lists.
-            yield from ((f"{path}[-]", _display(v), None) for v in old if v not in new)
-            yield from ((f"{path}[+]", None, _display(v)) for v in new if v not in old)
-            return
-        if len(old) == len(new):
-            for index, (a, b) in enumerate(zip(old, new, strict=True)):
-                yield from value_changes(a, b, f"{path}[{index}]")
-            return
-    yield path, _display(old), _display(new)
+    elif isinstance(old, list) and isinstance(new, list):
+        yield from _list_changes(old, new, path)
+    else:
+        yield path, _display(old), _display(new)
+
+
+def _list_changes(old: list[Any], new: list[Any], path: str) -> Iterator[tuple[str, Any, Any]]:
+    """Two different lists: element by element when their elements pair up (by a naming key, or by position when
+    the lengths agree), what left and what came for lists of scalars, else the two whole lists."""
+    key = _element_key(old, new)
+    if key is not None:
+        old_by = {i[key]: i for i in old}
+        new_by = {i[key]: i for i in new}
+        for name in [*old_by, *(n for n in new_by if n not in old_by)]:
+            yield from value_changes(old_by.get(name), new_by.get(name), f"{path}[{key}={name}]")
+    elif _scalars(old) and _scalars(new) and set(old) != set(new):
+        # Action lists, ARN lists, subnet ids: what left and what came, not two long lists.
+        yield from ((f"{path}[-]", _display(v), None) for v in old if v not in new)
+        yield from ((f"{path}[+]", None, _display(v)) for v in new if v not in old)
+    elif len(old) == len(new):
+        for index, (a, b) in enumerate(zip(old, new, strict=True)):
+            yield from value_changes(a, b, f"{path}[{index}]")
+    else:
+        yield path, _display(old), _display(new)
 
 
 # ---------------------------------------------------------------------------------------------------- resources

@@ -15,6 +15,7 @@ from offline.diff.compare import (
     CostLine,
     PlanDiff,
     Preflight,
+    PropertyChange,
     ResourceChange,
     Violation,
 )
@@ -178,41 +179,55 @@ def markdown(diff: PlanDiff, sides: Sides) -> str:
     if warnings:
         out += ["> [!CAUTION]", *[f"> **{w.split(':', 1)[0]}**:{w.split(':', 1)[1]}  " for w in warnings], ""]
     out += [f"_{m}_" for m in _missing(diff)]
-    if not diff.resources:
-        out += ["No resource changes.", ""]
-    else:
-        out += ["| | resource | type | why |", "| --- | --- | --- | --- |"]
-        for r in diff.resources:
-            flags = " (stateful)" * r.stateful + " (protected)" * r.protect
-            out.append(f"| {r.action} | `{r.name}`{flags} | `{r.type}` | {_why(r)} |")
-        out.append("")
-        detailed = [r for r in diff.resources if r.changes]
-        if detailed:
-            out += ["<details><summary>Property changes</summary>", ""]
-            for r in detailed:
-                out.append(f"**`{r.name}`** ({r.action})")
-                out.append("")
-                for c in r.changes:
-                    forced = f" **forces replacement** (`{c.forces_replacement}`)" if c.forces_replacement else ""
-                    note = f" _{c.note}_" if c.note else ""
-                    out.append(f"- `{c.path}`: {_code(c.old)} → {_code(c.new)}{forced}{note}")
-                out.append("")
-            out += ["</details>", ""]
-    if diff.policy_added is not None and diff.policy_resolved is not None:
-        out += [
-            f"**Policy**: {len(diff.policy_added)} violations added, {len(diff.policy_resolved)} resolved",
-            "",
-        ]
-        for title, found in (("Added", diff.policy_added), ("Resolved", diff.policy_resolved)):
-            out += [f"- {title}: {v.level} `{v.policy}` on `{_short(v.urn)}`: {_first(v.message)}" for v in found]
-        out.append("")
+    out += _markdown_resources(diff)
+    out += _markdown_policy(diff)
     preflight = _preflight_lines(diff, "**Preflight**", lambda p: f"- `{p.check}`: {_first(p.message)}")
     if preflight:
         out += [preflight[0], "", *preflight[1:], ""] if preflight[1:] else [preflight[0], ""]
-    if diff.cost_lines is not None:
-        out += [f"**Cost**: {_cost_total(diff)}", ""]
-        if diff.cost_lines:
-            out += ["| service | resource | line | Δ min | Δ max |", "| --- | --- | --- | ---: | ---: |"]
-            out += [_cost_row(line) for line in diff.cost_lines]
-            out.append("")
+    out += _markdown_cost(diff)
     return "\n".join(out).rstrip() + "\n"
+
+
+def _markdown_resources(diff: PlanDiff) -> list[str]:
+    """The table of changed resources, then their property changes folded away."""
+    if not diff.resources:
+        return ["No resource changes.", ""]
+    out = ["| | resource | type | why |", "| --- | --- | --- | --- |"]
+    for r in diff.resources:
+        flags = " (stateful)" * r.stateful + " (protected)" * r.protect
+        out.append(f"| {r.action} | `{r.name}`{flags} | `{r.type}` | {_why(r)} |")
+    out.append("")
+    detailed = [r for r in diff.resources if r.changes]
+    if detailed:
+        out += ["<details><summary>Property changes</summary>", ""]
+        for r in detailed:
+            out += [f"**`{r.name}`** ({r.action})", "", *[_markdown_change(c) for c in r.changes], ""]
+        out += ["</details>", ""]
+    return out
+
+
+def _markdown_change(change: PropertyChange) -> str:
+    forced = f" **forces replacement** (`{change.forces_replacement}`)" if change.forces_replacement else ""
+    note = f" _{change.note}_" if change.note else ""
+    return f"- `{change.path}`: {_code(change.old)} → {_code(change.new)}{forced}{note}"
+
+
+def _markdown_policy(diff: PlanDiff) -> list[str]:
+    if diff.policy_added is None or diff.policy_resolved is None:
+        return []
+    out = [f"**Policy**: {len(diff.policy_added)} violations added, {len(diff.policy_resolved)} resolved", ""]
+    for title, found in (("Added", diff.policy_added), ("Resolved", diff.policy_resolved)):
+        out += [f"- {title}: {v.level} `{v.policy}` on `{_short(v.urn)}`: {_first(v.message)}" for v in found]
+    out.append("")
+    return out
+
+
+def _markdown_cost(diff: PlanDiff) -> list[str]:
+    if diff.cost_lines is None:
+        return []
+    out = [f"**Cost**: {_cost_total(diff)}", ""]
+    if diff.cost_lines:
+        out += ["| service | resource | line | Δ min | Δ max |", "| --- | --- | --- | ---: | ---: |"]
+        out += [_cost_row(line) for line in diff.cost_lines]
+        out.append("")
+    return out

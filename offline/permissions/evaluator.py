@@ -242,17 +242,31 @@ def _operator_test(base: str, wanted: str, actual: str) -> bool | None:
 def _condition(operator: str, key: str, wanted: Sequence[str], request: Request) -> bool | None:
     """True/False when it can be decided offline, None when it cannot."""
     qualifier, _, name = operator.rpartition(":")
-    if_exists = name.endswith("IfExists")
     base = name.removesuffix("IfExists")
-    actual = request.value(key)
     if base == "Null":
-        if not request.knows(key):
-            return None
-        return (actual is None) == (wanted[0].lower() == "true")
+        return _null_condition(key, wanted, request)
+    actual = request.value(key)
     if actual is None:
-        if not request.knows(key):
-            return None
-        return True if if_exists else base in _NEGATED
+        return _absent_key(key, request, if_exists=name.endswith("IfExists"), negated=base in _NEGATED)
+    return _present_key(qualifier, base, wanted, actual)
+
+
+def _null_condition(key: str, wanted: Sequence[str], request: Request) -> bool | None:
+    """`Null`: whether the key is absent from the request, decidable only for keys this model knows."""
+    if not request.knows(key):
+        return None
+    return (request.value(key) is None) == (wanted[0].lower() == "true")
+
+
+def _absent_key(key: str, request: Request, *, if_exists: bool, negated: bool) -> bool | None:
+    """A condition on a key the request lacks: `...IfExists` and negated operators hold, the others do not."""
+    if not request.knows(key):
+        return None
+    return True if if_exists else negated
+
+
+def _present_key(qualifier: str, base: str, wanted: Sequence[str], actual: Sequence[str]) -> bool | None:
+    """A condition on the request's values of a key, under its set qualifier (none, ForAllValues, ForAnyValue)."""
     results: list[bool] = []
     for value in actual:
         tests = [_operator_test(base, w, value) for w in wanted]

@@ -175,25 +175,33 @@ def _values() -> dict[str, Any]:
     return {"partition": fakes.PARTITION, "region": fakes.REGION, "account": fakes.ACCOUNT}
 
 
+@dataclass(frozen=True)
+class Tags:
+    """The tags a request is judged with: the resource's own (`resource`; None when unknown, or when the request
+    creates it) and those the request sets (`request`; None when it sets none)."""
+
+    resource: Mapping[str, str] | None = None
+    request: Mapping[str, str] | None = None
+
+
 def _request(
     action: str,
     resource: str,
     *,
-    resource_tags: Mapping[str, str] | None = None,
-    request_tags: Mapping[str, str] | None = None,
+    tags: Tags = Tags(),
     extra: Mapping[str, Sequence[str]] | None = None,
     modelled: frozenset[str] = frozenset(),
 ) -> Request:
     context: dict[str, list[str]] = {"aws:SecureTransport": ["true"]}
     known = set(ALWAYS_MODELLED | modelled)
-    if resource_tags is not None:
-        context.update(_tag_context("aws:ResourceTag", resource_tags))
+    if tags.resource is not None:
+        context.update(_tag_context("aws:ResourceTag", tags.resource))
         known.add("aws:resourcetag/")
-    if request_tags is not None:
-        context.update(_tag_context("aws:RequestTag", request_tags))
-        context["aws:TagKeys"] = sorted(request_tags)
+    if tags.request is not None:
+        context.update(_tag_context("aws:RequestTag", tags.request))
+        context["aws:TagKeys"] = sorted(tags.request)
         known |= {"aws:requesttag/", "aws:tagkeys"}
-    elif resource_tags is not None:
+    elif tags.resource is not None:
         known |= {"aws:requesttag/", "aws:tagkeys"}
     if action.lower().startswith("kms:"):
         # The caller is a role of the account the program deploys to.
@@ -236,27 +244,15 @@ def resource_needs(
                 if action in entry.no_permission_needed:
                     continue
                 creating = action == entry.creates and operation == "create"
-                extra: dict[str, list[str]] = {}
-                if entry.policy_arn:
-                    extra["iam:PolicyARN"] = [render(entry.policy_arn, values)]
-                if action in entry.via:
-                    extra["kms:ViaService"] = [_endpoint(entry.via[action])]
-                modelled: frozenset[str] = frozenset()
-                if action == RECORD_CHANGE and inputs.get("name"):
-                    # The name the record change carries, as Route 53 normalises it (lower case, no final dot).
-                    extra[RECORD_NAMES_KEY] = [str(inputs["name"]).lower().rstrip(".")]
-                if entry.boundary and BOUNDARY_KEY in condition_keys(action):
-                    # The role's boundary (none: the key is absent from the request, which IAM knows).
-                    modelled = frozenset({BOUNDARY_KEY})
-                    boundary = render_optional(entry.boundary, values)
-                    if boundary:
-                        extra["iam:PermissionsBoundary"] = [boundary]
+                extra, modelled = _action_context(entry, action, values)
                 yield Need(
                     _request(
                         action,
                         render(entry.resource_for(action), values),
-                        resource_tags=None if creating else own_tags,
-                        request_tags=own_tags if creating or _carries_tags(action) else None,
+                        tags=Tags(
+                            resource=None if creating else own_tags,
+                            request=own_tags if creating or _carries_tags(action) else None,
+                        ),
                         extra=extra,
                         modelled=modelled,
                     ),
@@ -264,6 +260,30 @@ def resource_needs(
                 )
             if operation in ("create", "update"):
                 yield from _pass_role_needs(entry, resource, why, roles_by_arn, tags)
+
+
+def _action_context(
+    entry: Entry, action: str, values: Mapping[str, Any]
+) -> tuple[dict[str, list[str]], frozenset[str]]:
+    """The condition keys `action` on the entry's resource carries besides tags (`values`: what the table's
+    templates are rendered with), and the keys whose absence the request models."""
+    inputs = values["inputs"]
+    extra: dict[str, list[str]] = {}
+    if entry.policy_arn:
+        extra["iam:PolicyARN"] = [render(entry.policy_arn, values)]
+    if action in entry.via:
+        extra["kms:ViaService"] = [_endpoint(entry.via[action])]
+    modelled: frozenset[str] = frozenset()
+    if action == RECORD_CHANGE and inputs.get("name"):
+        # The name the record change carries, as Route 53 normalises it (lower case, no final dot).
+        extra[RECORD_NAMES_KEY] = [str(inputs["name"]).lower().rstrip(".")]
+    if entry.boundary and BOUNDARY_KEY in condition_keys(action):
+        # The role's boundary (none: the key is absent from the request, which IAM knows).
+        modelled = frozenset({BOUNDARY_KEY})
+        boundary = render_optional(entry.boundary, values)
+        if boundary:
+            extra["iam:PermissionsBoundary"] = [boundary]
+    return extra, modelled
 
 
 def _referenced(plan: Plan, value: Any, type_token: str) -> dict[str, Any]:
@@ -287,8 +307,7 @@ def _pass_role_needs(
             _request(
                 "iam:PassRole",
                 arn,
-                resource_tags=passed_tags,
-                request_tags=None,
+                tags=Tags(resource=passed_tags),
                 extra={"iam:PassedToService": [service]},
             ),
             f"{why} (passes {path})",
@@ -378,34 +397,35 @@ def bucket_kms_key(plan: Plan, bucket_id: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class ObjectAccess:
+    """What a caller does to a bucket's objects (`objects`: their keys, default any)."""
+
+    read: bool
+    write: bool
+    delete: bool
+    objects: Sequence[str] = ("*",)
+
+
 def _object_needs(
-    bucket: str,
-    key: str | None,
-    policies: Mapping[str, Policy],
-    *,
-    read: bool,
-    write: bool,
-    delete: bool,
-    why: str,
-    objects: Sequence[str] = ("*",),
+    bucket: str, key: str | None, policies: Mapping[str, Policy], access: ObjectAccess, why: str
 ) -> Iterator[Need]:
-    """List a bucket and read, write or delete its objects (`objects`: keys, default any), with the KMS calls S3
-    makes for the caller: Decrypt to read, GenerateDataKey to write, and Decrypt too for a multipart upload (the
-    CLI's above 8 MB)."""
+    """List a bucket and read, write or delete its objects, with the KMS calls S3 makes for the caller: Decrypt to
+    read, GenerateDataKey to write, and Decrypt too for a multipart upload (the CLI's above 8 MB)."""
     arn = f"arn:{fakes.PARTITION}:s3:::{bucket}"
     on_bucket = tuple(p for name, p in policies.items() if name == bucket)
     via_s3 = {"kms:ViaService": [_endpoint("s3")]}
     yield Need(_request("s3:ListBucket", arn), why, on_bucket)
-    for obj in objects:
-        if read:
+    for obj in access.objects:
+        if access.read:
             yield Need(_request("s3:GetObject", f"{arn}/{obj}"), why, on_bucket)
-        if write:
+        if access.write:
             yield Need(_request("s3:PutObject", f"{arn}/{obj}", modelled=S3_PUT_HEADERS), why, on_bucket)
-        if delete:
+        if access.delete:
             yield Need(_request("s3:DeleteObject", f"{arn}/{obj}"), why, on_bucket)
-    if key and (read or write):
+    if key and (access.read or access.write):
         yield Need(_request("kms:Decrypt", key, extra=via_s3), f"{why} (SSE-KMS)")
-    if key and write:
+    if key and access.write:
         yield Need(_request("kms:GenerateDataKey", key, extra=via_s3), f"{why} (SSE-KMS)")
 
 
@@ -428,9 +448,8 @@ def state_needs(bootstrap: Plan, policies: Mapping[str, Policy], *, write: bool,
     name = str(bucket.outputs.get("bucket") or bucket.outputs["id"])
     why = "state backend (pulumi up)" if write else "state backend (pulumi preview)"
     bucket_key = bucket_kms_key(bootstrap, str(bucket.outputs["id"]))
-    yield from _object_needs(
-        name, bucket_key, policies, read=True, write=write, delete=write, why=why, objects=state_objects(stack)
-    )
+    access = ObjectAccess(read=True, write=write, delete=write, objects=state_objects(stack))
+    yield from _object_needs(name, bucket_key, policies, access, why)
     yield Need(_request("kms:Decrypt", key), f"{why}: secrets provider")
 
 
@@ -451,7 +470,7 @@ def publish_needs(plan: Plan, policies: Mapping[str, Policy], why: str) -> Itera
     bucket_id = next((str(b.outputs["id"]) for b in plan.of_type(BUCKET) if b.outputs.get("bucket") == bucket), bucket)
     # `aws s3 sync` compares by listing, then uploads (and with --delete removes); it reads no object.
     key = bucket_kms_key(plan, bucket_id)
-    yield from _object_needs(bucket, key, policies, read=False, write=True, delete=True, why=why)
+    yield from _object_needs(bucket, key, policies, ObjectAccess(read=False, write=True, delete=True), why)
     distribution = (
         f"arn:{fakes.PARTITION}:cloudfront::{fakes.ACCOUNT}:distribution/{plan.outputs[OUTPUT_DISTRIBUTION_ID]}"
     )
@@ -482,7 +501,7 @@ def service_needs(plan: Plan, actions: Sequence[str], why: str) -> Iterator[Need
     """Calls on the stack's ECS service (a tagged resource of the stack)."""
     service = str(plan.one("aws:ecs/service:Service").outputs["arn"])
     for action in actions:
-        yield Need(_request(action, service, resource_tags=default_tags(plan)), why)
+        yield Need(_request(action, service, tags=Tags(resource=default_tags(plan))), why)
 
 
 def migration_needs(plan: Plan, why: str) -> Iterator[Need]:
@@ -490,19 +509,19 @@ def migration_needs(plan: Plan, why: str) -> Iterator[Need]:
     wait for it, read its exit code and, on failure, its log."""
     definition = next(r for r in plan.of_type("aws:ecs/taskDefinition:TaskDefinition") if r.name == "db-migrate-task")
     tags = default_tags(plan)
-    yield Need(_request("ecs:RunTask", str(definition.outputs["arn"]), resource_tags=tags), why)
+    yield Need(_request("ecs:RunTask", str(definition.outputs["arn"]), tags=Tags(resource=tags)), why)
     yield Need(
         _request(
             "iam:PassRole",
             str(_inputs(definition)["executionRoleArn"]),
-            resource_tags=tags,
+            tags=Tags(resource=tags),
             extra={"iam:PassedToService": ["ecs-tasks.amazonaws.com"]},
         ),
         f"{why} (passes its execution role)",
     )
     cluster = str(plan.one("aws:ecs/cluster:Cluster").outputs["arn"])
     task = cluster.replace(":cluster/", ":task/") + "/0123456789abcdef"
-    yield Need(_request("ecs:DescribeTasks", task, resource_tags=tags), why)
+    yield Need(_request("ecs:DescribeTasks", task, tags=Tags(resource=tags)), why)
     log_group = next(
         r for r in plan.of_type("aws:cloudwatch/logGroup:LogGroup") if str(_inputs(r)["name"]).endswith("-db-migrate")
     )
