@@ -54,16 +54,20 @@ class CloudFrontPrices(_Model):
     """Where traffic from regions outside a price class is served (and billed) from."""
 
 
-class SeedRow(_Model):
+class CostTableRow(_Model):
+    """One row of the requirements' monthly cost table (USD per month)."""
+
     staging: float
     production: float
     total: float
 
 
-class Seed(_Model):
+class RequirementsCostTable(_Model):
+    """The monthly cost table of docs/requirements.md §9, as stated: its rows by service and its Total row."""
+
     source: str
-    rows: dict[str, SeedRow]
-    total: SeedRow
+    rows: dict[str, CostTableRow]
+    total: CostTableRow
 
 
 class PriceBook(_Model):
@@ -76,7 +80,7 @@ class PriceBook(_Model):
     cloudfront: CloudFrontPrices
     allowances: dict[str, Allowance]
     graviton_equivalents: dict[str, str]
-    seed: Seed
+    requirements_cost_table: RequirementsCostTable
 
     def usd(self, key: str) -> float:
         return self.prices[key].usd

@@ -9,11 +9,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from offline.cost.calculator import SERVICES, CostReport, PlanResource, SupportsToPlan, estimate
-from offline.cost.prices import PriceBook, Seed, default_prices
+from offline.cost.prices import PriceBook, RequirementsCostTable, default_prices
 from offline.cost.savings import Saving, find_savings
 from stackconfig.cost import CostAssumptions
 
-SEED_COLUMNS = ("staging", "production")
+REQUIREMENTS_COLUMNS = ("staging", "production")
+"""The stacks the requirements' cost table has a column for."""
 
 
 @dataclass(frozen=True)
@@ -24,9 +25,9 @@ class StackCost:
     savings: list[Saving]
 
     @property
-    def seed_column(self) -> str | None:
+    def requirements_column(self) -> str | None:
         """The column of the requirements' cost table this stack is compared with (it has staging and production)."""
-        if self.stack in SEED_COLUMNS:
+        if self.stack in REQUIREMENTS_COLUMNS:
             return self.stack
         return "production" if self.production else None
 
@@ -80,12 +81,12 @@ def table(rows: Sequence[Sequence[str]]) -> list[str]:
     ]
 
 
-def seed_check(seed: Seed) -> list[str]:
+def requirements_cost_check(costs: RequirementsCostTable) -> list[str]:
     """Do the rows of the requirements' cost table add up to its Total row? One sentence per column."""
     lines = []
-    for column in (*SEED_COLUMNS, "total"):
-        rows = sum(getattr(row, column) for row in seed.rows.values())
-        stated = getattr(seed.total, column)
+    for column in (*REQUIREMENTS_COLUMNS, "total"):
+        rows = sum(getattr(row, column) for row in costs.rows.values())
+        stated = getattr(costs.total, column)
         verdict = (
             "matches"
             if rows == stated
@@ -95,7 +96,7 @@ def seed_check(seed: Seed) -> list[str]:
     return lines
 
 
-def _service_rows(stacks: Sequence[StackCost], seed: Seed) -> list[list[str]]:
+def _service_rows(stacks: Sequence[StackCost], costs: RequirementsCostTable) -> list[list[str]]:
     header = ["Service"]
     for s in stacks:
         header += [f"{s.stack} min-max", "§9", "vs §9"]
@@ -105,13 +106,13 @@ def _service_rows(stacks: Sequence[StackCost], seed: Seed) -> list[list[str]]:
         row = [service]
         for s, by_service in zip(stacks, totals, strict=True):
             low, high = by_service[service]
-            figure = _seed_figure(seed, service, s)
+            figure = _requirements_figure(costs, service, s)
             row += [usd_range(low, high), *_versus(figure, low, high)]
         rows.append(row)
     total_row = ["Total"]
     for s in stacks:
-        column = s.seed_column
-        figure = sum(getattr(r, column) for r in seed.rows.values()) if column else None
+        column = s.requirements_column
+        figure = sum(getattr(r, column) for r in costs.rows.values()) if column else None
         total_row += [
             usd_range(s.cost.monthly_min, s.cost.monthly_max),
             *_versus(figure, s.cost.monthly_min, s.cost.monthly_max),
@@ -120,9 +121,9 @@ def _service_rows(stacks: Sequence[StackCost], seed: Seed) -> list[list[str]]:
     return rows
 
 
-def _seed_figure(seed: Seed, service: str, stack: StackCost) -> float | None:
-    row = seed.rows.get(service)
-    return getattr(row, stack.seed_column) if row and stack.seed_column else None
+def _requirements_figure(costs: RequirementsCostTable, service: str, stack: StackCost) -> float | None:
+    row = costs.rows.get(service)
+    return getattr(row, stack.requirements_column) if row and stack.requirements_column else None
 
 
 def _versus(figure: float | None, low: float, high: float) -> list[str]:
@@ -165,10 +166,10 @@ def report(*stacks: StackCost, prices: PriceBook | None = None) -> str:
         f"Monthly cost estimate, {book.region} on-demand list prices dated {book.prices_dated} ({book.currency})",
         "min = minimum scale (desired task counts, allocated storage); max = autoscaling maximums, storage ceiling",
         "",
-        *table(_service_rows(stacks, book.seed)),
+        *table(_service_rows(stacks, book.requirements_cost_table)),
         "",
-        f"Cost table check ({book.seed.source}):",
-        *seed_check(book.seed),
+        f"Cost table check ({book.requirements_cost_table.source}):",
+        *requirements_cost_check(book.requirements_cost_table),
     ]
     for stack in stacks:
         out += ["", f"[{stack.stack}] largest items (by max):", *_largest(stack)]

@@ -20,7 +20,7 @@ def entries(node: object) -> list[dict[str, object]]:
 
 def test_every_value_has_a_source_and_a_read_date() -> None:
     document = json.loads(DEFAULT_FILE.read_text())
-    values = entries({k: v for k, v in document.items() if k != "seed"})
+    values = entries({k: v for k, v in document.items() if k != "requirementsCostTable"})
     assert len(values) > 100
     for value in values:
         assert value["source"] and DATE.match(str(value["read"])), value
@@ -32,9 +32,9 @@ def test_one_region_and_the_required_cost_figures_with_their_source() -> None:
     """The data file carries the cost table of docs/requirements.md §9 and says where it comes from."""
     prices = default_prices()
     assert prices.region == "us-east-1" and prices.currency == "USD"
-    assert prices.seed.source
-    assert prices.seed.rows["ElastiCache Redis"].production == 150
-    assert prices.seed.total.staging == 251
+    assert prices.requirements_cost_table.source == "docs/requirements.md §9 Costs"
+    assert prices.requirements_cost_table.rows["ElastiCache Redis"].production == 150
+    assert prices.requirements_cost_table.total.staging == 251
 
 
 def test_graviton_equivalents_point_at_priced_classes() -> None:
