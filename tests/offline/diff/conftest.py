@@ -10,15 +10,22 @@ import pytest
 from offline.diff.sources import git, plans, resolve
 from offline.harness import ROOT
 from tests.support.diff import left_behind, scratch_worktrees
+from tests.support.once import once_per_run
 
 
 @pytest.fixture(scope="session")
-def real_diff() -> tuple[str, dict[str, Any], dict[str, Any]]:
+def real_diff(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """(commit, BASE document, working-tree document) for production, BASE a few commits back.
 
     Prefers a commit whose uv.lock is the working tree's (it then reuses .venv). CI runs on a full clone; the
-    test is skipped only when history is genuinely too short.
+    test is skipped only when history is genuinely too short. Two real plans in subprocesses cost seconds of both
+    cores: the run's workers share one.
     """
+    commit, base, head = once_per_run(tmp_path_factory, "real-diff-production", _real_diff)
+    return commit, base, head
+
+
+def _real_diff() -> tuple[str, dict[str, Any], dict[str, Any]]:
     candidates = git("rev-list", "--max-count=12", "--skip=3", "HEAD").split()
     if not candidates:
         pytest.skip("history too short for a commit a few back (shallow clone?)")
