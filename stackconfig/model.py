@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from stackconfig.catalog import secret_catalog
 from stackconfig.aws_facts import WAF_LOG_GROUP_PREFIX
 from stackconfig.base import ConfigModel, Problem, raise_problems
+from stackconfig.catalog import secret_catalog
 from stackconfig.cost import CostAssumptions
 from stackconfig.data import DatabaseConfig, RealtimeTablesSettings, RedisClusterSettings, production_data_problems
 from stackconfig.edge import CdnSiteSettings, DnsZoneSettings, GithubDeployRolesSettings

@@ -11,9 +11,9 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from stackconfig.catalog import SECRETS
 from stackconfig.aws_facts import FARGATE_MEMORY, IMAGE_TAG, ImageRef, parse_image
 from stackconfig.base import ConfigModel, Problem, RetentionDays, raise_problems
+from stackconfig.catalog import SECRETS
 
 ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
@@ -208,7 +208,8 @@ class ServiceConfig(ServiceSettings):
     access_log_retention_days: int = Field(default=90, ge=1, le=3650)
     """Days the ALB access logs are kept in their bucket (default 90)."""
     secret_environment: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SECRET_ENVIRONMENT))
-    """Environment variable -> SecretSet key (stackconfig/catalog.py) injected as an ECS secret; never plain environment."""
+    """Environment variable -> SecretSet key (stackconfig/catalog.py) injected as an ECS secret; never plain
+    environment."""
     repository: RepositoryConfig = RepositoryConfig()
     """The ECR repository the image comes from (the bootstrap's unless `create`)."""
     load_balancer: LoadBalancerSettings = LoadBalancerSettings()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stackconfig.catalog import SENTRY_DSN
 from components.alerting import AlertTopic, AlertTopicArgs
 from components.dashboards import Dashboards, DashboardsArgs
 from components.error_tracking import ErrorTracking, ErrorTrackingArgs
 from components.monitoring import MonitoredResources, Monitoring, MonitoringArgs, member_cluster_ids
 from stackconfig.aws_facts import GLOBAL_METRICS_REGION
+from stackconfig.catalog import SENTRY_DSN
 from tiers.backend import Backend
 from tiers.data import Data
 from tiers.edge import Edge

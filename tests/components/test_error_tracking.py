@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from stackconfig.catalog import SECRETS, SENTRY_DSN, secret_catalog
 from components.error_tracking import ErrorTracking, ErrorTrackingArgs
 from offline import fakes
 from offline.cost.calculator import FREE_TYPES
@@ -17,6 +16,7 @@ from offline.permissions.table import load_table
 from offline.preflight import missing_secrets, preflight
 from offline.wire import REDACTED, redacted
 from stackconfig import ConfigError, StackConfig
+from stackconfig.catalog import SECRETS, SENTRY_DSN, secret_catalog
 from stackconfig.loader import load_settings, parse_value
 from stackconfig.sentry import ErrorTrackingSettings, RuleThrottle, SentryAlerts, SlackTarget, SpikeRule
 from tests.support import inputs, run_component, stack_config, stack_plan
