@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from functools import cache
+from typing import TYPE_CHECKING
 
 import pytest
+
+from tests.support.once import once_per_run
+
+if TYPE_CHECKING:
+    from offline.permissions.plans import RecordedPlan
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -21,3 +29,22 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
     gc.enable()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stacks_planned_once_per_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A whole stack's recorded plan (`offline.permissions.plans.stack`, which `tests.support.stack_plan` and the
+    permission checker read) costs seconds of CPU: the first worker of the run that asks for a stack plans it, the
+    other reads it back, so each stack runs once per run instead of once per worker."""
+    from offline.permissions import plans  # not at the top: the SDKs load after pytest_configure turns gc off
+
+    original = plans.stack
+
+    @cache
+    def shared(name: str) -> RecordedPlan:
+        recorded: RecordedPlan = once_per_run(tmp_path_factory, f"stack-{name}", lambda: original(name))
+        return recorded
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(plans, "stack", shared)
+        yield

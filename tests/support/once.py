@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fcntl
-import json
+import pickle
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +11,7 @@ import pytest
 
 
 def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str, compute: Callable[[], Any]) -> Any:
-    """`compute()`'s JSON value, computed by the first worker that asks and read back by the others.
+    """`compute()`'s value (picklable), computed by the first worker that asks and read back by the others.
 
     The workers of one run share the parent of their base temporary directories (without xdist it is this
     process's own, so a plain run computes once as before). An exclusive lock makes the others wait for the first.
@@ -19,11 +19,11 @@ def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str, compute: C
     """
     worker_dir = tmp_path_factory.getbasetemp()
     shared = worker_dir.parent if worker_dir.name.startswith("popen-gw") else worker_dir
-    result = shared / f"{name}.json"
+    result = shared / f"{name}.pickle"
     with (shared / f"{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if result.is_file():
-            return json.loads(result.read_text())
+            return pickle.loads(result.read_bytes())
         value = compute()
-        result.write_text(json.dumps(value))
+        result.write_bytes(pickle.dumps(value))
         return value
