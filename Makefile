@@ -69,7 +69,7 @@ same-plan: $(SYNCED)
 # Two workers (pytest-xdist), each taking whole files so that a module's shared plans are built once. Both cores
 # work at once; on a machine saturated by other jobs it takes as long as one process (measured), not longer.
 test: $(SYNCED)
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 lint: $(SYNCED)
 	$(VENV)/bin/ruff check .
