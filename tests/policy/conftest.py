@@ -4,6 +4,7 @@ does, and each stack's plan judged once as the baseline the cases change."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -38,6 +39,8 @@ class Judge:
         self.kinds = {p.name: p.kind for p in pack.policies}
         self.baseline = pack.analyze(stack_plan(stack).resources)
         self.per_resource: dict[str, list[Violation]] = {}
+        self.planned_inputs: dict[str, dict[str, Any]] = {}
+        """Each resource's inputs as the pack receives them, by URN, for the resources as planned."""
         for violation in self.baseline.violations:
             if self.kinds[violation.policy] == "resource":
                 self.per_resource.setdefault(violation.urn, []).append(violation)
@@ -56,11 +59,19 @@ class Judge:
                 # As planned: the baseline's per-resource verdict, and its inputs for AnalyzeStack (this pack
                 # remediates nothing).
                 analysis.resources.append(resource)
-                analysis.inputs[resource.urn] = unwrapped(resource.inputs)
+                analysis.inputs[resource.urn] = self._planned_inputs(resource)
                 kept += self.per_resource.get(resource.urn, [])
         result = analysis.finish()
         result.violations = kept + result.violations
         return result
+
+    def _planned_inputs(self, resource: Resource) -> dict[str, Any]:
+        """Unwrapped once per resource: a case changes a few resources and leaves the others as planned."""
+        if resource.urn not in self.planned_inputs:
+            inputs = unwrapped(resource.inputs)
+            assert isinstance(inputs, dict)
+            self.planned_inputs[resource.urn] = inputs
+        return self.planned_inputs[resource.urn]
 
 
 def _packs(dry_run: bool) -> Iterator[Callable[[str], PackProcess]]:
