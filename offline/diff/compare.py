@@ -1,4 +1,4 @@
-"""Compare two plan documents (see the README's "Plan document"): resources by URN, property by property,
+"""Compare two plan documents (docs/plan.md, "Plan document"): resources by URN, property by property,
 policy verdicts and the cost estimate.
 
 Both documents are plain JSON as `make plan JSON=...` writes them, so a document from any commit of this
