@@ -60,6 +60,7 @@ for settings in json.load(sys.stdin):
     load_settings(settings)
 validation = sorted(sys.modules)
 import policy.socialclub_guardrails
+assert policy.socialclub_guardrails.ALL_POLICIES
 print(json.dumps([validation, sorted(sys.modules)]))
 """
 
